@@ -1,0 +1,7 @@
+// The executable schema: every type file registers itself on the builder.
+import { builder } from './builder.js';
+import './scalars.js';
+import './provider.js';
+import './provider-config.js';
+
+export const schema = builder.toSchema();

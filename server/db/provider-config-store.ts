@@ -1,0 +1,101 @@
+// The SQL of the provider_configs table. Reads that do not need the client
+// secret do not select it.
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+
+const timestamp = z.number().transform((ms) => new Date(ms));
+
+const ProviderConfigRow = z.object({
+  key: z.string(),
+  provider: z.string(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  authorizationUrl: z.string().nullable(),
+  tokenUrl: z.string().nullable(),
+  issuer: z.string().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+const KeyRow = z.object({ key: z.string() });
+
+const ProviderConfigWithSecretRow = ProviderConfigRow.extend({ clientSecret: z.string() });
+
+export type ProviderConfigRecord = z.infer<typeof ProviderConfigRow>;
+export type ProviderConfigWithSecret = z.infer<typeof ProviderConfigWithSecretRow>;
+
+export interface ProviderConfigValues {
+  provider: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  authorizationUrl: string | null;
+  tokenUrl: string | null;
+  issuer: string | null;
+}
+
+const COLUMNS = sql.fragment`
+  key,
+  provider,
+  client_id AS "clientId",
+  scopes,
+  authorization_url AS "authorizationUrl",
+  token_url AS "tokenUrl",
+  issuer,
+  created_at AS "createdAt",
+  updated_at AS "updatedAt"
+`;
+
+export class ProviderConfigStore {
+  constructor(private readonly pool: DatabasePool) {}
+
+  list(): Promise<readonly ProviderConfigRecord[]> {
+    return this.pool.any(sql.type(ProviderConfigRow)`SELECT ${COLUMNS} FROM provider_configs ORDER BY key`);
+  }
+
+  get(key: string): Promise<ProviderConfigRecord | null> {
+    return this.pool.maybeOne(sql.type(ProviderConfigRow)`SELECT ${COLUMNS} FROM provider_configs WHERE key = ${key}`);
+  }
+
+  getWithSecret(key: string): Promise<ProviderConfigWithSecret | null> {
+    return this.pool.maybeOne(sql.type(ProviderConfigWithSecretRow)`
+      SELECT ${COLUMNS}, client_secret AS "clientSecret" FROM provider_configs WHERE key = ${key}
+    `);
+  }
+
+  /** Null when a config with this key already exists. */
+  insert(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
+    return this.pool.maybeOne(sql.type(ProviderConfigRow)`
+      INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer)
+      VALUES (
+        ${key}, ${values.provider}, ${values.clientId}, ${values.clientSecret},
+        ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer}
+      )
+      ON CONFLICT (key) DO NOTHING
+      RETURNING ${COLUMNS}
+    `);
+  }
+
+  /** Null when no config has this key. */
+  update(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
+    return this.pool.maybeOne(sql.type(ProviderConfigRow)`
+      UPDATE provider_configs SET
+        provider = ${values.provider},
+        client_id = ${values.clientId},
+        client_secret = ${values.clientSecret},
+        scopes = ${sql.array(values.scopes, 'text')},
+        authorization_url = ${values.authorizationUrl},
+        token_url = ${values.tokenUrl},
+        issuer = ${values.issuer},
+        updated_at = now()
+      WHERE key = ${key}
+      RETURNING ${COLUMNS}
+    `);
+  }
+
+  /** False when no config has this key. */
+  async delete(key: string): Promise<boolean> {
+    const deleted = await this.pool.maybeOne(sql.type(KeyRow)`DELETE FROM provider_configs WHERE key = ${key} RETURNING key`);
+    return deleted !== null;
+  }
+}

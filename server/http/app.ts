@@ -1,0 +1,50 @@
+// The router: GraphQL at /graphql, the health check, and one JSON error shape
+// ({ error: { code, message } }) for everything that is not GraphQL.
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { sql } from 'slonik';
+import type { Core } from '../core/core.js';
+import { AppError } from '../core/errors.js';
+import type { DatabasePool } from '../db/pool.js';
+import { errorSummary, type Logger } from '../log.js';
+import { createGraphQLHandler } from './graphql.js';
+import { requestLog } from './request-log.js';
+
+export interface AppDependencies {
+  core: Core;
+  pool: DatabasePool;
+  logger: Logger;
+}
+
+export function createApp({ core, pool, logger }: AppDependencies): Hono {
+  const app = new Hono();
+  const yoga = createGraphQLHandler(core, logger);
+
+  app.use(requestLog(logger));
+
+  app.get('/health', async (c) => {
+    try {
+      await pool.query(sql.unsafe`SELECT 1`);
+      return c.json({ status: 'ok' });
+    } catch (error) {
+      logger.warn({ err: errorSummary(error) }, 'health check: the database does not answer');
+      return c.json({ status: 'unavailable', error: { code: 'database_unavailable', message: 'The database does not answer.' } }, 503);
+    }
+  });
+
+  app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw));
+
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),
+  );
+
+  app.onError((error, c) => {
+    if (error instanceof AppError) {
+      return c.json({ error: { code: error.code, message: error.message } }, error.status as ContentfulStatusCode);
+    }
+    logger.error({ err: errorSummary(error), path: c.req.path }, 'unexpected error');
+    return c.json({ error: { code: 'internal_error', message: 'An unexpected error occurred.' } }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,61 @@
+// The GraphQL face: Yoga over the Pothos schema, with GraphiQL served from the
+// bundled assets (works offline) and every unexpected error masked.
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError as yogaMaskError, type YogaServerInstance } from 'graphql-yoga';
+import type { Context } from '../../schema/builder.js';
+import { schema } from '../../schema/index.js';
+import type { Core } from '../core/core.js';
+import { AppError } from '../core/errors.js';
+import { errorSummary, type Logger } from '../log.js';
+
+const EXAMPLE_QUERY = `# Welcome to the token service. Try:
+query ProviderConfigs {
+  providerConfigs {
+    key
+    provider
+    clientId
+    scopes
+    createdAt
+  }
+  providers(search: "git") {
+    name
+    displayName
+    authorizationUrl
+  }
+}
+`;
+
+export function createGraphQLHandler(core: Core, logger: Logger): YogaServerInstance<object, Context> {
+  return createYoga<object, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    context: () => ({ core }),
+    renderGraphiQL,
+    graphiql: { title: 'Nango token service', defaultQuery: EXAMPLE_QUERY },
+    logging: {
+      debug: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
+      info: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
+      warn: (...args) => logger.warn({ component: 'yoga' }, args.map(String).join(' ')),
+      error: () => undefined, // unexpected errors are logged once, safely, by maskError below
+    },
+    maskedErrors: {
+      maskError: (error, message) => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof AppError) {
+          return new GraphQLError(original.message, {
+            nodes: error instanceof GraphQLError ? error.nodes : undefined,
+            path: error instanceof GraphQLError ? error.path : undefined,
+            extensions: { code: original.code, ...original.details },
+          });
+        }
+        if (!(error instanceof GraphQLError) || error.originalError) {
+          logger.error({ err: errorSummary(original) }, 'unexpected error in a GraphQL operation');
+        }
+        // Never the development mode: it would put the original error in the response.
+        return yogaMaskError(error, message, false);
+      },
+    },
+  });
+}

@@ -1,0 +1,52 @@
+// `npm start`: settings → server, and a clean stop on SIGINT/SIGTERM.
+import { EmbeddedDatabaseError } from './db/embedded.js';
+import { createLogger, errorSummary } from './log.js';
+import { loadSettings, SettingsError } from './settings.js';
+import { startServer } from './start.js';
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(`❌ ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(settings.logLevel);
+  let server;
+  try {
+    server = await startServer(settings, logger);
+  } catch (error) {
+    if (error instanceof EmbeddedDatabaseError) {
+      logger.fatal(error.message);
+    } else {
+      logger.fatal({ err: errorSummary(error) }, 'the server could not start');
+    }
+    process.exit(1);
+  }
+  logger.info(
+    { port: server.port, serverUrl: settings.serverUrl },
+    `Nango token service listening on http://localhost:${server.port} (GraphiQL at http://localhost:${server.port}/graphql)`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    server
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: errorSummary(error) }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,204 @@
+// The provider catalog: templates from providers.json (validated on load) plus
+// the two generic templates, `custom` and `oidc`, whose endpoints come from the
+// provider config itself.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const PLACEHOLDER = /\$\{connectionConfig\.params\.([A-Za-z][A-Za-z0-9_]*)\}/g;
+const ANY_PLACEHOLDER = /\$\{[^}]*\}/;
+const TEMPLATE_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** An https URL, possibly with ${connectionConfig.params.x} placeholders (e.g. a tenant subdomain). */
+const templateUrl = z.string().superRefine((value, context) => {
+  const withoutParams = value.replace(PLACEHOLDER, 'param');
+  if (ANY_PLACEHOLDER.test(withoutParams)) {
+    context.addIssue({ code: 'custom', message: 'placeholders must look like ${connectionConfig.params.name}' });
+    return;
+  }
+  try {
+    const url = new URL(withoutParams);
+    if (url.protocol !== 'https:') context.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+  } catch {
+    context.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+  }
+});
+
+const stringMap = z.record(z.string(), z.string());
+
+const TemplateSchema = z
+  .object({
+    display_name: z.string().min(1),
+    auth_mode: z.literal('OAUTH2'),
+    authorization_url: templateUrl,
+    token_url: templateUrl,
+    refresh_url: templateUrl.optional(),
+    scope_separator: z.string().min(1).default(' '),
+    default_scopes: z.array(z.string().min(1)).default([]),
+    authorization_params: stringMap.default({}),
+    token_params: stringMap.default({}),
+    authorization_method: z.enum(['body', 'header']).default('body'),
+    disable_pkce: z.boolean().default(false),
+    docs: templateUrl,
+    alias: z.string().optional(),
+  })
+  .strict();
+
+export type TemplateData = z.infer<typeof TemplateSchema>;
+
+export type GenericKind = 'custom' | 'oidc';
+
+export interface ProviderTemplate {
+  name: string;
+  displayName: string;
+  authMode: 'OAUTH2';
+  /** Null for the generic templates: the provider config supplies the endpoints. */
+  authorizationUrl: string | null;
+  tokenUrl: string | null;
+  refreshUrl: string | null;
+  scopeSeparator: string;
+  defaultScopes: string[];
+  authorizationParams: Record<string, string>;
+  tokenParams: Record<string, string>;
+  authorizationMethod: 'body' | 'header';
+  supportsPkce: boolean;
+  docsUrl: string | null;
+  /** Connection params that the endpoint URLs need, e.g. ['subdomain']. */
+  connectionParams: string[];
+  /** Set for `custom` and `oidc`. */
+  generic: GenericKind | null;
+}
+
+const GENERIC_TEMPLATES: ProviderTemplate[] = [
+  {
+    name: 'custom',
+    displayName: 'Custom OAuth 2 provider (give authorizationUrl and tokenUrl)',
+    authMode: 'OAUTH2',
+    authorizationUrl: null,
+    tokenUrl: null,
+    refreshUrl: null,
+    scopeSeparator: ' ',
+    defaultScopes: [],
+    authorizationParams: {},
+    tokenParams: {},
+    authorizationMethod: 'body',
+    supportsPkce: true,
+    docsUrl: 'https://www.rfc-editor.org/rfc/rfc6749',
+    connectionParams: [],
+    generic: 'custom',
+  },
+  {
+    name: 'oidc',
+    displayName: 'Any OpenID Connect provider (give its issuer; endpoints come from discovery)',
+    authMode: 'OAUTH2',
+    authorizationUrl: null,
+    tokenUrl: null,
+    refreshUrl: null,
+    scopeSeparator: ' ',
+    defaultScopes: ['openid'],
+    authorizationParams: {},
+    tokenParams: {},
+    authorizationMethod: 'body',
+    supportsPkce: true,
+    docsUrl: 'https://openid.net/specs/openid-connect-discovery-1_0.html',
+    connectionParams: [],
+    generic: 'oidc',
+  },
+];
+
+export interface CatalogProblem {
+  template: string;
+  problem: string;
+}
+
+/** Every problem with a raw catalog document; empty when it is valid. */
+export function validateCatalog(raw: unknown): CatalogProblem[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return [{ template: '(file)', problem: 'must be a JSON object keyed by template name' }];
+  }
+  const entries = Object.entries(raw as Record<string, unknown>);
+  const names = new Set(entries.map(([name]) => name));
+  const problems: CatalogProblem[] = [];
+  for (const [name, value] of entries) {
+    if (!TEMPLATE_NAME.test(name)) problems.push({ template: name, problem: 'name must be lowercase kebab-case' });
+    if (GENERIC_TEMPLATES.some((generic) => generic.name === name)) {
+      problems.push({ template: name, problem: 'name is reserved for a generic template' });
+    }
+    const parsed = TemplateSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push({ template: name, problem: `${issue.path.join('.') || '(entry)'}: ${issue.message}` });
+      }
+      continue;
+    }
+    if (parsed.data.alias !== undefined && !names.has(parsed.data.alias)) {
+      problems.push({ template: name, problem: `alias "${parsed.data.alias}" is not a template in the catalog` });
+    }
+  }
+  return problems;
+}
+
+function connectionParamsOf(data: TemplateData): string[] {
+  const urls = [data.authorization_url, data.token_url, data.refresh_url ?? ''];
+  return [...new Set(urls.flatMap((url) => [...url.matchAll(PLACEHOLDER)].map((match) => match[1]!)))].sort();
+}
+
+function toTemplate(name: string, data: TemplateData): ProviderTemplate {
+  return {
+    name,
+    displayName: data.display_name,
+    authMode: data.auth_mode,
+    authorizationUrl: data.authorization_url,
+    tokenUrl: data.token_url,
+    refreshUrl: data.refresh_url ?? null,
+    scopeSeparator: data.scope_separator,
+    defaultScopes: data.default_scopes,
+    authorizationParams: data.authorization_params,
+    tokenParams: data.token_params,
+    authorizationMethod: data.authorization_method,
+    supportsPkce: !data.disable_pkce,
+    docsUrl: data.docs,
+    connectionParams: connectionParamsOf(data),
+    generic: null,
+  };
+}
+
+export class ProviderCatalog {
+  private readonly byName: Map<string, ProviderTemplate>;
+
+  constructor(templates: ProviderTemplate[]) {
+    this.byName = new Map(templates.map((template) => [template.name, template]));
+  }
+
+  get(name: string): ProviderTemplate | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Templates sorted by name; `search` matches name or display name, case-insensitively. */
+  list(search?: string): ProviderTemplate[] {
+    const needle = search?.trim().toLowerCase();
+    const all = [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    if (!needle) return all;
+    return all.filter(
+      (template) => template.name.includes(needle) || template.displayName.toLowerCase().includes(needle),
+    );
+  }
+}
+
+export const CATALOG_FILE = new URL('./providers.json', import.meta.url);
+
+export function readCatalogFile(): unknown {
+  return JSON.parse(readFileSync(CATALOG_FILE, 'utf8'));
+}
+
+/** Loads and validates providers.json; throws naming every bad entry. */
+export function loadCatalog(raw: unknown = readCatalogFile()): ProviderCatalog {
+  const problems = validateCatalog(raw);
+  if (problems.length > 0) {
+    const lines = problems.map(({ template, problem }) => `  - ${template}: ${problem}`).join('\n');
+    throw new Error(`The provider catalog is invalid:\n${lines}`);
+  }
+  const templates = Object.entries(raw as Record<string, unknown>).map(([name, value]) =>
+    toTemplate(name, TemplateSchema.parse(value)),
+  );
+  return new ProviderCatalog([...templates, ...GENERIC_TEMPLATES]);
+}

@@ -1,0 +1,70 @@
+// Environment → validated settings. The only module that reads process.env;
+// everything else receives a Settings value.
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce
+  .number({ invalid_type_error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const httpUrl = z
+  .string()
+  .url('must be a URL such as http://localhost:3003')
+  .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must start with http:// or https://');
+
+const postgresUrl = z
+  .string()
+  .url('must be a URL such as postgres://user:password@host:5432/db')
+  .refine((value) => /^postgres(ql)?:$/.test(new URL(value).protocol), 'must start with postgres:// or postgresql://');
+
+// Empty strings count as "not set": docker-compose and shells often export VAR= .
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const EnvSchema = z.object({
+  PORT: optional(port),
+  SERVER_PORT: optional(port),
+  NANGO_SERVER_URL: optional(httpUrl),
+  DATABASE_URL: optional(postgresUrl),
+  NANGO_DATA_DIR: optional(z.string()),
+  LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Settings {
+  port: number;
+  serverUrl: string;
+  /** Unset: the server runs its own embedded Postgres under dataDir/pg. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: LogLevel;
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    // Name the variable, never echo its value: DATABASE_URL carries a password.
+    throw new SettingsError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const values = parsed.data;
+  const listenPort = values.PORT ?? values.SERVER_PORT ?? 3003;
+  return {
+    port: listenPort,
+    serverUrl: (values.NANGO_SERVER_URL ?? `http://localhost:${listenPort}`).replace(/\/+$/, ''),
+    databaseUrl: values.DATABASE_URL,
+    dataDir: path.resolve(values.NANGO_DATA_DIR ?? '.nango'),
+    logLevel: values.LOG_LEVEL ?? 'info',
+  };
+}

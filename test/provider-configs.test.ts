@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestIssuer, type TestIssuer } from './support/oidc-issuer.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const FIELDS = 'key provider clientId scopes authorizationUrl tokenUrl issuer createdAt updatedAt';
+const CREATE = `mutation Create($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { ${FIELDS} } }`;
+const UPDATE = `mutation Update($input: UpdateProviderConfigInput!) { updateProviderConfig(input: $input) { ${FIELDS} } }`;
+const GET = `query Get($key: String!) { providerConfig(key: $key) { ${FIELDS} } }`;
+
+let server: TestServer;
+let issuer: TestIssuer;
+
+beforeAll(async () => {
+  [server, issuer] = await Promise.all([startTestServer(), startTestIssuer()]);
+});
+afterAll(async () => {
+  await Promise.all([server?.stop(), issuer?.close()]);
+});
+
+function githubInput(key: string) {
+  return { key, provider: 'github', clientId: 'client-id-1', clientSecret: 'shh-very-secret', scopes: ['repo', 'user'] };
+}
+
+function errorCode(body: { errors?: Array<{ extensions?: Record<string, unknown> }> }) {
+  return body.errors?.[0]?.extensions?.code;
+}
+
+describe('provider configs over GraphQL', () => {
+  it('creates a config with the template endpoints and lists it', async () => {
+    const created = await server.graphql(CREATE, { input: githubInput('github') });
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createProviderConfig).toMatchObject({
+      key: 'github',
+      provider: 'github',
+      clientId: 'client-id-1',
+      scopes: ['repo', 'user'],
+      authorizationUrl: 'https://github.com/login/oauth/authorize',
+      tokenUrl: 'https://github.com/login/oauth/access_token',
+      issuer: null,
+    });
+    expect(new Date(created.data.createProviderConfig.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    const listed = await server.graphql('{ providerConfigs { key provider scopes } }');
+    expect(listed.data.providerConfigs).toContainEqual({ key: 'github', provider: 'github', scopes: ['repo', 'user'] });
+  });
+
+  it('never returns the client secret, in any field', async () => {
+    await server.graphql(CREATE, { input: githubInput('secret-check') });
+    const asked = await server.graphql('{ providerConfig(key: "secret-check") { clientSecret } }');
+    expect(errorCode(asked)).toBe('GRAPHQL_VALIDATION_FAILED');
+    const everything = await server.graphql(`{ providerConfigs { ${FIELDS} } providerConfig(key: "secret-check") { ${FIELDS} } }`);
+    expect(JSON.stringify(everything)).not.toContain('shh-very-secret');
+  });
+
+  it('refuses a second config with the same key', async () => {
+    await server.graphql(CREATE, { input: githubInput('dup') });
+    const again = await server.graphql(CREATE, { input: githubInput('dup') });
+    expect(errorCode(again)).toBe('duplicate_provider_config');
+    expect(again.errors?.[0]?.message).toContain('"dup"');
+  });
+
+  it('refuses an unknown provider template', async () => {
+    const body = await server.graphql(CREATE, { input: { ...githubInput('nope'), provider: 'no-such-provider' } });
+    expect(errorCode(body)).toBe('unknown_provider_template');
+    const listed = await server.graphql('{ providerConfigs { key } }');
+    expect(listed.data.providerConfigs.map((config: { key: string }) => config.key)).not.toContain('nope');
+  });
+
+  it('answers unknown_provider_config for a missing key on get, update and delete', async () => {
+    expect(errorCode(await server.graphql(GET, { key: 'missing' }))).toBe('unknown_provider_config');
+    expect(errorCode(await server.graphql(UPDATE, { input: { key: 'missing', clientId: 'x' } }))).toBe('unknown_provider_config');
+    expect(errorCode(await server.graphql('mutation { deleteProviderConfig(key: "missing") }'))).toBe('unknown_provider_config');
+  });
+
+  it.each([
+    [{ key: '' }, 'key'],
+    [{ key: '../etc/passwd' }, 'key'],
+    [{ key: 'x'.repeat(101) }, 'key'],
+    [{ clientId: '   ' }, 'clientId'],
+    [{ clientSecret: '' }, 'clientSecret'],
+    [{ scopes: ['has space'] }, 'scopes'],
+    [{ authorizationUrl: 'http://evil.example.com/authorize' }, 'authorizationUrl'],
+    [{ tokenUrl: 'not a url' }, 'tokenUrl'],
+    [{ issuer: 'https://issuer.example.com' }, 'issuer'],
+  ])('rejects bad input %j naming the field', async (override, field) => {
+    const key = `bad-${Math.random().toString(36).slice(2, 8)}`;
+    const body = await server.graphql(CREATE, { input: { ...githubInput(key), ...override } });
+    expect(errorCode(body)).toBe('invalid_input');
+    expect(body.errors?.[0]?.extensions?.field).toBe(field);
+    expect(body.errors?.[0]?.message).toMatch(new RegExp(`^${field}: `));
+  });
+
+  it('updates only the fields given and keeps the secret write-only', async () => {
+    const created = await server.graphql(CREATE, { input: githubInput('to-edit') });
+    const updated = await server.graphql(UPDATE, { input: { key: 'to-edit', scopes: ['read:org'], clientSecret: 'new-secret' } });
+    expect(updated.errors).toBeUndefined();
+    expect(updated.data.updateProviderConfig).toMatchObject({ key: 'to-edit', clientId: 'client-id-1', scopes: ['read:org'] });
+    expect(new Date(updated.data.updateProviderConfig.updatedAt).getTime()).toBeGreaterThanOrEqual(
+      new Date(created.data.createProviderConfig.updatedAt).getTime(),
+    );
+  });
+
+  it('deletes a config', async () => {
+    await server.graphql(CREATE, { input: githubInput('to-delete') });
+    const deleted = await server.graphql('mutation { deleteProviderConfig(key: "to-delete") }');
+    expect(deleted.data).toEqual({ deleteProviderConfig: true });
+    expect(errorCode(await server.graphql(GET, { key: 'to-delete' }))).toBe('unknown_provider_config');
+  });
+
+  it('requires both endpoints for the custom template and accepts loopback http', async () => {
+    const missing = await server.graphql(CREATE, { input: { ...githubInput('custom-1'), provider: 'custom' } });
+    expect(errorCode(missing)).toBe('invalid_input');
+    expect(missing.errors?.[0]?.extensions?.field).toBe('authorizationUrl');
+
+    const created = await server.graphql(CREATE, {
+      input: {
+        ...githubInput('custom-1'),
+        provider: 'custom',
+        authorizationUrl: 'http://localhost:9999/authorize',
+        tokenUrl: 'https://auth.example.com/token',
+      },
+    });
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createProviderConfig).toMatchObject({
+      provider: 'custom',
+      authorizationUrl: 'http://localhost:9999/authorize',
+      tokenUrl: 'https://auth.example.com/token',
+    });
+  });
+
+  it('finds the endpoints of an oidc config by OpenID discovery', async () => {
+    const created = await server.graphql(CREATE, {
+      input: { ...githubInput('my-oidc'), provider: 'oidc', scopes: ['openid', 'email'], issuer: issuer.issuer },
+    });
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createProviderConfig).toMatchObject({
+      provider: 'oidc',
+      issuer: issuer.issuer,
+      authorizationUrl: `${issuer.issuer}/auth`,
+      tokenUrl: `${issuer.issuer}/token`,
+    });
+  });
+
+  it('reports a failed discovery as oidc_discovery_failed and stores nothing', async () => {
+    const body = await server.graphql(CREATE, {
+      input: { ...githubInput('broken-oidc'), provider: 'oidc', issuer: 'http://127.0.0.1:9/' },
+    });
+    expect(errorCode(body)).toBe('oidc_discovery_failed');
+    expect(errorCode(await server.graphql(GET, { key: 'broken-oidc' }))).toBe('unknown_provider_config');
+  });
+
+  it('requires an issuer for the oidc template', async () => {
+    const body = await server.graphql(CREATE, { input: { ...githubInput('no-issuer'), provider: 'oidc' } });
+    expect(errorCode(body)).toBe('invalid_input');
+    expect(body.errors?.[0]?.extensions?.field).toBe('issuer');
+  });
+});
+
+describe('the provider catalog over GraphQL', () => {
+  it('lists the templates and searches them', async () => {
+    const all = await server.graphql('{ providers { name authorizationUrl supportsPkce } }');
+    const names = all.data.providers.map((provider: { name: string }) => provider.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['github', 'custom', 'oidc']));
+
+    const found = await server.graphql('{ providers(search: "GITHUB") { name displayName } }');
+    expect(found.data.providers).toContainEqual({ name: 'github', displayName: 'GitHub' });
+    expect(found.data.providers.every((provider: { name: string }) => provider.name.includes('github'))).toBe(true);
+  });
+});

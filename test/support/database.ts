@@ -1,0 +1,44 @@
+// A fresh, migrated database per test file, on the run's one Postgres.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate } from '../../server/db/migrate.js';
+import { createLogger } from '../../server/log.js';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export function adminDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (global setup starts Postgres)');
+  return url;
+}
+
+export async function createEmptyDatabase(): Promise<TestDatabase> {
+  const admin = adminDatabaseUrl();
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  await withAdminClient(admin, (client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => withAdminClient(admin, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const database = await createEmptyDatabase();
+  await migrate(database.url, createLogger('silent'));
+  return database;
+}
+
+async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
