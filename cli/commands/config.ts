@@ -1,0 +1,151 @@
+// nango config:list | config:get | config:create | config:edit | config:delete
+import type { Argv } from 'yargs';
+import type { ProviderConfigFieldsFragment } from '../../clients/generated/sdk.js';
+import { sdkFromEnvironment } from '../context.js';
+import { fail, formatDate, parseScopes, printJson, printSuccess, table, type OutputOptions } from '../output.js';
+
+interface ConfigArgs extends OutputOptions {
+  key: string;
+  provider: string;
+  client_id: string;
+  client_secret: string;
+  scopes: string;
+  'authorization-url'?: string;
+  'token-url'?: string;
+  issuer?: string;
+}
+
+const withConfigArgs = (yargs: Argv<OutputOptions>) =>
+  yargs
+    .positional('key', { type: 'string', demandOption: true, describe: 'Your unique key for this config, e.g. github' })
+    .positional('provider', { type: 'string', demandOption: true, describe: 'A template name from `nango providers:list`' })
+    .positional('client_id', { type: 'string', demandOption: true, describe: "The OAuth app's client id" })
+    .positional('client_secret', { type: 'string', demandOption: true, describe: "The OAuth app's client secret (never printed)" })
+    .positional('scopes', { type: 'string', demandOption: true, describe: 'Comma-separated scopes, e.g. "repo,user"' })
+    .option('authorization-url', { type: 'string', describe: 'Authorization endpoint (required for the custom template)' })
+    .option('token-url', { type: 'string', describe: 'Token endpoint (required for the custom template)' })
+    .option('issuer', { type: 'string', describe: 'OpenID issuer URL (required for the oidc template)' });
+
+function describeConfig(config: ProviderConfigFieldsFragment): string {
+  return [
+    `key:               ${config.key}`,
+    `provider:          ${config.provider}`,
+    `client id:         ${config.clientId}`,
+    `scopes:            ${config.scopes.join(',')}`,
+    `authorization url: ${config.authorizationUrl ?? '-'}`,
+    `token url:         ${config.tokenUrl ?? '-'}`,
+    ...(config.issuer ? [`issuer:            ${config.issuer}`] : []),
+    `created:           ${formatDate(config.createdAt)}`,
+    `updated:           ${formatDate(config.updatedAt)}`,
+  ].join('\n');
+}
+
+function inputFrom(args: ConfigArgs) {
+  return {
+    key: args.key,
+    provider: args.provider,
+    clientId: args.client_id,
+    clientSecret: args.client_secret,
+    scopes: parseScopes(args.scopes),
+    authorizationUrl: args['authorization-url'],
+    tokenUrl: args['token-url'],
+    issuer: args.issuer,
+  };
+}
+
+export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
+  return yargs
+    .command(
+      'config:list',
+      'List the provider configs',
+      (command) => command.example('$0 config:list', 'Show every provider config'),
+      async (args) => {
+        try {
+          const { providerConfigs } = await sdkFromEnvironment().ProviderConfigs();
+          if (args.json) return printJson(providerConfigs);
+          if (providerConfigs.length === 0) {
+            console.log('No provider configs yet. Create one with: nango config:create <key> <provider> <client_id> <client_secret> <scopes>');
+            return;
+          }
+          console.log(
+            table(
+              ['KEY', 'PROVIDER', 'SCOPES', 'CREATED'],
+              providerConfigs.map((config) => [config.key, config.provider, config.scopes.join(','), formatDate(config.createdAt)]),
+            ),
+          );
+        } catch (error) {
+          fail(error, args);
+        }
+      },
+    )
+    .command(
+      'config:get <key>',
+      'Show one provider config (never its client secret)',
+      (command) =>
+        command
+          .positional('key', { type: 'string', demandOption: true, describe: 'The config key' })
+          .example('$0 config:get github', 'Show the config with key github'),
+      async (args) => {
+        try {
+          const { providerConfig } = await sdkFromEnvironment().ProviderConfig({ key: args.key });
+          if (args.json) return printJson(providerConfig);
+          console.log(describeConfig(providerConfig));
+        } catch (error) {
+          fail(error, args);
+        }
+      },
+    )
+    .command(
+      'config:create <key> <provider> <client_id> <client_secret> <scopes>',
+      'Create a provider config',
+      (command) =>
+        withConfigArgs(command).example(
+          '$0 config:create github github <client-id> <client-secret> "repo,user"',
+          'Register a GitHub OAuth app under the key github',
+        ),
+      async (args) => {
+        try {
+          const { createProviderConfig } = await sdkFromEnvironment().CreateProviderConfig({ input: inputFrom(args as ConfigArgs) });
+          if (args.json) return printJson(createProviderConfig);
+          printSuccess(`Provider config "${createProviderConfig.key}" created (provider ${createProviderConfig.provider}, scopes ${createProviderConfig.scopes.join(',') || 'none'}).`);
+        } catch (error) {
+          fail(error, args);
+        }
+      },
+    )
+    .command(
+      'config:edit <key> <provider> <client_id> <client_secret> <scopes>',
+      'Replace the settings of a provider config',
+      (command) =>
+        withConfigArgs(command).example(
+          '$0 config:edit github github <client-id> <new-client-secret> "repo,user,gist"',
+          'Change the secret and scopes of the github config',
+        ),
+      async (args) => {
+        try {
+          const { updateProviderConfig } = await sdkFromEnvironment().UpdateProviderConfig({ input: inputFrom(args as ConfigArgs) });
+          if (args.json) return printJson(updateProviderConfig);
+          printSuccess(`Provider config "${updateProviderConfig.key}" updated.`);
+        } catch (error) {
+          fail(error, args);
+        }
+      },
+    )
+    .command(
+      'config:delete <key>',
+      'Delete a provider config',
+      (command) =>
+        command
+          .positional('key', { type: 'string', demandOption: true, describe: 'The config key' })
+          .example('$0 config:delete github', 'Delete the config with key github'),
+      async (args) => {
+        try {
+          await sdkFromEnvironment().DeleteProviderConfig({ key: args.key });
+          if (args.json) return printJson({ key: args.key, deleted: true });
+          printSuccess(`Provider config "${args.key}" deleted.`);
+        } catch (error) {
+          fail(error, args);
+        }
+      },
+    );
+}

@@ -1,0 +1,45 @@
+// The `nango` command line. It talks to the server only through the generated
+// GraphQL client, like any user's code would.
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { configCommands } from './commands/config.js';
+import { providerCommands } from './commands/providers.js';
+import { DEFAULT_HOSTPORT } from './context.js';
+import { fail } from './output.js';
+
+const json = hideBin(process.argv).includes('--json');
+
+const cli: Argv<{ json: boolean }> = yargs(hideBin(process.argv))
+  .scriptName('nango')
+  .usage('$0 <command> [options]\n\nTalks to the Nango server at NANGO_HOSTPORT (default ' + DEFAULT_HOSTPORT + '), sending NANGO_SECRET_KEY as a Bearer token when set.')
+  .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output on stdout' })
+  .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+  .command('help', 'Show this help', () => undefined, (): void => {
+    cli.showHelp('log');
+  });
+
+configCommands(providerCommands(cli))
+  .example([
+    ['$0 providers:list git', 'Find provider templates (github, gitlab, ...)'],
+    ['$0 config:create github github <client-id> <client-secret> "repo,user"', 'Register an OAuth app'],
+    ['$0 config:list', 'List provider configs'],
+    ['$0 config:get github', 'Show one config (never its secret)'],
+    ['$0 config:edit github github <client-id> <client-secret> "repo,user,gist"', 'Replace its settings'],
+    ['$0 config:delete github', 'Delete it'],
+    ['$0 config:list --json', 'Any command, as JSON'],
+  ])
+  .demandCommand(1, 'Give a command; `nango help` lists them.')
+  .recommendCommands()
+  .strict()
+  .help()
+  .alias('help', 'h')
+  .version(false)
+  .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
+  .fail((message, error, instance) => {
+    if (error) fail(error, { json });
+    instance.showHelp('error');
+    console.error('');
+    fail(new Error(message), { json });
+  })
+  .parseAsync()
+  .catch((error: unknown) => fail(error, { json }));

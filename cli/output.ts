@@ -1,0 +1,41 @@
+// How the CLI prints: plain tables for people, JSON for machines (--json),
+// and `❌ <message>` on stderr with exit code 1 for every error.
+import { NangoError } from '../clients/node/graphql-client.js';
+
+export interface OutputOptions {
+  json: boolean;
+}
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printSuccess(message: string): void {
+  process.stdout.write(`✅ ${message}\n`);
+}
+
+export function fail(error: unknown, options: OutputOptions): never {
+  const nangoError =
+    error instanceof NangoError ? error : new NangoError('cli_error', error instanceof Error ? error.message : String(error));
+  if (options.json) printJson({ error: { code: nangoError.code, message: nangoError.message } });
+  process.stderr.write(`❌ ${nangoError.message}\n`);
+  process.exit(1);
+}
+
+/** "repo, user,,admin" → ['repo', 'user', 'admin']: scopes are comma-separated on the command line. */
+export function parseScopes(value: string): string[] {
+  return value
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter((scope) => scope.length > 0);
+}
+
+export function formatDate(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}

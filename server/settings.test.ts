@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { loadSettings, SettingsError } from './settings.js';
+
+describe('settings', () => {
+  it('has defaults that run a local server on 3003 with an embedded database', () => {
+    expect(loadSettings({})).toEqual({
+      port: 3003,
+      serverUrl: 'http://localhost:3003',
+      databaseUrl: undefined,
+      dataDir: path.resolve('.nango'),
+      logLevel: 'info',
+    });
+  });
+
+  it('accepts SERVER_PORT, and PORT wins over it', () => {
+    expect(loadSettings({ SERVER_PORT: '4000' })).toMatchObject({ port: 4000, serverUrl: 'http://localhost:4000' });
+    expect(loadSettings({ SERVER_PORT: '4000', PORT: '5000' }).port).toBe(5000);
+  });
+
+  it('takes the server URL, database URL, data dir and log level from the environment', () => {
+    expect(
+      loadSettings({
+        NANGO_SERVER_URL: 'https://nango.example.com/',
+        DATABASE_URL: 'postgres://u:p@db:5432/nango',
+        NANGO_DATA_DIR: '/var/lib/nango',
+        LOG_LEVEL: 'debug',
+      }),
+    ).toMatchObject({
+      serverUrl: 'https://nango.example.com',
+      databaseUrl: 'postgres://u:p@db:5432/nango',
+      dataDir: '/var/lib/nango',
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadSettings({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 3003, databaseUrl: undefined });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a number'],
+    [{ PORT: '70000' }, 'PORT must be between 0 and 65535'],
+    [{ SERVER_PORT: '3.5' }, 'SERVER_PORT must be a whole number'],
+    [{ NANGO_SERVER_URL: 'localhost:3003' }, 'NANGO_SERVER_URL must'],
+    [{ DATABASE_URL: 'mysql://u:hunter2@db/nango' }, 'DATABASE_URL must start with postgres://'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL Invalid enum value'],
+  ])('names the bad variable in %j', (env, message) => {
+    expect(() => loadSettings(env)).toThrow(SettingsError);
+    expect(() => loadSettings(env)).toThrow(message);
+  });
+
+  it('never echoes a value, which may carry a password', () => {
+    try {
+      loadSettings({ DATABASE_URL: 'mysql://u:hunter2@db/nango' });
+      throw new Error('expected a SettingsError');
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+});

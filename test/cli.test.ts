@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const NANGO = fileURLToPath(new URL('../cli/bin/nango.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let server: TestServer;
+
+function nango(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [NANGO, ...args],
+      { env: { PATH: process.env.PATH ?? '', NANGO_HOSTPORT: server.url, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('the nango CLI', () => {
+  it('creates a config and lists it in a table', async () => {
+    const created = await nango(['config:create', 'github', 'github', '000123', 'cli-secret-value', 'repo, user']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toContain('✅ Provider config "github" created');
+
+    const listed = await nango(['config:list']);
+    expect(listed.code).toBe(0);
+    const [header, , row] = listed.stdout.trim().split('\n');
+    expect(header).toMatch(/^KEY\s+PROVIDER\s+SCOPES\s+CREATED$/);
+    expect(row).toMatch(/^github\s+github\s+repo,user\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/);
+  });
+
+  it('prints JSON with --json, keeping client ids as strings', async () => {
+    await nango(['config:create', 'json-config', 'github', '000999', 'cli-secret-value', 'repo']);
+    const got = await nango(['config:get', 'json-config', '--json']);
+    expect(got.code).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({ key: 'json-config', provider: 'github', clientId: '000999', scopes: ['repo'] });
+    const listed = await nango(['config:list', '--json']);
+    expect(JSON.parse(listed.stdout).map((config: { key: string }) => config.key)).toContain('json-config');
+  });
+
+  it('never prints the client secret', async () => {
+    await nango(['config:create', 'secretive', 'github', 'id', 'cli-secret-value', 'repo']);
+    const outputs = await Promise.all([
+      nango(['config:get', 'secretive']),
+      nango(['config:get', 'secretive', '--json']),
+      nango(['config:list']),
+      nango(['config:list', '--json']),
+    ]);
+    for (const output of outputs) {
+      expect(output.code).toBe(0);
+      expect(output.stdout + output.stderr).not.toContain('cli-secret-value');
+    }
+  });
+
+  it('edits and deletes a config', async () => {
+    await nango(['config:create', 'editable', 'github', 'id-1', 'secret-1', 'repo']);
+    const edited = await nango(['config:edit', 'editable', 'github', 'id-2', 'secret-2', 'repo,gist']);
+    expect(edited).toMatchObject({ code: 0 });
+    expect(edited.stdout).toContain('✅ Provider config "editable" updated.');
+    const got = await nango(['config:get', 'editable', '--json']);
+    expect(JSON.parse(got.stdout)).toMatchObject({ clientId: 'id-2', scopes: ['repo', 'gist'] });
+
+    const deleted = await nango(['config:delete', 'editable']);
+    expect(deleted.stdout).toContain('✅ Provider config "editable" deleted.');
+    const gone = await nango(['config:get', 'editable']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe('❌ No provider config with key "editable".\n');
+  });
+
+  it('creates a custom config from --authorization-url and --token-url', async () => {
+    const created = await nango([
+      'config:create', 'my-custom', 'custom', 'id', 'secret', 'read',
+      '--authorization-url', 'https://auth.example.com/authorize',
+      '--token-url', 'https://auth.example.com/token',
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      provider: 'custom',
+      authorizationUrl: 'https://auth.example.com/authorize',
+      tokenUrl: 'https://auth.example.com/token',
+    });
+  });
+
+  it('reports server errors as ❌ on stderr with exit code 1, and as JSON with --json', async () => {
+    await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);
+    const again = await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);
+    expect(again).toEqual({ code: 1, stdout: '', stderr: '❌ A provider config with key "twice" already exists.\n' });
+
+    const unknown = await nango(['config:create', 'x', 'nonexistent', 'id', 'secret', 'repo', '--json']);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toEqual({
+      error: { code: 'unknown_provider_template', message: expect.stringContaining('"nonexistent"') },
+    });
+    expect(unknown.stderr).toMatch(/^❌ Unknown provider template "nonexistent"/);
+  });
+
+  it('says clearly when the server cannot be reached', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const run = await nango(['config:list'], { NANGO_HOSTPORT: `http://127.0.0.1:${closedPort}` });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `❌ Could not reach the Nango server at http://127.0.0.1:${closedPort} (ECONNREFUSED). Is it running? Set NANGO_HOSTPORT to its address.\n`,
+    );
+  });
+
+  it('rejects missing arguments and unknown commands with help on stderr', async () => {
+    const missing = await nango(['config:create', 'only-key']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('❌ Not enough non-option arguments');
+    const unknown = await nango(['config:frobnicate']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('❌');
+  });
+
+  it('lists every command with an example in `nango help`', async () => {
+    const help = await nango(['help']);
+    expect(help.code).toBe(0);
+    for (const command of ['config:list', 'config:get', 'config:create', 'config:edit', 'config:delete', 'providers:list']) {
+      expect(help.stdout).toContain(`nango ${command}`);
+    }
+    expect(help.stdout).toContain('Examples:');
+    expect(help.stdout).toContain('nango config:create github github <client-id> <client-secret> "repo,user"');
+    const flag = await nango(['--help']);
+    expect(flag.stdout).toBe(help.stdout);
+  });
+
+  it('lists and searches the provider catalog', async () => {
+    const all = await nango(['providers:list', '--json']);
+    const names = JSON.parse(all.stdout).map((provider: { name: string }) => provider.name);
+    expect(names.length).toBeGreaterThanOrEqual(52);
+    const zendesk = await nango(['providers:list', 'zendesk']);
+    expect(zendesk.stdout).toMatch(/zendesk\s+Zendesk\s+OAUTH2\s+subdomain/);
+  });
+});
