@@ -24,4 +24,5 @@ export default {
   testTimeout: 30_000,
   // Two cores: more workers than that only fight over the CPU with Postgres.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
