@@ -6,7 +6,9 @@ ENV NODE_ENV=production
 
 COPY package.json package-lock.json ./
 # Dev dependencies are only for tests and codegen; the server runs TypeScript through tsx.
-RUN npm ci --omit=dev && npm cache clean --force
+# npm install (not ci) for the same reason as .ci/run: the lockfile may lack other
+# platforms' optional binaries; the locked versions are installed all the same.
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY server ./server
 COPY schema ./schema

@@ -39,3 +39,14 @@ export function parseScopes(value: string): string[] {
 export function formatDate(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
+
+/** Wraps a command handler so that any error it throws is reported by fail(). */
+export function handled<Args extends OutputOptions>(action: (args: Args) => Promise<void>): (args: Args) => Promise<void> {
+  return async (args) => {
+    try {
+      await action(args);
+    } catch (error) {
+      fail(error, args);
+    }
+  };
+}

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ProviderConfigFieldsFragment } from '../../clients/generated/sdk.js';
 import { sdkFromEnvironment } from '../context.js';
-import { fail, formatDate, parseScopes, printJson, printSuccess, table, type OutputOptions } from '../output.js';
+import { handled, formatDate, parseScopes, printJson, printSuccess, table, type OutputOptions } from '../output.js';
 
 interface ConfigArgs extends OutputOptions {
   key: string;
@@ -59,24 +59,20 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
       'config:list',
       'List the provider configs',
       (command) => command.example('$0 config:list', 'Show every provider config'),
-      async (args) => {
-        try {
-          const { providerConfigs } = await sdkFromEnvironment().ProviderConfigs();
-          if (args.json) return printJson(providerConfigs);
-          if (providerConfigs.length === 0) {
-            console.log('No provider configs yet. Create one with: nango config:create <key> <provider> <client_id> <client_secret> <scopes>');
-            return;
-          }
-          console.log(
-            table(
-              ['KEY', 'PROVIDER', 'SCOPES', 'CREATED'],
-              providerConfigs.map((config) => [config.key, config.provider, config.scopes.join(','), formatDate(config.createdAt)]),
-            ),
-          );
-        } catch (error) {
-          fail(error, args);
+      handled(async (args) => {
+        const { providerConfigs } = await sdkFromEnvironment().ProviderConfigs();
+        if (args.json) return printJson(providerConfigs);
+        if (providerConfigs.length === 0) {
+          console.log('No provider configs yet. Create one with: nango config:create <key> <provider> <client_id> <client_secret> <scopes>');
+          return;
         }
-      },
+        console.log(
+          table(
+            ['KEY', 'PROVIDER', 'SCOPES', 'CREATED'],
+            providerConfigs.map((config) => [config.key, config.provider, config.scopes.join(','), formatDate(config.createdAt)]),
+          ),
+        );
+      }),
     )
     .command(
       'config:get <key>',
@@ -85,15 +81,11 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
         command
           .positional('key', { type: 'string', demandOption: true, describe: 'The config key' })
           .example('$0 config:get github', 'Show the config with key github'),
-      async (args) => {
-        try {
-          const { providerConfig } = await sdkFromEnvironment().ProviderConfig({ key: args.key });
-          if (args.json) return printJson(providerConfig);
-          console.log(describeConfig(providerConfig));
-        } catch (error) {
-          fail(error, args);
-        }
-      },
+      handled(async (args) => {
+        const { providerConfig } = await sdkFromEnvironment().ProviderConfig({ key: args.key });
+        if (args.json) return printJson(providerConfig);
+        console.log(describeConfig(providerConfig));
+      }),
     )
     .command(
       'config:create <key> <provider> <client_id> <client_secret> <scopes>',
@@ -103,15 +95,11 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
           '$0 config:create github github <client-id> <client-secret> "repo,user"',
           'Register a GitHub OAuth app under the key github',
         ),
-      async (args) => {
-        try {
-          const { createProviderConfig } = await sdkFromEnvironment().CreateProviderConfig({ input: inputFrom(args as ConfigArgs) });
-          if (args.json) return printJson(createProviderConfig);
-          printSuccess(`Provider config "${createProviderConfig.key}" created (provider ${createProviderConfig.provider}, scopes ${createProviderConfig.scopes.join(',') || 'none'}).`);
-        } catch (error) {
-          fail(error, args);
-        }
-      },
+      handled(async (args) => {
+        const { createProviderConfig } = await sdkFromEnvironment().CreateProviderConfig({ input: inputFrom(args as ConfigArgs) });
+        if (args.json) return printJson(createProviderConfig);
+        printSuccess(`Provider config "${createProviderConfig.key}" created (provider ${createProviderConfig.provider}, scopes ${createProviderConfig.scopes.join(',') || 'none'}).`);
+      }),
     )
     .command(
       'config:edit <key> <provider> <client_id> <client_secret> <scopes>',
@@ -121,15 +109,11 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
           '$0 config:edit github github <client-id> <new-client-secret> "repo,user,gist"',
           'Change the secret and scopes of the github config',
         ),
-      async (args) => {
-        try {
-          const { updateProviderConfig } = await sdkFromEnvironment().UpdateProviderConfig({ input: inputFrom(args as ConfigArgs) });
-          if (args.json) return printJson(updateProviderConfig);
-          printSuccess(`Provider config "${updateProviderConfig.key}" updated.`);
-        } catch (error) {
-          fail(error, args);
-        }
-      },
+      handled(async (args) => {
+        const { updateProviderConfig } = await sdkFromEnvironment().UpdateProviderConfig({ input: inputFrom(args as ConfigArgs) });
+        if (args.json) return printJson(updateProviderConfig);
+        printSuccess(`Provider config "${updateProviderConfig.key}" updated.`);
+      }),
     )
     .command(
       'config:delete <key>',
@@ -138,14 +122,10 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
         command
           .positional('key', { type: 'string', demandOption: true, describe: 'The config key' })
           .example('$0 config:delete github', 'Delete the config with key github'),
-      async (args) => {
-        try {
-          await sdkFromEnvironment().DeleteProviderConfig({ key: args.key });
-          if (args.json) return printJson({ key: args.key, deleted: true });
-          printSuccess(`Provider config "${args.key}" deleted.`);
-        } catch (error) {
-          fail(error, args);
-        }
-      },
+      handled(async (args) => {
+        await sdkFromEnvironment().DeleteProviderConfig({ key: args.key });
+        if (args.json) return printJson({ key: args.key, deleted: true });
+        printSuccess(`Provider config "${args.key}" deleted.`);
+      }),
     );
 }

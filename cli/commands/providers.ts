@@ -1,7 +1,7 @@
 // nango providers:list [search]
 import type { Argv } from 'yargs';
 import { sdkFromEnvironment } from '../context.js';
-import { fail, printJson, table, type OutputOptions } from '../output.js';
+import { handled, printJson, table, type OutputOptions } from '../output.js';
 
 export function providerCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
   return yargs.command(
@@ -11,29 +11,25 @@ export function providerCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions
       command
         .positional('search', { type: 'string', describe: 'Only templates whose name or display name contains this' })
         .example('$0 providers:list google', 'Show the Google templates'),
-    async (args) => {
-      try {
-        const { providers } = await sdkFromEnvironment().Providers({ search: args.search });
-        if (args.json) return printJson(providers);
-        if (providers.length === 0) {
-          console.log(`No provider template matches "${args.search}".`);
-          return;
-        }
-        console.log(
-          table(
-            ['NAME', 'DISPLAY NAME', 'AUTH', 'PARAMS', 'DOCS'],
-            providers.map((provider) => [
-              provider.name,
-              provider.displayName,
-              provider.authMode,
-              provider.connectionParams.join(',') || '-',
-              provider.docsUrl ?? '-',
-            ]),
-          ),
-        );
-      } catch (error) {
-        fail(error, args);
+    handled(async (args) => {
+      const { providers } = await sdkFromEnvironment().Providers({ search: args.search });
+      if (args.json) return printJson(providers);
+      if (providers.length === 0) {
+        console.log(`No provider template matches "${args.search}".`);
+        return;
       }
-    },
+      console.log(
+        table(
+          ['NAME', 'DISPLAY NAME', 'AUTH', 'PARAMS', 'DOCS'],
+          providers.map((provider) => [
+            provider.name,
+            provider.displayName,
+            provider.authMode,
+            provider.connectionParams.join(',') || '-',
+            provider.docsUrl ?? '-',
+          ]),
+        ),
+      );
+    }),
   );
 }

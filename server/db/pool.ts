@@ -1,6 +1,6 @@
 // The slonik pool every store shares. Every row that a typed query returns is
 // parsed by its zod model here, before it leaves server/db.
-import { createPool, type DatabasePool, type Interceptor } from 'slonik';
+import { createPool, sql, type DatabasePool, type Interceptor } from 'slonik';
 
 export type { DatabasePool };
 
@@ -36,4 +36,9 @@ export function createDatabasePool(databaseUrl: string, options: PoolOptions = {
     captureStackTrace: false,
     interceptors: [parseRows],
   });
+}
+
+/** Resolves when the database answers a trivial query; for the health check. */
+export async function pingDatabase(pool: DatabasePool): Promise<void> {
+  await pool.query(sql.unsafe`SELECT 1`);
 }

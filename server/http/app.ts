@@ -2,10 +2,9 @@
 // ({ error: { code, message } }) for everything that is not GraphQL.
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { sql } from 'slonik';
 import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
-import type { DatabasePool } from '../db/pool.js';
+import { pingDatabase, type DatabasePool } from '../db/pool.js';
 import { errorSummary, type Logger } from '../log.js';
 import { createGraphQLHandler } from './graphql.js';
 import { requestLog } from './request-log.js';
@@ -24,7 +23,7 @@ export function createApp({ core, pool, logger }: AppDependencies): Hono {
 
   app.get('/health', async (c) => {
     try {
-      await pool.query(sql.unsafe`SELECT 1`);
+      await pingDatabase(pool);
       return c.json({ status: 'ok' });
     } catch (error) {
       logger.warn({ err: errorSummary(error) }, 'health check: the database does not answer');
