@@ -3,5 +3,6 @@ import { builder } from './builder.js';
 import './scalars.js';
 import './provider.js';
 import './provider-config.js';
+import './connection.js';
 
 export const schema = builder.toSchema();

@@ -10,7 +10,14 @@ describe('settings', () => {
       databaseUrl: undefined,
       dataDir: path.resolve('.nango'),
       logLevel: 'info',
+      callbackUrl: 'http://localhost:3003/oauth/callback',
+      providerTimeoutMs: 10_000,
     });
+  });
+
+  it('derives the callback URL from the server URL unless NANGO_CALLBACK_URL is set', () => {
+    expect(loadSettings({ NANGO_SERVER_URL: 'https://nango.example.com' }).callbackUrl).toBe('https://nango.example.com/oauth/callback');
+    expect(loadSettings({ NANGO_CALLBACK_URL: 'https://example.com/cb' }).callbackUrl).toBe('https://example.com/cb');
   });
 
   it('accepts SERVER_PORT, and PORT wins over it', () => {
@@ -45,6 +52,7 @@ describe('settings', () => {
     [{ NANGO_SERVER_URL: 'localhost:3003' }, 'NANGO_SERVER_URL must'],
     [{ DATABASE_URL: 'mysql://u:hunter2@db/nango' }, 'DATABASE_URL must start with postgres://'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL Invalid enum value'],
+    [{ NANGO_PROVIDER_TIMEOUT_MS: '10' }, 'NANGO_PROVIDER_TIMEOUT_MS must be at least 100'],
   ])('names the bad variable in %j', (env, message) => {
     expect(() => loadSettings(env)).toThrow(SettingsError);
     expect(() => loadSettings(env)).toThrow(message);

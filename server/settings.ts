@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   DATABASE_URL: optional(postgresUrl),
   NANGO_DATA_DIR: optional(z.string()),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
+  NANGO_CALLBACK_URL: optional(httpUrl),
+  NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -43,6 +45,10 @@ export interface Settings {
   databaseUrl: string | undefined;
   dataDir: string;
   logLevel: LogLevel;
+  /** The OAuth redirect_uri: <serverUrl>/oauth/callback unless set. */
+  callbackUrl: string;
+  /** How long a provider may take to answer a token or discovery request. */
+  providerTimeoutMs: number;
 }
 
 export class SettingsError extends Error {
@@ -60,9 +66,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   }
   const values = parsed.data;
   const listenPort = values.PORT ?? values.SERVER_PORT ?? 3003;
+  const serverUrl = (values.NANGO_SERVER_URL ?? `http://localhost:${listenPort}`).replace(/\/+$/, '');
   return {
     port: listenPort,
-    serverUrl: (values.NANGO_SERVER_URL ?? `http://localhost:${listenPort}`).replace(/\/+$/, ''),
+    serverUrl,
+    callbackUrl: values.NANGO_CALLBACK_URL ?? `${serverUrl}/oauth/callback`,
+    providerTimeoutMs: values.NANGO_PROVIDER_TIMEOUT_MS ?? 10_000,
     databaseUrl: values.DATABASE_URL,
     dataDir: path.resolve(values.NANGO_DATA_DIR ?? '.nango'),
     logLevel: values.LOG_LEVEL ?? 'info',

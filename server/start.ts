@@ -31,8 +31,15 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
   try {
     await migrate(databaseUrl, logger);
     const pool = await createDatabasePool(databaseUrl);
-    const core = createCore({ pool, catalog, discover: createOidcDiscovery() });
-    const app = createApp({ core, pool, logger });
+    const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
+    const core = createCore({
+      pool,
+      catalog,
+      discover: createOidcDiscovery(providerTimeoutSeconds),
+      callbackUrl: settings.callbackUrl,
+      providerTimeoutSeconds,
+    });
+    const app = await createApp({ core, pool, logger });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const listening = serve({ fetch: app.fetch, port: settings.port }, () => resolve(listening));
       listening.once('error', reject);

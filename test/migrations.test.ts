@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { migrate } from '../server/db/migrate.js';
@@ -22,7 +23,9 @@ describe('migrations', () => {
     await client.connect();
     try {
       const applied = await client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id');
-      expect(applied.rows.map((row) => row.name)).toEqual(['0001_provider_configs']);
+      const files = (await readdir(new URL('../server/db/migrations/', import.meta.url))).map((file) => file.replace(/\.sql$/, '')).sort();
+      expect(files.length).toBeGreaterThanOrEqual(2);
+      expect(applied.rows.map((row) => row.name)).toEqual(files);
       const tables = await client.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'provider_configs'");
       expect(tables.rowCount).toBe(1);
     } finally {

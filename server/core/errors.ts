@@ -6,7 +6,17 @@ export type ErrorCode =
   | 'unknown_provider_template'
   | 'duplicate_provider_config'
   | 'unknown_provider_config'
-  | 'oidc_discovery_failed';
+  | 'oidc_discovery_failed'
+  | 'missing_connection_id'
+  | 'missing_connection_config_param'
+  | 'unknown_connection'
+  | 'invalid_state'
+  | 'access_denied'
+  | 'authorization_failed'
+  | 'missing_code'
+  | 'token_error'
+  | 'provider_unreachable'
+  | 'provider_timeout';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -14,6 +24,16 @@ const STATUS: Record<ErrorCode, number> = {
   duplicate_provider_config: 409,
   unknown_provider_config: 404,
   oidc_discovery_failed: 502,
+  missing_connection_id: 400,
+  missing_connection_config_param: 400,
+  unknown_connection: 404,
+  invalid_state: 400,
+  access_denied: 403,
+  authorization_failed: 400,
+  missing_code: 400,
+  token_error: 502,
+  provider_unreachable: 502,
+  provider_timeout: 504,
 };
 
 export class AppError extends Error {

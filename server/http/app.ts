@@ -1,4 +1,5 @@
-// The router: GraphQL at /graphql, the health check, and one JSON error shape
+// The router: GraphQL at /graphql, the OAuth routes, the browser SDK, the
+// health check, and one JSON error shape
 // ({ error: { code, message } }) for everything that is not GraphQL.
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -6,7 +7,9 @@ import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
 import { pingDatabase, type DatabasePool } from '../db/pool.js';
 import { errorSummary, type Logger } from '../log.js';
+import { mountFrontendSdk } from './frontend-sdk.js';
 import { createGraphQLHandler } from './graphql.js';
+import { mountOAuthRoutes } from './oauth-routes.js';
 import { requestLog } from './request-log.js';
 
 export interface AppDependencies {
@@ -15,7 +18,7 @@ export interface AppDependencies {
   logger: Logger;
 }
 
-export function createApp({ core, pool, logger }: AppDependencies): Hono {
+export async function createApp({ core, pool, logger }: AppDependencies): Promise<Hono> {
   const app = new Hono();
   const yoga = createGraphQLHandler(core, logger);
 
@@ -32,6 +35,8 @@ export function createApp({ core, pool, logger }: AppDependencies): Hono {
   });
 
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw));
+  mountOAuthRoutes(app, core, logger);
+  await mountFrontendSdk(app);
 
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),

@@ -1,0 +1,168 @@
+// Browser SDK (served standalone at /sdk/frontend.js): opens the OAuth popup for a
+// connection and settles when the server's callback page reports the outcome via postMessage.
+
+export interface NangoOptions {
+  host?: string;
+  publicKey?: string;
+}
+
+export interface AuthOptions {
+  /** Extra connection params, sent as `params[name]=value`. */
+  params?: Record<string, string>;
+  /** Give up (and close the popup) after this long. Default: 10 minutes. */
+  timeoutMs?: number;
+}
+
+export interface AuthResult {
+  providerConfigKey: string;
+  connectionId: string;
+}
+
+export interface AuthErrorDetail {
+  type: string;
+  message: string;
+}
+
+export class NangoAuthError extends Error {
+  override readonly name = 'NangoAuthError';
+  readonly type: string;
+  readonly providerConfigKey: string;
+  readonly connectionId: string;
+  /** Same as `type`/`message`; Nango 0.x callers read `error.error.type`. */
+  readonly error: AuthErrorDetail;
+
+  constructor(type: string, message: string, providerConfigKey: string, connectionId: string) {
+    super(message);
+    this.type = type;
+    this.providerConfigKey = providerConfigKey;
+    this.connectionId = connectionId;
+    this.error = { type, message };
+  }
+}
+
+const DEFAULT_HOST = 'http://localhost:3003';
+const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+const MAX_TIMER_MS = 2_147_483_647; // larger setTimeout delays fire immediately
+const POPUP_WIDTH = 600;
+const POPUP_HEIGHT = 700;
+const CLOSED_POLL_MS = 250;
+// The callback page posts its message and then closes itself, so the popup can be
+// seen closed just before the message event is dispatched here. Wait this long first.
+const CLOSED_GRACE_MS = 500;
+
+type CallbackMessage =
+  | { kind: 'success'; connectionId: string; providerConfigKey: string }
+  | { kind: 'failure'; connectionId: string; providerConfigKey: string; error: AuthErrorDetail };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Returns the callback page's message, or null if `raw` is anything else. */
+function parseCallbackMessage(raw: unknown): CallbackMessage | null {
+  if (!isObject(raw) || !isObject(raw.data)) return null;
+  const { connectionId, providerConfigKey, error } = raw.data;
+  if (typeof connectionId !== 'string' || typeof providerConfigKey !== 'string') return null;
+
+  if (raw.eventType === 'AUTHORIZATION_SUCEEDED') {
+    return { kind: 'success', connectionId, providerConfigKey };
+  }
+  if (raw.eventType === 'AUTHORIZATION_FAILED' && isObject(error) && typeof error.type === 'string') {
+    const message = typeof error.message === 'string' ? error.message : error.type;
+    return { kind: 'failure', connectionId, providerConfigKey, error: { type: error.type, message } };
+  }
+  return null;
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+export default class Nango {
+  readonly host: string;
+  readonly publicKey: string | undefined;
+  readonly #origin: string;
+
+  constructor(options: NangoOptions | string = {}) {
+    const { host = DEFAULT_HOST, publicKey } = typeof options === 'string' ? { host: options } : options;
+    this.host = host.replace(/\/+$/, '');
+    this.publicKey = publicKey;
+    this.#origin = new URL(this.host).origin;
+  }
+
+  auth(providerConfigKey: string, connectionId: string, options: AuthOptions = {}): Promise<AuthResult> {
+    return new Promise<AuthResult>((resolve, reject) => {
+      const fail = (type: string, message: string): void =>
+        reject(new NangoAuthError(type, message, providerConfigKey, connectionId));
+
+      if (!isNonEmptyString(providerConfigKey)) {
+        return fail('invalid_argument', 'providerConfigKey must be a non-empty string');
+      }
+      if (!isNonEmptyString(connectionId)) {
+        return fail('invalid_argument', 'connectionId must be a non-empty string');
+      }
+      const { params = {}, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+      if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+        return fail('invalid_argument', 'timeoutMs must be a positive number');
+      }
+
+      const query = new URLSearchParams({ connection_id: connectionId });
+      if (this.publicKey) query.set('public_key', this.publicKey);
+      for (const [name, value] of Object.entries(params)) {
+        query.set(`params[${name}]`, String(value));
+      }
+      const url = `${this.host}/oauth/connect/${encodeURIComponent(providerConfigKey)}?${query.toString()}`;
+
+      const left = window.screenX + (window.outerWidth - POPUP_WIDTH) / 2;
+      const top = window.screenY + (window.outerHeight - POPUP_HEIGHT) / 2;
+      const features = `width=${POPUP_WIDTH},height=${POPUP_HEIGHT},left=${Math.round(left)},top=${Math.round(top)}`;
+      const popup = window.open(url, '_blank', features);
+      if (!popup) {
+        return fail('popup_blocked', 'The authorization popup could not be opened; it may have been blocked');
+      }
+
+      let settled = false;
+      let graceTimer: number | undefined;
+      const settle = (finish: () => void): void => {
+        if (settled) return;
+        settled = true;
+        window.removeEventListener('message', onMessage);
+        window.clearInterval(closedPoll);
+        window.clearTimeout(timeoutTimer);
+        window.clearTimeout(graceTimer);
+        finish();
+      };
+
+      const onMessage = (event: MessageEvent): void => {
+        if (event.origin !== this.#origin) return;
+        const message = parseCallbackMessage(event.data);
+        if (!message || message.connectionId !== connectionId || message.providerConfigKey !== providerConfigKey) {
+          return;
+        }
+        if (message.kind === 'success') {
+          settle(() => resolve({ providerConfigKey, connectionId }));
+        } else {
+          settle(() => fail(message.error.type, message.error.message));
+        }
+      };
+
+      const closedPoll = window.setInterval(() => {
+        if (!popup.closed) return;
+        window.clearInterval(closedPoll);
+        graceTimer = window.setTimeout(
+          () => settle(() => fail('authorization_cancelled', 'The authorization popup was closed before completing')),
+          CLOSED_GRACE_MS,
+        );
+      }, CLOSED_POLL_MS);
+
+      const timeoutTimer = window.setTimeout(() => {
+        settle(() => {
+          popup.close();
+          fail('authorization_timeout', `Authorization did not complete within ${timeoutMs} ms`);
+        });
+      }, Math.min(timeoutMs, MAX_TIMER_MS));
+
+      window.addEventListener('message', onMessage);
+    });
+  }
+}

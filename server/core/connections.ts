@@ -1,0 +1,84 @@
+// Connections as listed and read without their credentials, and deleted.
+import type { ConnectionRecord, ConnectionStore } from '../db/connection-store.js';
+import { AppError, invalidInput } from './errors.js';
+
+export interface Connection {
+  providerConfigKey: string;
+  connectionId: string;
+  provider: string;
+  connectionConfig: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ConnectionPage {
+  nodes: Connection[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+export interface ListOptions {
+  providerConfigKey?: string;
+  first?: number;
+  after?: string;
+}
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 100;
+const CURSOR_PREFIX = 'connection:';
+
+export class Connections {
+  constructor(private readonly store: ConnectionStore) {}
+
+  async list(options: ListOptions = {}): Promise<ConnectionPage> {
+    const first = options.first ?? DEFAULT_PAGE;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw invalidInput('first', `must be between 1 and ${MAX_PAGE}`);
+    const records = await this.store.list({
+      providerConfigKey: options.providerConfigKey,
+      limit: first + 1,
+      beforeId: options.after === undefined ? undefined : decodeCursor(options.after),
+    });
+    const page = records.slice(0, first);
+    const last = page.at(-1);
+    return {
+      nodes: page.map(present),
+      endCursor: last ? encodeCursor(last.id) : null,
+      hasNextPage: records.length > first,
+    };
+  }
+
+  async get(providerConfigKey: string, connectionId: string): Promise<Connection> {
+    const record = await this.store.get(providerConfigKey, connectionId);
+    if (!record) throw unknownConnection(providerConfigKey, connectionId);
+    return present(record);
+  }
+
+  async delete(providerConfigKey: string, connectionId: string): Promise<void> {
+    if (!(await this.store.delete(providerConfigKey, connectionId))) throw unknownConnection(providerConfigKey, connectionId);
+  }
+}
+
+export function unknownConnection(providerConfigKey: string, connectionId: string): AppError {
+  return new AppError(
+    'unknown_connection',
+    `No connection "${connectionId}" for provider config "${providerConfigKey}".`,
+    { providerConfigKey, connectionId },
+  );
+}
+
+function present(record: ConnectionRecord): Connection {
+  const { id: _id, ...connection } = record;
+  return connection;
+}
+
+function encodeCursor(id: bigint): string {
+  return Buffer.from(`${CURSOR_PREFIX}${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): bigint {
+  const decoded = Buffer.from(cursor, 'base64url').toString();
+  const digits = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
+  if (!/^\d{1,19}$/.test(digits)) throw invalidInput('after', 'is not a cursor returned by this API');
+  return BigInt(digits);
+}

@@ -1,0 +1,83 @@
+// Credentials as the domain sees them, normalized from a provider's token
+// response, and their serialized form in the connections table.
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+export interface OAuth2Credentials {
+  type: 'OAUTH2';
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: string | null;
+  scopes: string[];
+  /** Null when the provider gave no expiry. */
+  expiresAt: Date | null;
+  /** The provider's token response as it came. */
+  raw: Record<string, unknown>;
+}
+
+const StoredCredentials = z.object({
+  type: z.literal('OAUTH2'),
+  accessToken: z.string(),
+  refreshToken: z.string().nullable(),
+  tokenType: z.string().nullable(),
+  scopes: z.array(z.string()),
+  expiresAt: z.string().nullable(),
+  raw: z.record(z.string(), z.unknown()),
+});
+
+export function serializeCredentials(credentials: OAuth2Credentials): string {
+  return JSON.stringify({ ...credentials, expiresAt: credentials.expiresAt?.toISOString() ?? null });
+}
+
+export function parseCredentials(serialized: string): OAuth2Credentials {
+  const stored = StoredCredentials.parse(JSON.parse(serialized));
+  return { ...stored, expiresAt: stored.expiresAt ? new Date(stored.expiresAt) : null };
+}
+
+export interface NormalizeOptions {
+  now: Date;
+  /** Used when the response does not say which scopes were granted. */
+  requestedScopes: string[];
+  scopeSeparator: string;
+}
+
+export function credentialsFromTokenResponse(raw: Record<string, unknown>, options: NormalizeOptions): OAuth2Credentials {
+  const accessToken = raw.access_token;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw new AppError('token_error', 'The provider answered without an access token.');
+  }
+  return {
+    type: 'OAUTH2',
+    accessToken,
+    refreshToken: typeof raw.refresh_token === 'string' && raw.refresh_token ? raw.refresh_token : null,
+    tokenType: typeof raw.token_type === 'string' ? raw.token_type : null,
+    scopes: grantedScopes(raw.scope, options),
+    expiresAt: expiryOf(raw, options.now),
+    raw,
+  };
+}
+
+function grantedScopes(scope: unknown, options: NormalizeOptions): string[] {
+  if (Array.isArray(scope)) return scope.filter((item): item is string => typeof item === 'string');
+  if (typeof scope !== 'string' || scope.trim() === '') return options.requestedScopes;
+  const separator = scope.includes(options.scopeSeparator) ? options.scopeSeparator : /[\s,]+/;
+  return scope.split(separator).map((item) => item.trim()).filter(Boolean);
+}
+
+/** From expires_in (seconds, number or numeric string), else an absolute expires_at, else none. */
+function expiryOf(raw: Record<string, unknown>, now: Date): Date | null {
+  const expiresIn = typeof raw.expires_in === 'string' ? Number(raw.expires_in) : raw.expires_in;
+  if (typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0) {
+    return new Date(now.getTime() + expiresIn * 1000);
+  }
+  const expiresAt = raw.expires_at;
+  if (typeof expiresAt === 'number' && Number.isFinite(expiresAt) && expiresAt > 0) {
+    // Seconds since the epoch unless it is clearly milliseconds.
+    return new Date(expiresAt > 1e12 ? expiresAt : expiresAt * 1000);
+  }
+  if (typeof expiresAt === 'string' && expiresAt.trim() !== '') {
+    const parsed = /^\d+$/.test(expiresAt) ? new Date(Number(expiresAt) * 1000) : new Date(expiresAt);
+    if (!Number.isNaN(parsed.getTime())) return parsed;
+  }
+  return null;
+}

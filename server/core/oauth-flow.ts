@@ -1,0 +1,213 @@
+// The OAuth 2 connect flow: start (state + PKCE kept in oauth_sessions, redirect
+// to the provider) and finish (consume the session once, exchange the code,
+// store the connection). Every failure is an AppError naming the flow it ends.
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { ConnectionStore } from '../db/connection-store.js';
+import type { OAuthSessionStore } from '../db/oauth-session-store.js';
+import type { ProviderConfigStore, ProviderConfigWithSecret } from '../db/provider-config-store.js';
+import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
+import { ConnectionParamError, interpolateConnectionParams, PARAM_NAME } from '../providers/connection-params.js';
+import { OAuth2Client, ProviderCallError, type OAuth2Endpoints } from '../providers/oauth2-client.js';
+import { credentialsFromTokenResponse, serializeCredentials } from './credentials.js';
+import { AppError, invalidInput } from './errors.js';
+
+export type FlowIdentity = {
+  providerConfigKey: string;
+  connectionId: string;
+};
+
+export type StartFlowInput = FlowIdentity & {
+  /** The connection config, from params[name]=value on the connect URL. */
+  params: Record<string, string>;
+};
+
+export interface OAuthFlowOptions {
+  configs: ProviderConfigStore;
+  sessions: OAuthSessionStore;
+  connections: ConnectionStore;
+  catalog: ProviderCatalog;
+  /** The redirect_uri registered at the providers. */
+  callbackUrl: string;
+  providerTimeoutSeconds: number;
+  sessionTtlSeconds?: number;
+}
+
+const MAX_CONNECTION_ID = 255;
+const MAX_PARAMS = 20;
+const MAX_PARAM_VALUE = 255;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+export class OAuthFlow {
+  constructor(private readonly options: OAuthFlowOptions) {}
+
+  /** Records the flow and returns the provider's authorization URL to redirect to. */
+  async start(input: StartFlowInput): Promise<URL> {
+    const identity = { providerConfigKey: input.providerConfigKey, connectionId: input.connectionId };
+    checkConnectionId(input.connectionId, identity);
+    checkParams(input.params, identity);
+    const { config, template } = await this.loadConfig(identity);
+    const client = await this.client(config, template, input.params, identity);
+
+    const state = randomBytes(32).toString('base64url');
+    const codeVerifier = template.supportsPkce ? oidc.randomPKCECodeVerifier() : null;
+    await this.options.sessions.insert({
+      state,
+      ...identity,
+      codeVerifier,
+      connectionConfig: input.params,
+      ttlSeconds: this.options.sessionTtlSeconds ?? 600,
+    });
+    const scopes = [...new Set([...template.defaultScopes, ...config.scopes])];
+    return client.authorizationUrl({
+      redirectUri: this.options.callbackUrl,
+      scope: scopes.join(template.scopeSeparator),
+      state,
+      codeChallenge: codeVerifier ? await oidc.calculatePKCECodeChallenge(codeVerifier) : null,
+      extraParams: template.authorizationParams,
+    });
+  }
+
+  /** Handles the provider's redirect back: consumes the session and stores the connection. */
+  async finish(query: URLSearchParams): Promise<FlowIdentity> {
+    const state = query.get('state');
+    const session = state ? await this.options.sessions.consume(state) : null;
+    if (!session || session.expired) {
+      throw new AppError('invalid_state', 'This authorization link is unknown, expired or already used. Start the connection again.');
+    }
+    const identity = { providerConfigKey: session.providerConfigKey, connectionId: session.connectionId };
+    const providerError = query.get('error');
+    if (providerError) {
+      const description = clip(query.get('error_description') ?? '');
+      const said = description ? `: ${description}` : '';
+      throw providerError === 'access_denied'
+        ? new AppError('access_denied', `The authorization was denied${said}`, { ...identity, providerError })
+        : new AppError('authorization_failed', `The provider refused the authorization (${clip(providerError)})${said}`, {
+            ...identity,
+            providerError: clip(providerError),
+          });
+    }
+    const code = query.get('code');
+    if (!code) throw new AppError('missing_code', 'The provider redirected back without an authorization code.', identity);
+
+    const { config, template } = await this.loadConfig(identity);
+    const client = await this.client(config, template, session.connectionConfig, identity);
+    let tokenResponse;
+    try {
+      tokenResponse = await client.exchangeCode({
+        code,
+        state: session.state,
+        codeVerifier: session.codeVerifier,
+        redirectUri: this.options.callbackUrl,
+        callbackParams: query,
+        extraParams: template.tokenParams,
+      });
+    } catch (error) {
+      throw providerFailure(error, identity);
+    }
+    const credentials = credentialsFromTokenResponse(tokenResponse, {
+      now: new Date(),
+      requestedScopes: config.scopes,
+      scopeSeparator: template.scopeSeparator,
+    });
+    await this.options.connections.upsert({
+      ...identity,
+      credentials: serializeCredentials(credentials),
+      expiresAt: credentials.expiresAt,
+      connectionConfig: session.connectionConfig,
+      metadata: {},
+    });
+    return identity;
+  }
+
+  private async loadConfig(identity: FlowIdentity) {
+    const config = await this.options.configs.getWithSecret(identity.providerConfigKey);
+    if (!config) {
+      throw new AppError('unknown_provider_config', `No provider config with key "${identity.providerConfigKey}".`, identity);
+    }
+    const template = this.options.catalog.get(config.provider);
+    if (!template) {
+      throw new AppError('unknown_provider_template', `The template "${config.provider}" is no longer in the catalog.`, identity);
+    }
+    return { config, template };
+  }
+
+  private async client(
+    config: ProviderConfigWithSecret,
+    template: ProviderTemplate,
+    params: Record<string, string>,
+    identity: FlowIdentity,
+  ): Promise<OAuth2Client> {
+    const app = { clientId: config.clientId, clientSecret: config.clientSecret, authorizationMethod: template.authorizationMethod };
+    try {
+      return await OAuth2Client.create(app, endpointsOf(config, template, params), this.options.providerTimeoutSeconds);
+    } catch (error) {
+      if (error instanceof ConnectionParamError) {
+        throw new AppError(error.kind === 'missing' ? 'missing_connection_config_param' : 'invalid_input', error.message, {
+          ...identity,
+          ...(error.kind === 'missing' ? { param: error.param } : { field: `params[${error.param}]` }),
+        });
+      }
+      throw providerFailure(error, identity);
+    }
+  }
+}
+
+function endpointsOf(config: ProviderConfigWithSecret, template: ProviderTemplate, params: Record<string, string>): OAuth2Endpoints {
+  if (template.generic === 'oidc' && config.issuer) return { kind: 'oidc', issuer: config.issuer };
+  const authorizationUrl = config.authorizationUrl ?? template.authorizationUrl;
+  const tokenUrl = config.tokenUrl ?? template.tokenUrl;
+  if (!authorizationUrl || !tokenUrl) throw new Error(`provider config "${config.key}" has no endpoints`);
+  return {
+    kind: 'static',
+    authorizationUrl: interpolateConnectionParams(authorizationUrl, params),
+    tokenUrl: interpolateConnectionParams(tokenUrl, params),
+  };
+}
+
+function providerFailure(error: unknown, identity: FlowIdentity): AppError {
+  if (error instanceof AppError) return error;
+  if (!(error instanceof ProviderCallError)) throw error;
+  switch (error.failure) {
+    case 'timeout':
+      return new AppError('provider_timeout', 'The provider did not answer in time. Try again.', identity, { cause: error });
+    case 'unreachable':
+      return new AppError('provider_unreachable', 'The provider could not be reached. Try again.', identity, { cause: error });
+    case 'rejected':
+      return new AppError('token_error', `The provider refused the token request: ${clip(error.providerCode ?? 'error')}${error.providerDescription ? ` (${clip(error.providerDescription)})` : ''}.`, {
+        ...identity,
+        providerError: clip(error.providerCode ?? 'error'),
+      }, { cause: error });
+    case 'bad_response':
+      return new AppError('token_error', 'The provider gave an unusable answer to the token request.', identity, { cause: error });
+  }
+}
+
+function checkConnectionId(connectionId: string, identity: FlowIdentity): void {
+  if (connectionId.trim() === '') {
+    throw new AppError('missing_connection_id', 'Give the connection id as ?connection_id=<id>.', identity);
+  }
+  if (connectionId.length > MAX_CONNECTION_ID) {
+    throw new AppError('invalid_input', `connection_id: must be at most ${MAX_CONNECTION_ID} characters`, { field: 'connection_id' });
+  }
+  if (CONTROL_CHARACTERS.test(connectionId)) {
+    throw new AppError('invalid_input', 'connection_id: must not contain control characters', { field: 'connection_id' });
+  }
+}
+
+function checkParams(params: Record<string, string>, identity: FlowIdentity): void {
+  const entries = Object.entries(params);
+  if (entries.length > MAX_PARAMS) throw invalidInput('params', `at most ${MAX_PARAMS} connection params`);
+  for (const [name, value] of entries) {
+    if (!PARAM_NAME.test(name)) throw new AppError('invalid_input', `params[${clip(name, 64)}]: not a valid param name`, { ...identity, field: 'params' });
+    if (value.length > MAX_PARAM_VALUE || CONTROL_CHARACTERS.test(value)) {
+      throw new AppError('invalid_input', `params[${name}]: must be at most ${MAX_PARAM_VALUE} printable characters`, { ...identity, field: `params[${name}]` });
+    }
+  }
+}
+
+/** Provider-sent text is shown to people: keep it short and printable. */
+function clip(text: string, max = 300): string {
+  const printable = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+}

@@ -1,0 +1,101 @@
+// The SQL of the connections table. Listing and reading a connection never
+// selects its credentials; only the credential reads do.
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+
+const timestamp = z.number().transform((ms) => new Date(ms));
+const jsonObject = z.record(z.string(), z.unknown());
+
+const ConnectionRow = z.object({
+  id: z.bigint(),
+  providerConfigKey: z.string(),
+  connectionId: z.string(),
+  provider: z.string(),
+  connectionConfig: jsonObject,
+  metadata: jsonObject,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export type ConnectionRecord = z.infer<typeof ConnectionRow>;
+
+export interface ConnectionValues {
+  providerConfigKey: string;
+  connectionId: string;
+  /** Serialized credentials. */
+  credentials: string;
+  expiresAt: Date | null;
+  connectionConfig: Record<string, string>;
+  metadata: Record<string, unknown>;
+}
+
+export interface ListConnectionsOptions {
+  providerConfigKey?: string;
+  limit: number;
+  /** Keyset cursor: only connections created before the one with this id. */
+  beforeId?: bigint;
+}
+
+const COLUMNS = sql.fragment`
+  c.id,
+  c.provider_config_key AS "providerConfigKey",
+  c.connection_id AS "connectionId",
+  p.provider,
+  c.connection_config AS "connectionConfig",
+  c.metadata,
+  c.created_at AS "createdAt",
+  c.updated_at AS "updatedAt"
+`;
+
+export class ConnectionStore {
+  constructor(private readonly pool: DatabasePool) {}
+
+  /** Inserts, or replaces the credentials of the existing (config key, connection id). */
+  async upsert(values: ConnectionValues): Promise<ConnectionRecord> {
+    return this.pool.one(sql.type(ConnectionRow)`
+      WITH saved AS (
+        INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, connection_config, metadata)
+        VALUES (
+          ${values.providerConfigKey}, ${values.connectionId}, ${values.credentials},
+          ${values.expiresAt ? sql.timestamp(values.expiresAt) : null},
+          ${sql.jsonb(values.connectionConfig)}, ${sql.jsonb(values.metadata as never)}
+        )
+        ON CONFLICT (provider_config_key, connection_id) DO UPDATE SET
+          credentials = EXCLUDED.credentials,
+          expires_at = EXCLUDED.expires_at,
+          connection_config = EXCLUDED.connection_config,
+          metadata = connections.metadata || EXCLUDED.metadata,
+          updated_at = now()
+        RETURNING *
+      )
+      SELECT ${COLUMNS} FROM saved c JOIN provider_configs p ON p.key = c.provider_config_key
+    `);
+  }
+
+  get(providerConfigKey: string, connectionId: string): Promise<ConnectionRecord | null> {
+    return this.pool.maybeOne(sql.type(ConnectionRow)`
+      SELECT ${COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+      WHERE c.provider_config_key = ${providerConfigKey} AND c.connection_id = ${connectionId}
+    `);
+  }
+
+  /** Newest first (by id, which grows with creation). */
+  list(options: ListConnectionsOptions): Promise<readonly ConnectionRecord[]> {
+    const conditions = [sql.fragment`TRUE`];
+    if (options.providerConfigKey !== undefined) conditions.push(sql.fragment`c.provider_config_key = ${options.providerConfigKey}`);
+    if (options.beforeId !== undefined) conditions.push(sql.fragment`c.id < ${options.beforeId.toString()}::bigint`);
+    return this.pool.any(sql.type(ConnectionRow)`
+      SELECT ${COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+      WHERE ${sql.join(conditions, sql.fragment` AND `)}
+      ORDER BY c.id DESC
+      LIMIT ${options.limit}
+    `);
+  }
+
+  async delete(providerConfigKey: string, connectionId: string): Promise<boolean> {
+    const deleted = await this.pool.maybeOne(sql.type(z.object({ id: z.bigint() }))`
+      DELETE FROM connections WHERE provider_config_key = ${providerConfigKey} AND connection_id = ${connectionId} RETURNING id
+    `);
+    return deleted !== null;
+  }
+}

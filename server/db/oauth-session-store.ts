@@ -1,0 +1,59 @@
+// The SQL of oauth_sessions: flows in progress, each consumed at most once.
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+
+const OAuthSessionRow = z.object({
+  state: z.string(),
+  providerConfigKey: z.string(),
+  connectionId: z.string(),
+  codeVerifier: z.string().nullable(),
+  connectionConfig: z.record(z.string(), z.string()),
+  expired: z.boolean(),
+});
+
+export type OAuthSession = z.infer<typeof OAuthSessionRow>;
+
+export interface NewOAuthSession {
+  state: string;
+  providerConfigKey: string;
+  connectionId: string;
+  codeVerifier: string | null;
+  connectionConfig: Record<string, string>;
+  ttlSeconds: number;
+}
+
+export class OAuthSessionStore {
+  constructor(private readonly pool: DatabasePool) {}
+
+  async insert(session: NewOAuthSession): Promise<void> {
+    await this.pool.query(sql.unsafe`
+      INSERT INTO oauth_sessions (state, provider_config_key, connection_id, code_verifier, connection_config, expires_at)
+      VALUES (
+        ${session.state}, ${session.providerConfigKey}, ${session.connectionId}, ${session.codeVerifier},
+        ${sql.jsonb(session.connectionConfig)}, now() + make_interval(secs => ${session.ttlSeconds})
+      )
+    `);
+  }
+
+  /**
+   * Deletes and returns the session: a second call with the same state finds
+   * nothing, even when two callbacks race. Expired sessions are consumed too.
+   */
+  consume(state: string): Promise<OAuthSession | null> {
+    return this.pool.maybeOne(sql.type(OAuthSessionRow)`
+      DELETE FROM oauth_sessions WHERE state = ${state}
+      RETURNING
+        state,
+        provider_config_key AS "providerConfigKey",
+        connection_id AS "connectionId",
+        code_verifier AS "codeVerifier",
+        connection_config AS "connectionConfig",
+        expires_at <= now() AS expired
+    `);
+  }
+
+  /** Removes sessions that expired, so abandoned flows do not pile up. */
+  async deleteExpired(): Promise<void> {
+    await this.pool.query(sql.unsafe`DELETE FROM oauth_sessions WHERE expires_at <= now()`);
+  }
+}

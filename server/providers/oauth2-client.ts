@@ -1,0 +1,173 @@
+// OAuth 2 client glue over openid-client: builds the authorization URL and
+// exchanges the code. Provider failures come back as ProviderCallError, with
+// the provider's own error code when it gave one.
+import * as oidc from 'openid-client';
+import { isLoopbackHost } from './url-policy.js';
+
+export interface OAuth2App {
+  clientId: string;
+  clientSecret: string;
+  /** body: client_secret_post; header: client_secret_basic. */
+  authorizationMethod: 'body' | 'header';
+}
+
+export type OAuth2Endpoints =
+  | { kind: 'static'; authorizationUrl: string; tokenUrl: string }
+  | { kind: 'oidc'; issuer: string };
+
+export type ProviderFailure = 'rejected' | 'unreachable' | 'timeout' | 'bad_response';
+
+export class ProviderCallError extends Error {
+  override name = 'ProviderCallError';
+
+  constructor(
+    readonly failure: ProviderFailure,
+    message: string,
+    /** The provider's error code (e.g. invalid_grant), when it sent one. */
+    readonly providerCode?: string,
+    readonly providerDescription?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type TokenResponse = Record<string, unknown> & { access_token: string };
+
+export interface AuthorizationRequest {
+  redirectUri: string;
+  scope: string;
+  state: string;
+  codeChallenge: string | null;
+  extraParams: Record<string, string>;
+}
+
+export interface CodeExchange {
+  code: string;
+  redirectUri: string;
+  codeVerifier: string | null;
+  state: string;
+  /** The callback's full query, for the OpenID checks on the authorization response. */
+  callbackParams: URLSearchParams;
+  extraParams: Record<string, string>;
+}
+
+export class OAuth2Client {
+  private constructor(
+    private readonly configuration: oidc.Configuration,
+    private readonly openId: boolean,
+  ) {}
+
+  static async create(app: OAuth2App, endpoints: OAuth2Endpoints, timeoutSeconds: number): Promise<OAuth2Client> {
+    const auth = app.authorizationMethod === 'header' ? oidc.ClientSecretBasic(app.clientSecret) : oidc.ClientSecretPost(app.clientSecret);
+    if (endpoints.kind === 'oidc') {
+      const issuer = new URL(endpoints.issuer);
+      const configuration = await callProvider(() =>
+        oidc.discovery(issuer, app.clientId, undefined, auth, {
+          timeout: timeoutSeconds,
+          execute: insecureAllowed(issuer) ? [oidc.allowInsecureRequests] : [],
+        }),
+      );
+      return new OAuth2Client(configuration, true);
+    }
+    const tokenUrl = new URL(endpoints.tokenUrl);
+    const configuration = new oidc.Configuration(
+      // Catalog providers publish no issuer; the token endpoint's origin stands in.
+      { issuer: tokenUrl.origin, authorization_endpoint: endpoints.authorizationUrl, token_endpoint: endpoints.tokenUrl },
+      app.clientId,
+      undefined,
+      auth,
+    );
+    configuration.timeout = timeoutSeconds;
+    if (insecureAllowed(tokenUrl)) oidc.allowInsecureRequests(configuration);
+    return new OAuth2Client(configuration, false);
+  }
+
+  authorizationUrl(request: AuthorizationRequest): URL {
+    const parameters: Record<string, string> = {
+      ...request.extraParams,
+      response_type: 'code',
+      redirect_uri: request.redirectUri,
+      state: request.state,
+    };
+    if (request.scope) parameters.scope = request.scope;
+    if (request.codeChallenge) {
+      parameters.code_challenge = request.codeChallenge;
+      parameters.code_challenge_method = 'S256';
+    }
+    return oidc.buildAuthorizationUrl(this.configuration, parameters);
+  }
+
+  async exchangeCode(exchange: CodeExchange): Promise<TokenResponse> {
+    const response = await callProvider(() => {
+      if (this.openId) {
+        // Full OpenID checks: iss parameter, ID token claims and signature.
+        const currentUrl = new URL(exchange.redirectUri);
+        currentUrl.search = exchange.callbackParams.toString();
+        return oidc.authorizationCodeGrant(
+          this.configuration,
+          currentUrl,
+          { expectedState: exchange.state, pkceCodeVerifier: exchange.codeVerifier ?? undefined },
+          { ...exchange.extraParams, redirect_uri: exchange.redirectUri },
+        );
+      }
+      const parameters: Record<string, string> = { ...exchange.extraParams, code: exchange.code, redirect_uri: exchange.redirectUri };
+      if (exchange.codeVerifier) parameters.code_verifier = exchange.codeVerifier;
+      return oidc.genericGrantRequest(this.configuration, 'authorization_code', parameters);
+    });
+    return toPlainResponse(response);
+  }
+}
+
+function insecureAllowed(url: URL): boolean {
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+/** The token response as plain JSON (openid-client adds helper methods). */
+function toPlainResponse(response: oidc.TokenEndpointResponse): TokenResponse {
+  return JSON.parse(JSON.stringify(response)) as TokenResponse;
+}
+
+async function callProvider<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toProviderCallError(error);
+  }
+}
+
+function toProviderCallError(error: unknown): ProviderCallError {
+  if (error instanceof oidc.ResponseBodyError) {
+    return new ProviderCallError(
+      'rejected',
+      `The provider refused: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}`,
+      error.error,
+      error.error_description,
+      { cause: error },
+    );
+  }
+  if (isTimeout(error)) return new ProviderCallError('timeout', 'The provider did not answer in time.', undefined, undefined, { cause: error });
+  if (isNetworkFailure(error)) {
+    return new ProviderCallError('unreachable', 'The provider could not be reached.', undefined, undefined, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderCallError('bad_response', `The provider gave an unusable answer: ${message}`, undefined, undefined, { cause: error });
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current && chain.length < 5; current = (current as { cause?: unknown }).cause) chain.push(current);
+  return chain;
+}
+
+function isTimeout(error: unknown): boolean {
+  return causes(error).some((item) => item instanceof Error && (item.name === 'TimeoutError' || item.name === 'AbortError'));
+}
+
+function isNetworkFailure(error: unknown): boolean {
+  return causes(error).some(
+    (item) =>
+      (item instanceof TypeError && item.message === 'fetch failed') ||
+      /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH/.test(String((item as { code?: unknown }).code ?? '')),
+  );
+}
