@@ -161,7 +161,11 @@ function causes(error: unknown): unknown[] {
 }
 
 function isTimeout(error: unknown): boolean {
-  return causes(error).some((item) => item instanceof Error && (item.name === 'TimeoutError' || item.name === 'AbortError'));
+  // The abort reason is a DOMException, which is not an Error instance on Node 20.
+  return causes(error).some((item) => {
+    const { name, code } = item as { name?: unknown; code?: unknown };
+    return name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT';
+  });
 }
 
 function isNetworkFailure(error: unknown): boolean {

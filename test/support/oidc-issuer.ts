@@ -1,13 +1,20 @@
 // A real OpenID provider (oidc-provider) on a loopback port: the authorization
-// server the tests talk to.
+// server the tests talk to. The end user's decision is made by the test
+// (`issuer.decision`): logins and consents are approved, or denied, without a form.
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 
+export type Decision = 'approve' | 'deny';
+
 export interface TestIssuer {
   issuer: string;
   provider: Provider;
+  /** What the simulated end user answers on the consent screen. */
+  decision: Decision;
+  /** The end user who logs in. */
+  accountId: string;
   close(): Promise<void>;
 }
 
@@ -16,29 +23,80 @@ export const TEST_CLIENT = {
   client_secret: 'test-client-secret-0123456789',
 };
 
+export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+
 export async function startTestIssuer(redirectUris: string[] = ['http://localhost:3003/oauth/callback']): Promise<TestIssuer> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuerUrl = `http://127.0.0.1:${port}`;
   const { default: OidcProvider } = await quietly(() => import('oidc-provider'));
-  const provider = await quietly(async () => new OidcProvider(issuer, {
-    clients: [{ ...TEST_CLIENT, redirect_uris: redirectUris, grant_types: ['authorization_code', 'refresh_token'] }],
-    jwks: { keys: [signingKey()] },
-    features: { devInteractions: { enabled: false } },
-  }));
+  const provider = await quietly(async () =>
+    new OidcProvider(issuerUrl, {
+      clients: [{ ...TEST_CLIENT, redirect_uris: redirectUris, grant_types: ['authorization_code', 'refresh_token'] }],
+      jwks: { keys: [signingKey()] },
+      scopes: ['openid', 'offline_access', 'email', 'profile'],
+      claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com` }) }),
+      features: { devInteractions: { enabled: false } },
+      interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+      // PKCE when the client sends it (most templates), optional for those that disable it.
+      pkce: { required: () => false },
+      // Refresh tokens on every code exchange, rotated on every use: a second
+      // use of a refresh token fails with invalid_grant, as at real providers.
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      rotateRefreshToken: true,
+      ttl: { AccessToken: ACCESS_TOKEN_TTL_SECONDS },
+    }),
+  );
   provider.on('server_error', () => undefined);
-  server.on('request', provider.callback());
-  return {
-    issuer,
+
+  const issuer: TestIssuer = {
+    issuer: issuerUrl,
     provider,
+    decision: 'approve',
+    accountId: 'end-user-1',
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    if (req.url?.startsWith('/interaction/')) {
+      decide(issuer, req, res).catch((error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+      return;
+    }
+    callback(req, res);
+  });
+  return issuer;
+}
+
+async function decide(issuer: TestIssuer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { provider } = issuer;
+  const details = await provider.interactionDetails(req, res);
+  if (issuer.decision === 'deny') {
+    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The end user denied the request.' }, { mergeWithLastSubmission: false });
+    return;
+  }
+  if (details.prompt.name === 'login') {
+    await provider.interactionFinished(req, res, { login: { accountId: issuer.accountId } }, { mergeWithLastSubmission: false });
+    return;
+  }
+  const grant = details.grantId
+    ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: details.session?.accountId, clientId: String(details.params.client_id) }))
+    : new provider.Grant({ accountId: details.session?.accountId, clientId: String(details.params.client_id) });
+  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
 function signingKey() {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'ES256', use: 'sig' };
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
 }
 
 // oidc-provider warns about its in-memory adapter and about Node 20 on every

@@ -1,3 +1,4 @@
+import net from 'node:net';
 // A real server on a free port, over a fresh test database.
 import { createLogger, type Logger } from '../../server/log.js';
 import { loadSettings } from '../../server/settings.js';
@@ -16,9 +17,17 @@ export interface GraphQLBody<T> {
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
 }
 
-export async function startTestServer(options: { logger?: Logger; env?: Record<string, string> } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  logger?: Logger;
+  env?: Record<string, string>;
+  /** Listen on this port (e.g. from freePort(), when the callback URL must be known first). */
+  port?: number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
-  const settings = loadSettings({ PORT: '0', DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...options.env });
+  const port = options.port ?? (await freePort());
+  const settings = loadSettings({ PORT: String(port), DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...options.env });
   const server = await startServer(settings, options.logger ?? createLogger('silent'));
   return {
     ...server,
@@ -36,4 +45,16 @@ export async function startTestServer(options: { logger?: Logger; env?: Record<s
       await database.drop();
     },
   };
+}
+
+/** A port that was free a moment ago: for servers whose URL must be known before they start. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -1,0 +1,45 @@
+// A cookie-keeping HTTP client that walks an OAuth flow the way a browser's
+// popup would: follow every redirect, then read the message the callback page posts.
+export interface FlowResult {
+  status: number;
+  /** Every URL visited, in order. */
+  visited: string[];
+  html: string;
+  /** The message the callback page posts to window.opener, if it is one. */
+  message: { eventType: string; data: Record<string, any> } | null;
+}
+
+export async function walkFlow(startUrl: string, maxSteps = 20): Promise<FlowResult> {
+  const jar = new Map<string, Map<string, string>>();
+  const visited: string[] = [];
+  let url = startUrl;
+  for (let step = 0; step < maxSteps; step++) {
+    visited.push(url);
+    const host = new URL(url).host;
+    const cookies = jar.get(host) ?? new Map<string, string>();
+    const response = await fetch(url, {
+      redirect: 'manual',
+      headers: cookies.size ? { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {},
+    });
+    for (const header of response.headers.getSetCookie()) {
+      const [pair = ''] = header.split(';');
+      const index = pair.indexOf('=');
+      cookies.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim());
+    }
+    jar.set(host, cookies);
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.arrayBuffer();
+      url = new URL(location, url).toString();
+      continue;
+    }
+    const html = await response.text();
+    return { status: response.status, visited, html, message: postedMessage(html) };
+  }
+  throw new Error(`the flow did not end within ${maxSteps} steps: ${visited.join(' -> ')}`);
+}
+
+export function postedMessage(html: string): FlowResult['message'] {
+  const match = /var message = (\{.*\});/.exec(html);
+  return match ? JSON.parse(match[1]!) : null;
+}
