@@ -3,6 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { configCommands } from './commands/config.js';
+import { connectionCommands } from './commands/connections.js';
 import { providerCommands } from './commands/providers.js';
 import { DEFAULT_HOSTPORT } from './context.js';
 import { fail } from './output.js';
@@ -18,7 +19,7 @@ const cli: Argv<{ json: boolean }> = yargs(hideBin(process.argv))
     cli.showHelp('log');
   });
 
-configCommands(providerCommands(cli))
+connectionCommands(configCommands(providerCommands(cli)))
   .example([
     ['$0 providers:list git', 'Find provider templates (github, gitlab, ...)'],
     ['$0 config:create github github <client-id> <client-secret> "repo,user"', 'Register an OAuth app'],
@@ -26,6 +27,9 @@ configCommands(providerCommands(cli))
     ['$0 config:get github', 'Show one config (never its secret)'],
     ['$0 config:edit github github <client-id> <client-secret> "repo,user,gist"', 'Replace its settings'],
     ['$0 config:delete github', 'Delete it'],
+    ['$0 connection:list --provider-config-key github', 'List the connections of a config'],
+    ['$0 connection:get github user-42', 'Show one connection'],
+    ['$0 connection:delete github user-42', 'Delete it'],
     ['$0 config:list --json', 'Any command, as JSON'],
   ])
   .demandCommand(1, 'Give a command; `nango help` lists them.')

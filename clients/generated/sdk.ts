@@ -36,6 +36,33 @@ export type UpdateProviderConfigInput = {
   tokenUrl?: string | null | undefined;
 };
 
+export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string };
+
+export type ConnectionsQueryVariables = Exact<{
+  providerConfigKey?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+
+export type ConnectionQueryVariables = Exact<{
+  providerConfigKey: string;
+  connectionId: string;
+}>;
+
+
+export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string } };
+
+export type DeleteConnectionMutationVariables = Exact<{
+  providerConfigKey: string;
+  connectionId: string;
+}>;
+
+
+export type DeleteConnectionMutation = { deleteConnection: boolean };
+
 export type ProviderConfigFieldsFragment = { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -78,6 +105,17 @@ export type ProvidersQueryVariables = Exact<{
 
 export type ProvidersQuery = { providers: Array<{ name: string, displayName: string, authMode: string, authorizationUrl: string | null, tokenUrl: string | null, scopeSeparator: string, defaultScopes: Array<string>, supportsPkce: boolean, docsUrl: string | null, connectionParams: Array<string> }> };
 
+export const ConnectionFieldsFragmentDoc = gql`
+    fragment ConnectionFields on Connection {
+  connectionId
+  providerConfigKey
+  provider
+  connectionConfig
+  metadata
+  createdAt
+  updatedAt
+}
+    `;
 export const ProviderConfigFieldsFragmentDoc = gql`
     fragment ProviderConfigFields on ProviderConfig {
   key
@@ -89,6 +127,34 @@ export const ProviderConfigFieldsFragmentDoc = gql`
   issuer
   createdAt
   updatedAt
+}
+    `;
+export const ConnectionsDocument = gql`
+    query Connections($providerConfigKey: String, $first: Int, $after: String) {
+  connections(providerConfigKey: $providerConfigKey, first: $first, after: $after) {
+    nodes {
+      ...ConnectionFields
+    }
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+  }
+}
+    ${ConnectionFieldsFragmentDoc}`;
+export const ConnectionDocument = gql`
+    query Connection($providerConfigKey: String!, $connectionId: String!) {
+  connection(providerConfigKey: $providerConfigKey, connectionId: $connectionId) {
+    ...ConnectionFields
+  }
+}
+    ${ConnectionFieldsFragmentDoc}`;
+export const DeleteConnectionDocument = gql`
+    mutation DeleteConnection($providerConfigKey: String!, $connectionId: String!) {
+  deleteConnection(
+    providerConfigKey: $providerConfigKey
+    connectionId: $connectionId
+  )
 }
     `;
 export const ProviderConfigsDocument = gql`
@@ -148,6 +214,15 @@ const defaultWrapper: SdkFunctionWrapper = (action, _operationName, _operationTy
 
 export function getSdk(client: GraphQLClient, withWrapper: SdkFunctionWrapper = defaultWrapper) {
   return {
+    Connections(variables?: ConnectionsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ConnectionsQuery> {
+      return withWrapper((wrappedRequestHeaders) => client.request<ConnectionsQuery>({ document: ConnectionsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'Connections', 'query', variables);
+    },
+    Connection(variables: ConnectionQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ConnectionQuery> {
+      return withWrapper((wrappedRequestHeaders) => client.request<ConnectionQuery>({ document: ConnectionDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'Connection', 'query', variables);
+    },
+    DeleteConnection(variables: DeleteConnectionMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<DeleteConnectionMutation> {
+      return withWrapper((wrappedRequestHeaders) => client.request<DeleteConnectionMutation>({ document: DeleteConnectionDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'DeleteConnection', 'mutation', variables);
+    },
     ProviderConfigs(variables?: ProviderConfigsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ProviderConfigsQuery> {
       return withWrapper((wrappedRequestHeaders) => client.request<ProviderConfigsQuery>({ document: ProviderConfigsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'ProviderConfigs', 'query', variables);
     },

@@ -1,0 +1,79 @@
+// nango connection:list | connection:get | connection:delete
+import type { Argv } from 'yargs';
+import type { ConnectionFieldsFragment } from '../../clients/generated/sdk.js';
+import { sdkFromEnvironment } from '../context.js';
+import { formatDate, handled, printJson, printSuccess, table, type OutputOptions } from '../output.js';
+
+const PAGE = 100;
+
+function describeConnection(connection: ConnectionFieldsFragment): string {
+  return [
+    `connection id:       ${connection.connectionId}`,
+    `provider config key: ${connection.providerConfigKey}`,
+    `provider:            ${connection.provider}`,
+    `connection config:   ${JSON.stringify(connection.connectionConfig)}`,
+    `metadata:            ${JSON.stringify(connection.metadata)}`,
+    `created:             ${formatDate(connection.createdAt)}`,
+    `updated:             ${formatDate(connection.updatedAt)}`,
+  ].join('\n');
+}
+
+const withIdentity = <T>(command: Argv<T>) =>
+  command
+    .positional('provider_config_key', { type: 'string', demandOption: true, describe: 'The provider config key' })
+    .positional('connection_id', { type: 'string', demandOption: true, describe: 'The connection id' });
+
+export function connectionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
+  return yargs
+    .command(
+      'connection:list',
+      'List the connections, newest first',
+      (command) =>
+        command
+          .option('provider-config-key', { type: 'string', describe: 'Only the connections of this provider config' })
+          .example('$0 connection:list --provider-config-key github', 'List the GitHub connections'),
+      handled(async (args) => {
+        const sdk = sdkFromEnvironment();
+        const connections: ConnectionFieldsFragment[] = [];
+        let after: string | undefined;
+        // Every page: the CLI shows the whole list, the API hands it out 100 at a time.
+        for (;;) {
+          const { connections: page } = await sdk.Connections({ providerConfigKey: args['provider-config-key'], first: PAGE, after });
+          connections.push(...page.nodes);
+          if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
+          after = page.pageInfo.endCursor;
+        }
+        if (args.json) return printJson(connections);
+        if (connections.length === 0) {
+          console.log('No connections yet. Your users create them through the frontend SDK: nango.auth(<config key>, <connection id>).');
+          return;
+        }
+        console.log(
+          table(
+            ['CONNECTION ID', 'PROVIDER CONFIG KEY', 'PROVIDER', 'CREATED'],
+            connections.map((connection) => [connection.connectionId, connection.providerConfigKey, connection.provider, formatDate(connection.createdAt)]),
+          ),
+        );
+      }),
+    )
+    .command(
+      'connection:get <provider_config_key> <connection_id>',
+      'Show one connection (not its tokens)',
+      (command) => withIdentity(command).example('$0 connection:get github user-42', 'Show the GitHub connection of user-42'),
+      handled(async (args) => {
+        const { connection } = await sdkFromEnvironment().Connection({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id });
+        if (args.json) return printJson(connection);
+        console.log(describeConnection(connection));
+      }),
+    )
+    .command(
+      'connection:delete <provider_config_key> <connection_id>',
+      'Delete a connection and its tokens',
+      (command) => withIdentity(command).example('$0 connection:delete github user-42', 'Forget the GitHub connection of user-42'),
+      handled(async (args) => {
+        await sdkFromEnvironment().DeleteConnection({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id });
+        if (args.json) return printJson({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id, deleted: true });
+        printSuccess(`Connection "${args.connection_id}" of "${args.provider_config_key}" deleted.`);
+      }),
+    );
+}

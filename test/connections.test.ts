@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const NANGO = fileURLToPath(new URL('../cli/bin/nango.js', import.meta.url));
+const PAGE = 'connections(providerConfigKey: $key, first: $first, after: $after) { nodes { connectionId providerConfigKey } pageInfo { endCursor hasNextPage } }';
+const LIST = `query List($key: String, $first: Int, $after: String) { ${PAGE} }`;
+
+let server: TestServer;
+let db: pg.Client;
+
+function nango(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [NANGO, ...args], { env: { PATH: process.env.PATH ?? '', NANGO_HOSTPORT: server.url }, timeout: 20_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  db = new pg.Client({ connectionString: server.database.url });
+  await db.connect();
+  await db.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret) VALUES ('github', 'github', 'id', 's'), ('slack', 'slack', 'id', 's')`);
+  // Created in this order: u1 is the oldest.
+  for (const [key, id] of [['github', 'u1'], ['github', 'u2'], ['slack', 'u3'], ['github', 'u4'], ['github', 'u5']]) {
+    await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, connection_config) VALUES ($1, $2, '{}', '{"subdomain":"acme"}')`, [key, id]);
+  }
+});
+afterAll(async () => {
+  await db?.end();
+  await server?.stop();
+});
+
+describe('connections over GraphQL', () => {
+  it('pages through every connection, newest first, without repeats', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const body: any = await server.graphql(LIST, { first: 2, after });
+      expect(body.errors).toBeUndefined();
+      seen.push(...body.data.connections.nodes.map((node: { connectionId: string }) => node.connectionId));
+      if (!body.data.connections.pageInfo.hasNextPage) break;
+      after = body.data.connections.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['u5', 'u4', 'u3', 'u2', 'u1']);
+  });
+
+  it('filters by provider config key', async () => {
+    const body = await server.graphql(LIST, { key: 'slack' });
+    expect(body.data.connections).toEqual({ nodes: [{ connectionId: 'u3', providerConfigKey: 'slack' }], pageInfo: { endCursor: expect.any(String), hasNextPage: false } });
+  });
+
+  it('rejects a page size out of range and a forged cursor, naming the argument', async () => {
+    const tooMany = await server.graphql(LIST, { first: 1000 });
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'invalid_input', field: 'first' });
+    const forged = await server.graphql(LIST, { after: 'bm90LWEtY3Vyc29y' });
+    expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'invalid_input', field: 'after' });
+  });
+
+  it('reads one connection with its config, and answers unknown_connection otherwise', async () => {
+    const found = await server.graphql('{ connection(providerConfigKey: "github", connectionId: "u1") { connectionId provider connectionConfig metadata createdAt } }');
+    expect(found.data.connection).toMatchObject({ connectionId: 'u1', provider: 'github', connectionConfig: { subdomain: 'acme' }, metadata: {} });
+    const missing = await server.graphql('{ connection(providerConfigKey: "github", connectionId: "nobody") { connectionId } }');
+    expect(missing.errors?.[0]?.extensions).toEqual({ code: 'unknown_connection', providerConfigKey: 'github', connectionId: 'nobody' });
+  });
+
+  it('deletes a connection once', async () => {
+    await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('github', 'doomed', '{}')`);
+    const deleted = await server.graphql('mutation { deleteConnection(providerConfigKey: "github", connectionId: "doomed") }');
+    expect(deleted.data).toEqual({ deleteConnection: true });
+    const again = await server.graphql('mutation { deleteConnection(providerConfigKey: "github", connectionId: "doomed") }');
+    expect(again.errors?.[0]?.extensions?.code).toBe('unknown_connection');
+  });
+});
+
+describe('the nango connection commands', () => {
+  it('lists connections in a table and as JSON, optionally for one config', async () => {
+    const table = await nango(['connection:list']);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^CONNECTION ID\s+PROVIDER CONFIG KEY\s+PROVIDER\s+CREATED$/);
+    expect(lines[2]).toMatch(/^u5\s+github\s+github\s+\d{4}-/);
+
+    const json = await nango(['connection:list', '--provider-config-key', 'slack', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ connectionId: 'u3', providerConfigKey: 'slack', provider: 'slack' })]);
+  });
+
+  it('shows and deletes one connection', async () => {
+    await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('github', 'cli-user', '{}')`);
+    const shown = await nango(['connection:get', 'github', 'cli-user']);
+    expect(shown.stdout).toContain('connection id:       cli-user');
+    const deleted = await nango(['connection:delete', 'github', 'cli-user']);
+    expect(deleted.stdout).toBe('✅ Connection "cli-user" of "github" deleted.\n');
+    const gone = await nango(['connection:get', 'github', 'cli-user']);
+    expect(gone).toMatchObject({ code: 1, stderr: '❌ No connection "cli-user" for provider config "github".\n' });
+  });
+});
