@@ -6,7 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 
-export type Decision = 'approve' | 'deny';
+/** approve/deny at once, or hold: show a consent page and wait (the end user may close the popup). */
+export type Decision = 'approve' | 'deny' | 'hold';
 
 export interface TestIssuer {
   issuer: string;
@@ -75,6 +76,11 @@ export async function startTestIssuer(redirectUris: string[] = ['http://localhos
 async function decide(issuer: TestIssuer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { provider } = issuer;
   const details = await provider.interactionDetails(req, res);
+  if (issuer.decision === 'hold') {
+    res.setHeader('content-type', 'text/html');
+    res.end('<!doctype html><title>Consent</title><h1>Allow test-client to access your account?</h1>');
+    return;
+  }
   if (issuer.decision === 'deny') {
     await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The end user denied the request.' }, { mergeWithLastSubmission: false });
     return;

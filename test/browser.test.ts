@@ -1,0 +1,125 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser.js';
+import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
+import { freePort, startTestServer, type TestServer } from './support/server.js';
+
+// A user's web page on its own origin, importing the SDK from the server as in the quick start.
+function appPage(serverUrl: string): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>My app</title></head>
+<body>
+<button id="connect">Connect</button>
+<pre id="outcome"></pre>
+<script type="module">
+import Nango from '${serverUrl}/sdk/frontend.js';
+const nango = new Nango({ host: '${serverUrl}' });
+window.connect = (configKey, connectionId) =>
+  nango.auth(configKey, connectionId).then(
+    (result) => ({ ok: true, result }),
+    (error) => ({ ok: false, type: error.type, message: error.message, legacyType: error.error && error.error.type }),
+  );
+document.querySelector('#connect').addEventListener('click', () => {
+  window.outcome = window.connect('idp', document.body.dataset.connectionId || 'browser-user');
+});
+window.sdkLoaded = true;
+</script>
+</body></html>`;
+}
+
+let server: TestServer;
+let issuer: TestIssuer;
+let appServer: http.Server;
+let appUrl: string;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  const port = await freePort();
+  issuer = await startTestIssuer([`http://localhost:${port}/oauth/callback`]);
+  server = await startTestServer({ port });
+  const created = await server.graphql('mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }', {
+    input: { key: 'idp', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid', 'email'], clientId: TEST_CLIENT.client_id, clientSecret: TEST_CLIENT.client_secret },
+  });
+  expect(created.errors).toBeUndefined();
+  appServer = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(appPage(server.url));
+  });
+  await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
+  appUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/`;
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => appServer?.close(resolve));
+  await Promise.all([server?.stop(), issuer?.close()]);
+});
+
+beforeEach(async () => {
+  issuer.decision = 'approve';
+  page = await (await browser.newContext()).newPage();
+  await page.goto(appUrl);
+  await page.waitForFunction(() => (window as any).sdkLoaded === true);
+});
+
+async function clickConnect(connectionId: string) {
+  await page.evaluate((id) => {
+    document.body.dataset.connectionId = id;
+  }, connectionId);
+  const popup = page.waitForEvent('popup');
+  await page.click('#connect');
+  return popup;
+}
+
+const outcome = () => page.evaluate(() => (window as any).outcome);
+
+describe('the popup flow in Chromium', () => {
+  it('connects: the popup walks through the provider, closes, and the promise resolves', async () => {
+    const popup = await clickConnect('browser-user');
+    await popup.waitForEvent('close', { timeout: 15_000 });
+    expect(await outcome()).toEqual({ ok: true, result: { providerConfigKey: 'idp', connectionId: 'browser-user' } });
+
+    const read = await server.graphql('{ connection(providerConfigKey: "idp", connectionId: "browser-user") { connectionId provider } }');
+    expect(read.data.connection).toEqual({ connectionId: 'browser-user', provider: 'oidc' });
+  });
+
+  it('connects twice in a row from the same page', async () => {
+    for (const id of ['first-in-row', 'second-in-row']) {
+      const popup = await clickConnect(id);
+      await popup.waitForEvent('close', { timeout: 15_000 });
+      expect(await outcome()).toEqual({ ok: true, result: { providerConfigKey: 'idp', connectionId: id } });
+    }
+  });
+
+  it('rejects with access_denied when the end user refuses consent', async () => {
+    issuer.decision = 'deny';
+    const popup = await clickConnect('denied-user');
+    await popup.waitForEvent('close', { timeout: 15_000 });
+    expect(await outcome()).toMatchObject({ ok: false, type: 'access_denied', legacyType: 'access_denied' });
+    const read = await server.graphql('{ connection(providerConfigKey: "idp", connectionId: "denied-user") { connectionId } }');
+    expect(read.errors?.[0]?.extensions?.code).toBe('unknown_connection');
+  });
+
+  it('rejects with authorization_cancelled when the end user closes the popup', async () => {
+    issuer.decision = 'hold';
+    const popup = await clickConnect('closing-user');
+    await popup.waitForURL(/\/interaction\//);
+    await popup.close();
+    expect(await outcome()).toMatchObject({ ok: false, type: 'authorization_cancelled' });
+  });
+});
+
+describe('GraphiQL in Chromium', () => {
+  it('loads and runs a query', async () => {
+    await page.goto(`${server.url}/graphql`);
+    await page.waitForSelector('.graphiql-execute-button', { timeout: 20_000 });
+    await page.click('.graphiql-execute-button');
+    // The result pane shows the stored config: the query really ran against the server.
+    await page.waitForFunction(() => /"key":\s*"idp"/.test(document.body.innerText), undefined, { timeout: 20_000 });
+    expect(await page.evaluate(() => document.body.innerText)).toContain('"data"');
+  });
+});
