@@ -141,6 +141,13 @@ describe('the connect flow', () => {
     expect(await countRows()).toEqual(before);
   });
 
+  it('sweeps expired sessions when a new flow starts', async () => {
+    await db.query("INSERT INTO oauth_sessions (state, provider_config_key, connection_id, expires_at) VALUES ('stale-state', 'idp', 'u', now() - interval '1 minute')");
+    await fetch(connectUrl('idp', 'user-sweep'), { redirect: 'manual' });
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM oauth_sessions WHERE state = 'stale-state'");
+    expect(rows[0].n).toBe(0);
+  });
+
   it('rejects an expired state', async () => {
     const response = await fetch(connectUrl('idp', 'user-late'), { redirect: 'manual' });
     const state = new URL(response.headers.get('location')!).searchParams.get('state')!;

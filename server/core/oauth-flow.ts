@@ -49,6 +49,8 @@ export class OAuthFlow {
     const { config, template } = await this.loadConfig(identity);
     const client = await this.client(config, template, input.params, identity);
 
+    // Abandoned flows leave sessions behind; each new flow sweeps the expired ones.
+    await this.options.sessions.deleteExpired();
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = template.supportsPkce ? oidc.randomPKCECodeVerifier() : null;
     await this.options.sessions.insert({
