@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
+import { runNango } from './support/cli.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
-
-const NANGO = fileURLToPath(new URL('../cli/bin/nango.js', import.meta.url));
 
 // A user's web page on its own origin, importing the SDK from the server as in the quick start.
 function appPage(serverUrl: string): string {
@@ -90,12 +87,8 @@ describe('the popup flow in Chromium', () => {
     const read = await server.graphql('{ connection(providerConfigKey: "idp", connectionId: "browser-user") { connectionId provider } }');
     expect(read.data.connection).toEqual({ connectionId: 'browser-user', provider: 'oidc' });
 
-    const listed = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [NANGO, 'connection:list', '--json'], { env: { PATH: process.env.PATH ?? '', NANGO_HOSTPORT: server.url } }, (error, stdout) =>
-        error ? reject(error) : resolve(stdout),
-      ),
-    );
-    expect(JSON.parse(listed)).toContainEqual(expect.objectContaining({ connectionId: 'browser-user', providerConfigKey: 'idp' }));
+    const listed = await runNango(['connection:list', '--json'], { NANGO_HOSTPORT: server.url });
+    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ connectionId: 'browser-user', providerConfigKey: 'idp' }));
   });
 
   it('connects twice in a row from the same page', async () => {

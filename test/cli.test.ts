@@ -1,28 +1,11 @@
-import { execFile } from 'node:child_process';
-import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestServer, type TestServer } from './support/server.js';
-
-const NANGO = fileURLToPath(new URL('../cli/bin/nango.js', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runNango, type CliRun } from './support/cli.js';
+import { freePort, startTestServer, type TestServer } from './support/server.js';
 
 let server: TestServer;
 
-function nango(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [NANGO, ...args],
-      { env: { PATH: process.env.PATH ?? '', NANGO_HOSTPORT: server.url, ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function nango(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runNango(args, { NANGO_HOSTPORT: server.url, ...env });
 }
 
 beforeAll(async () => {
@@ -112,12 +95,7 @@ describe('the nango CLI', () => {
   });
 
   it('says clearly when the server cannot be reached', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closedPort = await freePort();
     const run = await nango(['config:list'], { NANGO_HOSTPORT: `http://127.0.0.1:${closedPort}` });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(

@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { runNango, type CliRun } from './support/cli.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-const NANGO = fileURLToPath(new URL('../cli/bin/nango.js', import.meta.url));
 const PAGE = 'connections(providerConfigKey: $key, first: $first, after: $after) { nodes { connectionId providerConfigKey } pageInfo { endCursor hasNextPage } }';
 const LIST = `query List($key: String, $first: Int, $after: String) { ${PAGE} }`;
 
 let server: TestServer;
 let db: pg.Client;
 
-function nango(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [NANGO, ...args], { env: { PATH: process.env.PATH ?? '', NANGO_HOSTPORT: server.url }, timeout: 20_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function nango(args: string[]): Promise<CliRun> {
+  return runNango(args, { NANGO_HOSTPORT: server.url });
 }
 
 beforeAll(async () => {
