@@ -17,8 +17,8 @@ function appPage(serverUrl: string): string {
 <script type="module">
 import Nango from '${serverUrl}/sdk/frontend.js';
 const nango = new Nango({ host: '${serverUrl}' });
-window.connect = (configKey, connectionId) =>
-  nango.auth(configKey, connectionId).then(
+window.connect = (configKey, connectionId, options) =>
+  nango.auth(configKey, connectionId, options).then(
     (result) => ({ ok: true, result }),
     (error) => ({ ok: false, type: error.type, message: error.message, legacyType: error.error && error.error.type }),
   );
@@ -114,6 +114,39 @@ describe('the popup flow in Chromium', () => {
     await popup.waitForURL(/\/interaction\//);
     await popup.close();
     expect(await outcome()).toMatchObject({ ok: false, type: 'authorization_cancelled' });
+  });
+
+  it('ignores a success message from any origin but the server', async () => {
+    issuer.decision = 'hold';
+    const popup = await clickConnect('spoofed-user');
+    await popup.waitForURL(/\/interaction\//);
+    // The app page's own origin (and so any other script there) forges the server's message.
+    await page.evaluate(() =>
+      window.postMessage({ eventType: 'AUTHORIZATION_SUCEEDED', data: { connectionId: 'spoofed-user', providerConfigKey: 'idp' } }, '*'),
+    );
+    await page.waitForTimeout(300);
+    await popup.close();
+    expect(await outcome()).toMatchObject({ ok: false, type: 'authorization_cancelled' });
+  });
+
+  it('rejects with authorization_timeout and closes the popup when the flow takes too long', async () => {
+    issuer.decision = 'hold';
+    const popupPromise = page.waitForEvent('popup');
+    await page.evaluate(() => {
+      (window as any).outcome = (window as any).connect('idp', 'slow-user', { timeoutMs: 1500 });
+    });
+    const popup = await popupPromise;
+    await popup.waitForEvent('close', { timeout: 10_000 });
+    expect(await outcome()).toMatchObject({ ok: false, type: 'authorization_timeout' });
+  });
+
+  it('reports a server-side failure (unknown config) through the popup', async () => {
+    const popupPromise = page.waitForEvent('popup');
+    await page.evaluate(() => {
+      (window as any).outcome = (window as any).connect('no-such-config', 'user-x');
+    });
+    await (await popupPromise).waitForEvent('close', { timeout: 10_000 });
+    expect(await outcome()).toMatchObject({ ok: false, type: 'unknown_provider_config', message: 'No provider config with key "no-such-config".' });
   });
 });
 

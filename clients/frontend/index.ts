@@ -52,7 +52,8 @@ const CLOSED_GRACE_MS = 500;
 
 type CallbackMessage =
   | { kind: 'success'; connectionId: string; providerConfigKey: string }
-  | { kind: 'failure'; connectionId: string; providerConfigKey: string; error: AuthErrorDetail };
+  // null: the server could not tell which flow failed (e.g. an unknown or replayed state).
+  | { kind: 'failure'; connectionId: string | null; providerConfigKey: string | null; error: AuthErrorDetail };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -62,14 +63,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function parseCallbackMessage(raw: unknown): CallbackMessage | null {
   if (!isObject(raw) || !isObject(raw.data)) return null;
   const { connectionId, providerConfigKey, error } = raw.data;
-  if (typeof connectionId !== 'string' || typeof providerConfigKey !== 'string') return null;
-
   if (raw.eventType === 'AUTHORIZATION_SUCEEDED') {
+    if (typeof connectionId !== 'string' || typeof providerConfigKey !== 'string') return null;
     return { kind: 'success', connectionId, providerConfigKey };
   }
-  if (raw.eventType === 'AUTHORIZATION_FAILED' && isObject(error) && typeof error.type === 'string') {
+  const identityOrNull = (value: unknown) => typeof value === 'string' || value === null;
+  if (
+    raw.eventType === 'AUTHORIZATION_FAILED' &&
+    identityOrNull(connectionId) &&
+    identityOrNull(providerConfigKey) &&
+    isObject(error) &&
+    typeof error.type === 'string'
+  ) {
     const message = typeof error.message === 'string' ? error.message : error.type;
-    return { kind: 'failure', connectionId, providerConfigKey, error: { type: error.type, message } };
+    return {
+      kind: 'failure',
+      connectionId: connectionId as string | null,
+      providerConfigKey: providerConfigKey as string | null,
+      error: { type: error.type, message },
+    };
   }
   return null;
 }
@@ -136,9 +148,11 @@ export default class Nango {
       const onMessage = (event: MessageEvent): void => {
         if (event.origin !== this.#origin) return;
         const message = parseCallbackMessage(event.data);
-        if (!message || message.connectionId !== connectionId || message.providerConfigKey !== providerConfigKey) {
-          return;
-        }
+        if (!message) return;
+        const sameFlow =
+          (message.connectionId === null || message.connectionId === connectionId) &&
+          (message.providerConfigKey === null || message.providerConfigKey === providerConfigKey);
+        if (!sameFlow) return;
         if (message.kind === 'success') {
           settle(() => resolve({ providerConfigKey, connectionId }));
         } else {
