@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { configCommands } from './commands/config.js';
 import { connectionCommands } from './commands/connections.js';
 import { providerCommands } from './commands/providers.js';
+import { tokenCommands } from './commands/token.js';
 import { DEFAULT_HOSTPORT } from './context.js';
 import { fail } from './output.js';
 
@@ -19,7 +20,7 @@ const cli: Argv<{ json: boolean }> = yargs(hideBin(process.argv))
     cli.showHelp('log');
   });
 
-connectionCommands(configCommands(providerCommands(cli)))
+tokenCommands(connectionCommands(configCommands(providerCommands(cli))))
   .example([
     ['$0 providers:list git', 'Find provider templates (github, gitlab, ...)'],
     ['$0 config:create github github <client-id> <client-secret> "repo,user"', 'Register an OAuth app'],
@@ -30,6 +31,7 @@ connectionCommands(configCommands(providerCommands(cli)))
     ['$0 connection:list --provider-config-key github', 'List the connections of a config'],
     ['$0 connection:get github user-42', 'Show one connection'],
     ['$0 connection:delete github user-42', 'Delete it'],
+    ['$0 token:get github user-42', 'Print a fresh access token'],
     ['$0 config:list --json', 'Any command, as JSON'],
   ])
   .demandCommand(1, 'Give a command; `nango help` lists them.')

@@ -4,5 +4,6 @@ import './scalars.js';
 import './provider.js';
 import './provider-config.js';
 import './connection.js';
+import './credentials.js';
 
 export const schema = builder.toSchema();

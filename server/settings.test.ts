@@ -12,6 +12,7 @@ describe('settings', () => {
       logLevel: 'info',
       callbackUrl: 'http://localhost:3003/oauth/callback',
       providerTimeoutMs: 10_000,
+      refreshCooldownSeconds: 30,
     });
   });
 

@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   NANGO_DATA_DIR: optional(z.string()),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
   NANGO_CALLBACK_URL: optional(httpUrl),
+  NANGO_REFRESH_COOLDOWN_SECONDS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(3600, 'must be at most 3600')),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
@@ -49,6 +50,8 @@ export interface Settings {
   callbackUrl: string;
   /** How long a provider may take to answer a token or discovery request. */
   providerTimeoutMs: number;
+  /** After a failed refresh, answer refresh_failed this long without calling the provider again. */
+  refreshCooldownSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -72,6 +75,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     serverUrl,
     callbackUrl: values.NANGO_CALLBACK_URL ?? `${serverUrl}/oauth/callback`,
     providerTimeoutMs: values.NANGO_PROVIDER_TIMEOUT_MS ?? 10_000,
+    refreshCooldownSeconds: values.NANGO_REFRESH_COOLDOWN_SECONDS ?? 30,
     databaseUrl: values.DATABASE_URL,
     dataDir: path.resolve(values.NANGO_DATA_DIR ?? '.nango'),
     logLevel: values.LOG_LEVEL ?? 'info',

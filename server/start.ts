@@ -38,6 +38,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       discover: createOidcDiscovery(providerTimeoutSeconds),
       callbackUrl: settings.callbackUrl,
       providerTimeoutSeconds,
+      refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
     });
     const app = await createApp({ core, pool, logger });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

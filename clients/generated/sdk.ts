@@ -36,7 +36,7 @@ export type UpdateProviderConfigInput = {
   tokenUrl?: string | null | undefined;
 };
 
-export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string };
+export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null };
 
 export type ConnectionsQueryVariables = Exact<{
   providerConfigKey?: string | null | undefined;
@@ -45,7 +45,7 @@ export type ConnectionsQueryVariables = Exact<{
 }>;
 
 
-export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type ConnectionQueryVariables = Exact<{
   providerConfigKey: string;
@@ -53,7 +53,7 @@ export type ConnectionQueryVariables = Exact<{
 }>;
 
 
-export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string } };
+export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null } };
 
 export type DeleteConnectionMutationVariables = Exact<{
   providerConfigKey: string;
@@ -62,6 +62,18 @@ export type DeleteConnectionMutationVariables = Exact<{
 
 
 export type DeleteConnectionMutation = { deleteConnection: boolean };
+
+export type ConnectionCredentialsQueryVariables = Exact<{
+  providerConfigKey: string;
+  connectionId: string;
+  forceRefresh?: boolean | null | undefined;
+}>;
+
+
+export type ConnectionCredentialsQuery = { connection: { credentials:
+      | { __typename: 'OAuth1Credentials', oauthToken: string, oauthTokenSecret: string, raw: unknown }
+      | { __typename: 'OAuth2Credentials', accessToken: string, refreshToken: string | null, tokenType: string | null, expiresAt: string | null, scopes: Array<string>, raw: unknown }
+     } };
 
 export type ProviderConfigFieldsFragment = { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, createdAt: string, updatedAt: string };
 
@@ -114,6 +126,12 @@ export const ConnectionFieldsFragmentDoc = gql`
   metadata
   createdAt
   updatedAt
+  lastRefreshSuccess
+  lastRefreshFailure {
+    at
+    code
+    description
+  }
 }
     `;
 export const ProviderConfigFieldsFragmentDoc = gql`
@@ -155,6 +173,28 @@ export const DeleteConnectionDocument = gql`
     providerConfigKey: $providerConfigKey
     connectionId: $connectionId
   )
+}
+    `;
+export const ConnectionCredentialsDocument = gql`
+    query ConnectionCredentials($providerConfigKey: String!, $connectionId: String!, $forceRefresh: Boolean = false) {
+  connection(providerConfigKey: $providerConfigKey, connectionId: $connectionId) {
+    credentials(forceRefresh: $forceRefresh) {
+      __typename
+      ... on OAuth2Credentials {
+        accessToken
+        refreshToken
+        tokenType
+        expiresAt
+        scopes
+        raw
+      }
+      ... on OAuth1Credentials {
+        oauthToken
+        oauthTokenSecret
+        raw
+      }
+    }
+  }
 }
     `;
 export const ProviderConfigsDocument = gql`
@@ -222,6 +262,9 @@ export function getSdk(client: GraphQLClient, withWrapper: SdkFunctionWrapper = 
     },
     DeleteConnection(variables: DeleteConnectionMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<DeleteConnectionMutation> {
       return withWrapper((wrappedRequestHeaders) => client.request<DeleteConnectionMutation>({ document: DeleteConnectionDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'DeleteConnection', 'mutation', variables);
+    },
+    ConnectionCredentials(variables: ConnectionCredentialsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ConnectionCredentialsQuery> {
+      return withWrapper((wrappedRequestHeaders) => client.request<ConnectionCredentialsQuery>({ document: ConnectionCredentialsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'ConnectionCredentials', 'query', variables);
     },
     ProviderConfigs(variables?: ProviderConfigsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ProviderConfigsQuery> {
       return withWrapper((wrappedRequestHeaders) => client.request<ProviderConfigsQuery>({ document: ProviderConfigsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'ProviderConfigs', 'query', variables);

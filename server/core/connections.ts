@@ -3,6 +3,8 @@ import type { ConnectionRecord, ConnectionStore } from '../db/connection-store.j
 import { AppError, invalidInput } from './errors.js';
 
 export interface Connection {
+  /** Internal id: the REST shape of Nango 0.x shows it. */
+  id: string;
   providerConfigKey: string;
   connectionId: string;
   provider: string;
@@ -10,6 +12,10 @@ export interface Connection {
   metadata: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
+  lastRefreshSuccessAt: Date | null;
+  lastRefreshFailureAt: Date | null;
+  lastRefreshFailureCode: string | null;
+  lastRefreshFailureDescription: string | null;
 }
 
 export interface ConnectionPage {
@@ -67,9 +73,21 @@ export function unknownConnection(providerConfigKey: string, connectionId: strin
   );
 }
 
-function present(record: ConnectionRecord): Connection {
-  const { id: _id, ...connection } = record;
-  return connection;
+export function present(record: ConnectionRecord): Connection {
+  return {
+    id: record.id.toString(),
+    providerConfigKey: record.providerConfigKey,
+    connectionId: record.connectionId,
+    provider: record.provider,
+    connectionConfig: record.connectionConfig,
+    metadata: record.metadata,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    lastRefreshSuccessAt: record.lastRefreshSuccessAt,
+    lastRefreshFailureAt: record.lastRefreshFailureAt,
+    lastRefreshFailureCode: record.lastRefreshFailureCode,
+    lastRefreshFailureDescription: record.lastRefreshFailureDescription,
+  };
 }
 
 function encodeCursor(id: bigint): string {

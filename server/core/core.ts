@@ -7,6 +7,7 @@ import { ProviderConfigStore } from '../db/provider-config-store.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { Connections } from './connections.js';
+import { FreshCredentials } from './fresh-credentials.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
 
@@ -15,6 +16,7 @@ export interface Core {
   providerConfigs: ProviderConfigs;
   connections: Connections;
   oauthFlow: OAuthFlow;
+  freshCredentials: FreshCredentials;
 }
 
 export interface CoreDependencies {
@@ -24,9 +26,11 @@ export interface CoreDependencies {
   /** The redirect_uri registered at the providers. */
   callbackUrl: string;
   providerTimeoutSeconds: number;
+  /** After a failed refresh, how long to answer refresh_failed without calling the provider. */
+  refreshFailureCooldownSeconds?: number;
 }
 
-export function createCore({ pool, catalog, discover, callbackUrl, providerTimeoutSeconds }: CoreDependencies): Core {
+export function createCore({ pool, catalog, discover, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds }: CoreDependencies): Core {
   const configs = new ProviderConfigStore(pool);
   const connections = new ConnectionStore(pool);
   return {
@@ -40,6 +44,13 @@ export function createCore({ pool, catalog, discover, callbackUrl, providerTimeo
       catalog,
       callbackUrl,
       providerTimeoutSeconds,
+    }),
+    freshCredentials: new FreshCredentials({
+      configs,
+      connections,
+      catalog,
+      providerTimeoutSeconds,
+      failureCooldownSeconds: refreshFailureCooldownSeconds,
     }),
   };
 }

@@ -11,6 +11,8 @@ export interface OAuth2Credentials {
   scopes: string[];
   /** Null when the provider gave no expiry. */
   expiresAt: Date | null;
+  /** When these tokens were issued: with expiresAt, the token's lifetime. */
+  obtainedAt: Date;
   /** The provider's token response as it came. */
   raw: Record<string, unknown>;
 }
@@ -22,16 +24,21 @@ const StoredCredentials = z.object({
   tokenType: z.string().nullable(),
   scopes: z.array(z.string()),
   expiresAt: z.string().nullable(),
+  obtainedAt: z.string(),
   raw: z.record(z.string(), z.unknown()),
 });
 
 export function serializeCredentials(credentials: OAuth2Credentials): string {
-  return JSON.stringify({ ...credentials, expiresAt: credentials.expiresAt?.toISOString() ?? null });
+  return JSON.stringify({
+    ...credentials,
+    expiresAt: credentials.expiresAt?.toISOString() ?? null,
+    obtainedAt: credentials.obtainedAt.toISOString(),
+  });
 }
 
 export function parseCredentials(serialized: string): OAuth2Credentials {
   const stored = StoredCredentials.parse(JSON.parse(serialized));
-  return { ...stored, expiresAt: stored.expiresAt ? new Date(stored.expiresAt) : null };
+  return { ...stored, expiresAt: stored.expiresAt ? new Date(stored.expiresAt) : null, obtainedAt: new Date(stored.obtainedAt) };
 }
 
 export interface NormalizeOptions {
@@ -53,6 +60,7 @@ export function credentialsFromTokenResponse(raw: Record<string, unknown>, optio
     tokenType: typeof raw.token_type === 'string' ? raw.token_type : null,
     scopes: grantedScopes(raw.scope, options),
     expiresAt: expiryOf(raw, options.now),
+    obtainedAt: options.now,
     raw,
   };
 }

@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'missing_code'
   | 'token_error'
   | 'provider_unreachable'
-  | 'provider_timeout';
+  | 'provider_timeout'
+  | 'refresh_failed';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -34,6 +35,7 @@ const STATUS: Record<ErrorCode, number> = {
   token_error: 502,
   provider_unreachable: 502,
   provider_timeout: 504,
+  refresh_failed: 502,
 };
 
 export class AppError extends Error {

@@ -5,12 +5,13 @@ import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { ConnectionStore } from '../db/connection-store.js';
 import type { OAuthSessionStore } from '../db/oauth-session-store.js';
-import type { ProviderConfigStore, ProviderConfigWithSecret } from '../db/provider-config-store.js';
-import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
-import { ConnectionParamError, interpolateConnectionParams, PARAM_NAME } from '../providers/connection-params.js';
-import { OAuth2Client, ProviderCallError, type OAuth2Endpoints } from '../providers/oauth2-client.js';
+import type { ProviderConfigStore } from '../db/provider-config-store.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import { ConnectionParamError, PARAM_NAME } from '../providers/connection-params.js';
+import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
 import { credentialsFromTokenResponse, serializeCredentials } from './credentials.js';
 import { AppError, invalidInput } from './errors.js';
+import { loadProviderApp, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 
 export type FlowIdentity = {
   providerConfigKey: string;
@@ -46,8 +47,9 @@ export class OAuthFlow {
     const identity = { providerConfigKey: input.providerConfigKey, connectionId: input.connectionId };
     checkConnectionId(input.connectionId, identity);
     checkParams(input.params, identity);
-    const { config, template } = await this.loadConfig(identity);
-    const client = await this.client(config, template, input.params, identity);
+    const app = await this.loadConfig(identity);
+    const { config, template } = app;
+    const client = await this.client(app, input.params, identity);
 
     // Abandoned flows leave sessions behind; each new flow sweeps the expired ones.
     await this.options.sessions.deleteExpired();
@@ -92,8 +94,9 @@ export class OAuthFlow {
     const code = query.get('code');
     if (!code) throw new AppError('missing_code', 'The provider redirected back without an authorization code.', identity);
 
-    const { config, template } = await this.loadConfig(identity);
-    const client = await this.client(config, template, session.connectionConfig, identity);
+    const app = await this.loadConfig(identity);
+    const { config, template } = app;
+    const client = await this.client(app, session.connectionConfig, identity);
     let tokenResponse;
     try {
       tokenResponse = await client.exchangeCode({
@@ -122,27 +125,13 @@ export class OAuthFlow {
     return identity;
   }
 
-  private async loadConfig(identity: FlowIdentity) {
-    const config = await this.options.configs.getWithSecret(identity.providerConfigKey);
-    if (!config) {
-      throw new AppError('unknown_provider_config', `No provider config with key "${identity.providerConfigKey}".`, identity);
-    }
-    const template = this.options.catalog.get(config.provider);
-    if (!template) {
-      throw new AppError('unknown_provider_template', `The template "${config.provider}" is no longer in the catalog.`, identity);
-    }
-    return { config, template };
+  private loadConfig(identity: FlowIdentity): Promise<ProviderApp> {
+    return loadProviderApp(this.options.configs, this.options.catalog, identity.providerConfigKey, identity);
   }
 
-  private async client(
-    config: ProviderConfigWithSecret,
-    template: ProviderTemplate,
-    params: Record<string, string>,
-    identity: FlowIdentity,
-  ): Promise<OAuth2Client> {
-    const app = { clientId: config.clientId, clientSecret: config.clientSecret, authorizationMethod: template.authorizationMethod };
+  private async client(app: ProviderApp, params: Record<string, string>, identity: FlowIdentity): Promise<OAuth2Client> {
     try {
-      return await OAuth2Client.create(app, endpointsOf(config, template, params), this.options.providerTimeoutSeconds);
+      return await oauth2ClientFor(app, params, this.options.providerTimeoutSeconds, 'authorize');
     } catch (error) {
       if (error instanceof ConnectionParamError) {
         throw new AppError(error.kind === 'missing' ? 'missing_connection_config_param' : 'invalid_input', error.message, {
@@ -155,19 +144,7 @@ export class OAuthFlow {
   }
 }
 
-function endpointsOf(config: ProviderConfigWithSecret, template: ProviderTemplate, params: Record<string, string>): OAuth2Endpoints {
-  if (template.generic === 'oidc' && config.issuer) return { kind: 'oidc', issuer: config.issuer };
-  const authorizationUrl = config.authorizationUrl ?? template.authorizationUrl;
-  const tokenUrl = config.tokenUrl ?? template.tokenUrl;
-  if (!authorizationUrl || !tokenUrl) throw new Error(`provider config "${config.key}" has no endpoints`);
-  return {
-    kind: 'static',
-    authorizationUrl: interpolateConnectionParams(authorizationUrl, params),
-    tokenUrl: interpolateConnectionParams(tokenUrl, params),
-  };
-}
-
-function providerFailure(error: unknown, identity: FlowIdentity): AppError {
+export function providerFailure(error: unknown, identity: FlowIdentity): AppError {
   if (error instanceof AppError) return error;
   if (!(error instanceof ProviderCallError)) throw error;
   switch (error.failure) {

@@ -1,6 +1,6 @@
 // The SQL of the connections table. Listing and reading a connection never
 // selects its credentials; only the credential reads do.
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
@@ -15,9 +15,26 @@ const ConnectionRow = z.object({
   metadata: jsonObject,
   createdAt: timestamp,
   updatedAt: timestamp,
+  lastRefreshSuccessAt: timestamp.nullable(),
+  lastRefreshFailureAt: timestamp.nullable(),
+  lastRefreshFailureCode: z.string().nullable(),
+  lastRefreshFailureDescription: z.string().nullable(),
 });
 
 export type ConnectionRecord = z.infer<typeof ConnectionRow>;
+
+const ConnectionWithCredentialsRow = ConnectionRow.extend({
+  credentials: z.string(),
+  expiresAt: timestamp.nullable(),
+});
+
+/** A connection with its serialized credentials: only for the credential reads. */
+export type ConnectionWithCredentials = z.infer<typeof ConnectionWithCredentialsRow>;
+
+export interface RefreshFailure {
+  code: string;
+  description: string | null;
+}
 
 export interface ConnectionValues {
   providerConfigKey: string;
@@ -44,8 +61,14 @@ const COLUMNS = sql.fragment`
   c.connection_config AS "connectionConfig",
   c.metadata,
   c.created_at AS "createdAt",
-  c.updated_at AS "updatedAt"
+  c.updated_at AS "updatedAt",
+  c.last_refresh_success_at AS "lastRefreshSuccessAt",
+  c.last_refresh_failure_at AS "lastRefreshFailureAt",
+  c.last_refresh_failure_code AS "lastRefreshFailureCode",
+  c.last_refresh_failure_description AS "lastRefreshFailureDescription"
 `;
+
+const CREDENTIAL_COLUMNS = sql.fragment`${COLUMNS}, c.credentials, c.expires_at AS "expiresAt"`;
 
 export class ConnectionStore {
   constructor(private readonly pool: DatabasePool) {}
@@ -77,6 +100,55 @@ export class ConnectionStore {
       SELECT ${COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
       WHERE c.provider_config_key = ${providerConfigKey} AND c.connection_id = ${connectionId}
     `);
+  }
+
+  /** One query: the connection, its credentials and refresh record. */
+  getWithCredentials(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials | null> {
+    return this.pool.maybeOne(sql.type(ConnectionWithCredentialsRow)`
+      SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+      WHERE c.provider_config_key = ${providerConfigKey} AND c.connection_id = ${connectionId}
+    `);
+  }
+
+  /**
+   * Inside a transaction: re-reads the connection and holds its row lock until
+   * commit, so that one refresh at a time happens for it across all instances.
+   */
+  lockWithCredentials(transaction: CommonQueryMethods, id: bigint): Promise<ConnectionWithCredentials | null> {
+    return transaction.maybeOne(sql.type(ConnectionWithCredentialsRow)`
+      SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+      WHERE c.id = ${id.toString()}::bigint
+      FOR UPDATE OF c
+    `);
+  }
+
+  async saveRefreshed(connection: CommonQueryMethods, id: bigint, credentials: string, expiresAt: Date | null): Promise<void> {
+    await connection.query(sql.unsafe`
+      UPDATE connections SET
+        credentials = ${credentials},
+        expires_at = ${expiresAt ? sql.timestamp(expiresAt) : null},
+        last_refresh_success_at = now(),
+        last_refresh_failure_at = NULL,
+        last_refresh_failure_code = NULL,
+        last_refresh_failure_description = NULL,
+        updated_at = now()
+      WHERE id = ${id.toString()}::bigint
+    `);
+  }
+
+  async recordRefreshFailure(connection: CommonQueryMethods, id: bigint, failure: RefreshFailure): Promise<void> {
+    await connection.query(sql.unsafe`
+      UPDATE connections SET
+        last_refresh_failure_at = now(),
+        last_refresh_failure_code = ${failure.code},
+        last_refresh_failure_description = ${failure.description}
+      WHERE id = ${id.toString()}::bigint
+    `);
+  }
+
+  /** Runs `work` in a transaction on one pooled connection. */
+  transaction<T>(work: (transaction: CommonQueryMethods) => Promise<T>): Promise<T> {
+    return this.pool.transaction(work);
   }
 
   /** Newest first (by id, which grows with creation). */

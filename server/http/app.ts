@@ -10,6 +10,7 @@ import { errorSummary, type Logger } from '../log.js';
 import { mountFrontendSdk } from './frontend-sdk.js';
 import { createGraphQLHandler } from './graphql.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
+import { mountRestRoutes } from './rest-routes.js';
 import { requestLog } from './request-log.js';
 
 export interface AppDependencies {
@@ -36,6 +37,7 @@ export async function createApp({ core, pool, logger }: AppDependencies): Promis
 
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw));
   mountOAuthRoutes(app, core, logger);
+  mountRestRoutes(app, core);
   await mountFrontendSdk(app);
 
   app.notFound((c) =>

@@ -38,6 +38,8 @@ const TemplateSchema = z
     token_params: stringMap.default({}),
     authorization_method: z.enum(['body', 'header']).default('body'),
     disable_pkce: z.boolean().default(false),
+    /** Seconds before expiry at which a token is refreshed (default 15 minutes, at most half its lifetime). */
+    token_expiration_buffer: z.number().int().positive().optional(),
     docs: templateUrl,
     alias: z.string().optional(),
   })
@@ -61,6 +63,8 @@ export interface ProviderTemplate {
   tokenParams: Record<string, string>;
   authorizationMethod: 'body' | 'header';
   supportsPkce: boolean;
+  /** Overrides the default refresh window, in seconds. */
+  refreshWindowSeconds: number | null;
   docsUrl: string | null;
   /** Connection params that the endpoint URLs need, e.g. ['subdomain']. */
   connectionParams: string[];
@@ -82,6 +86,7 @@ const GENERIC_TEMPLATES: ProviderTemplate[] = [
     tokenParams: {},
     authorizationMethod: 'body',
     supportsPkce: true,
+    refreshWindowSeconds: null,
     docsUrl: 'https://www.rfc-editor.org/rfc/rfc6749',
     connectionParams: [],
     generic: 'custom',
@@ -99,6 +104,7 @@ const GENERIC_TEMPLATES: ProviderTemplate[] = [
     tokenParams: {},
     authorizationMethod: 'body',
     supportsPkce: true,
+    refreshWindowSeconds: null,
     docsUrl: 'https://openid.net/specs/openid-connect-discovery-1_0.html',
     connectionParams: [],
     generic: 'oidc',
@@ -156,6 +162,7 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
     tokenParams: data.token_params,
     authorizationMethod: data.authorization_method,
     supportsPkce: !data.disable_pkce,
+    refreshWindowSeconds: data.token_expiration_buffer ?? null,
     docsUrl: data.docs,
     connectionParams: connectionParamsOf(data),
     generic: null,

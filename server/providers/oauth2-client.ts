@@ -62,12 +62,10 @@ export class OAuth2Client {
     const auth = app.authorizationMethod === 'header' ? oidc.ClientSecretBasic(app.clientSecret) : oidc.ClientSecretPost(app.clientSecret);
     if (endpoints.kind === 'oidc') {
       const issuer = new URL(endpoints.issuer);
-      const configuration = await callProvider(() =>
-        oidc.discovery(issuer, app.clientId, undefined, auth, {
-          timeout: timeoutSeconds,
-          execute: insecureAllowed(issuer) ? [oidc.allowInsecureRequests] : [],
-        }),
-      );
+      const metadata = await discoveredMetadata(issuer, timeoutSeconds);
+      const configuration = new oidc.Configuration(metadata, app.clientId, undefined, auth);
+      configuration.timeout = timeoutSeconds;
+      if (insecureAllowed(issuer)) oidc.allowInsecureRequests(configuration);
       return new OAuth2Client(configuration, true);
     }
     const tokenUrl = new URL(endpoints.tokenUrl);
@@ -117,6 +115,31 @@ export class OAuth2Client {
     });
     return toPlainResponse(response);
   }
+
+  /** The refresh_token grant; the caller keeps the old refresh token when none comes back. */
+  async refresh(refreshToken: string, extraParams: Record<string, string>): Promise<TokenResponse> {
+    const response = await callProvider(() => oidc.refreshTokenGrant(this.configuration, refreshToken, extraParams));
+    return toPlainResponse(response);
+  }
+}
+
+// Discovery documents, per issuer, for a few minutes: a refresh should not cost
+// a discovery round trip every time.
+const DISCOVERY_TTL_MS = 5 * 60_000;
+const discoveries = new Map<string, { metadata: oidc.ServerMetadata; at: number }>();
+
+async function discoveredMetadata(issuer: URL, timeoutSeconds: number): Promise<oidc.ServerMetadata> {
+  const cached = discoveries.get(issuer.href);
+  if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.metadata;
+  const configuration = await callProvider(() =>
+    oidc.discovery(issuer, 'discovery', undefined, oidc.None(), {
+      timeout: timeoutSeconds,
+      execute: insecureAllowed(issuer) ? [oidc.allowInsecureRequests] : [],
+    }),
+  );
+  const metadata = configuration.serverMetadata();
+  discoveries.set(issuer.href, { metadata, at: Date.now() });
+  return metadata;
 }
 
 function insecureAllowed(url: URL): boolean {

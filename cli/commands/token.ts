@@ -1,0 +1,31 @@
+// nango token:get <provider_config_key> <connection_id>
+import type { Argv } from 'yargs';
+import { sdkFromEnvironment } from '../context.js';
+import { handled, printJson, type OutputOptions } from '../output.js';
+
+export function tokenCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
+  return yargs.command(
+    'token:get <provider_config_key> <connection_id>',
+    'Print a fresh access token (refreshed first when near expiry)',
+    (command) =>
+      command
+        .positional('provider_config_key', { type: 'string', demandOption: true, describe: 'The provider config key' })
+        .positional('connection_id', { type: 'string', demandOption: true, describe: 'The connection id' })
+        .option('force-refresh', { type: 'boolean', default: false, describe: 'Refresh even if the token is still fresh' })
+        .example('$0 token:get github user-42', 'Print the access token of user-42'),
+    handled(async (args) => {
+      const { connection } = await sdkFromEnvironment().ConnectionCredentials({
+        providerConfigKey: args.provider_config_key,
+        connectionId: args.connection_id,
+        forceRefresh: args['force-refresh'],
+      });
+      const { credentials } = connection;
+      if (args.json) return printJson(credentials);
+      if (credentials.__typename === 'OAuth1Credentials') {
+        console.log(`oauth_token:        ${credentials.oauthToken}\noauth_token_secret: ${credentials.oauthTokenSecret}`);
+        return;
+      }
+      console.log(credentials.accessToken);
+    }),
+  );
+}

@@ -1,0 +1,98 @@
+// The backend client: fresh tokens and connections over the typed GraphQL SDK.
+// `getToken` is meant to be called right before every API call.
+import type {
+  ConnectionCredentialsQuery,
+  ConnectionFieldsFragment,
+  CreateProviderConfigInput,
+  ProviderConfigFieldsFragment,
+  ProvidersQuery,
+  Sdk,
+  UpdateProviderConfigInput,
+} from '../generated/sdk.js';
+import { createSdk, NangoError, type ConnectionOptions } from './graphql-client.js';
+
+export { NangoError };
+export type Credentials = ConnectionCredentialsQuery['connection']['credentials'];
+export type OAuth2Credentials = Extract<Credentials, { __typename: 'OAuth2Credentials' }>;
+export type OAuth1Credentials = Extract<Credentials, { __typename: 'OAuth1Credentials' }>;
+export type Connection = ConnectionFieldsFragment;
+export type ProviderConfig = ProviderConfigFieldsFragment;
+export type ProviderTemplate = ProvidersQuery['providers'][number];
+
+export interface NangoOptions {
+  /** Default http://localhost:3003. */
+  host?: string;
+  secretKey?: string;
+}
+
+export interface ConnectionPage {
+  connections: Connection[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export class Nango {
+  private readonly sdk: Sdk;
+
+  constructor(options: NangoOptions = {}) {
+    const connection: ConnectionOptions = { host: options.host ?? 'http://localhost:3003', secretKey: options.secretKey };
+    this.sdk = createSdk(connection);
+  }
+
+  /** The fresh credentials of a connection, refreshed first when they are near expiry. */
+  async getCredentials(providerConfigKey: string, connectionId: string, forceRefresh = false): Promise<Credentials> {
+    const { connection } = await this.sdk.ConnectionCredentials({ providerConfigKey, connectionId, forceRefresh });
+    return connection.credentials;
+  }
+
+  /** The access token (OAuth 2), or the token and its secret (OAuth 1). Ask right before each API call. */
+  async getToken(providerConfigKey: string, connectionId: string, forceRefresh = false): Promise<string | { oAuthToken: string; oAuthTokenSecret: string }> {
+    const credentials = await this.getCredentials(providerConfigKey, connectionId, forceRefresh);
+    if (credentials.__typename === 'OAuth1Credentials') {
+      return { oAuthToken: credentials.oauthToken, oAuthTokenSecret: credentials.oauthTokenSecret };
+    }
+    return credentials.accessToken;
+  }
+
+  /** The provider's latest token response, as it came (e.g. Salesforce's instance_url). */
+  async getRawTokenResponse(providerConfigKey: string, connectionId: string): Promise<Record<string, unknown>> {
+    return (await this.getCredentials(providerConfigKey, connectionId)).raw as Record<string, unknown>;
+  }
+
+  async getConnection(providerConfigKey: string, connectionId: string): Promise<Connection> {
+    return (await this.sdk.Connection({ providerConfigKey, connectionId })).connection;
+  }
+
+  async listConnections(options: { providerConfigKey?: string; first?: number; after?: string } = {}): Promise<ConnectionPage> {
+    const { connections } = await this.sdk.Connections(options);
+    return { connections: connections.nodes, nextCursor: connections.pageInfo.hasNextPage ? connections.pageInfo.endCursor : null };
+  }
+
+  async deleteConnection(providerConfigKey: string, connectionId: string): Promise<void> {
+    await this.sdk.DeleteConnection({ providerConfigKey, connectionId });
+  }
+
+  async listProviderConfigs(): Promise<ProviderConfig[]> {
+    return (await this.sdk.ProviderConfigs()).providerConfigs;
+  }
+
+  async getProviderConfig(key: string): Promise<ProviderConfig> {
+    return (await this.sdk.ProviderConfig({ key })).providerConfig;
+  }
+
+  async createProviderConfig(input: CreateProviderConfigInput): Promise<ProviderConfig> {
+    return (await this.sdk.CreateProviderConfig({ input })).createProviderConfig;
+  }
+
+  async updateProviderConfig(input: UpdateProviderConfigInput): Promise<ProviderConfig> {
+    return (await this.sdk.UpdateProviderConfig({ input })).updateProviderConfig;
+  }
+
+  async deleteProviderConfig(key: string): Promise<void> {
+    await this.sdk.DeleteProviderConfig({ key });
+  }
+
+  async listProviders(search?: string): Promise<ProviderTemplate[]> {
+    return (await this.sdk.Providers({ search })).providers;
+  }
+}

@@ -1,0 +1,73 @@
+// Credentials: the fresh tokens of a connection. Reading Connection.credentials
+// refreshes them first when they are near expiry.
+import type { OAuth2Credentials } from '../server/core/credentials.js';
+import { builder } from './builder.js';
+import { ConnectionRef } from './connection.js';
+
+/** OAuth 1 connections arrive with OAuth 1 support; the type is part of the API already. */
+interface OAuth1Credentials {
+  type: 'OAUTH1';
+  oauthToken: string;
+  oauthTokenSecret: string;
+  raw: Record<string, unknown>;
+}
+
+const OAuth2CredentialsRef = builder.objectRef<OAuth2Credentials>('OAuth2Credentials').implement({
+  fields: (t) => ({
+    accessToken: t.exposeString('accessToken'),
+    refreshToken: t.exposeString('refreshToken', { nullable: true }),
+    tokenType: t.exposeString('tokenType', { nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'Null when the provider gave no expiry.' }),
+    scopes: t.exposeStringList('scopes', { description: 'The scopes granted.' }),
+    raw: t.expose('raw', { type: 'JSON', description: "The provider's latest token response." }),
+  }),
+});
+
+const OAuth1CredentialsRef = builder.objectRef<OAuth1Credentials>('OAuth1Credentials').implement({
+  fields: (t) => ({
+    oauthToken: t.exposeString('oauthToken'),
+    oauthTokenSecret: t.exposeString('oauthTokenSecret'),
+    raw: t.expose('raw', { type: 'JSON' }),
+  }),
+});
+
+const CredentialsRef = builder.unionType('Credentials', {
+  types: [OAuth2CredentialsRef, OAuth1CredentialsRef],
+  resolveType: (credentials) => (credentials.type === 'OAUTH1' ? OAuth1CredentialsRef : OAuth2CredentialsRef),
+});
+
+const RefreshFailureRef = builder
+  .objectRef<{ at: Date; code: string; description: string | null }>('RefreshFailure')
+  .implement({
+    fields: (t) => ({
+      at: t.expose('at', { type: 'DateTime' }),
+      code: t.exposeString('code', { description: "The provider's error code, e.g. invalid_grant." }),
+      description: t.exposeString('description', { nullable: true }),
+    }),
+  });
+
+builder.objectFields(ConnectionRef, (t) => ({
+  credentials: t.field({
+    type: CredentialsRef,
+    description:
+      'Fresh credentials: refreshed first when they expire within the refresh window (exactly once, across instances). ' +
+      'Fails with refresh_failed, carrying the provider error code, when the provider refuses.',
+    args: { forceRefresh: t.arg.boolean({ defaultValue: false }) },
+    resolve: async (connection, { forceRefresh }, { core }) =>
+      (await core.freshCredentials.get(connection.providerConfigKey, connection.connectionId, forceRefresh ?? false)).credentials,
+  }),
+  lastRefreshSuccess: t.field({
+    type: 'DateTime',
+    nullable: true,
+    resolve: (connection) => connection.lastRefreshSuccessAt,
+  }),
+  lastRefreshFailure: t.field({
+    type: RefreshFailureRef,
+    nullable: true,
+    description: 'The last failed refresh, cleared by the next successful one.',
+    resolve: (connection) =>
+      connection.lastRefreshFailureAt && connection.lastRefreshFailureCode
+        ? { at: connection.lastRefreshFailureAt, code: connection.lastRefreshFailureCode, description: connection.lastRefreshFailureDescription }
+        : null,
+  }),
+}));

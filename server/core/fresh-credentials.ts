@@ -1,0 +1,171 @@
+// Fresh credentials: the read in front of every API call our users make.
+// A token near expiry is refreshed exactly once, however many readers and
+// instances ask at the same time: readers in this process join one flight per
+// connection, and across instances the connection's row lock serializes the
+// refresh, after which the others find fresh tokens and return them.
+import type { ConnectionStore, ConnectionWithCredentials } from '../db/connection-store.js';
+import type { ProviderConfigStore } from '../db/provider-config-store.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import { ConnectionParamError } from '../providers/connection-params.js';
+import { ProviderCallError } from '../providers/oauth2-client.js';
+import { unknownConnection } from './connections.js';
+import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type OAuth2Credentials } from './credentials.js';
+import { AppError } from './errors.js';
+import { loadProviderApp, oauth2ClientFor } from './provider-apps.js';
+
+export interface FreshCredentialsOptions {
+  configs: ProviderConfigStore;
+  connections: ConnectionStore;
+  catalog: ProviderCatalog;
+  providerTimeoutSeconds: number;
+  /** Refresh this long before expiry (at most half the token's lifetime). Default 15 minutes. */
+  refreshWindowSeconds?: number;
+  /** After a failed refresh, answer refresh_failed this long without calling the provider. Default 30 s. */
+  failureCooldownSeconds?: number;
+  now?: () => Date;
+}
+
+export interface FreshConnection {
+  connection: ConnectionWithCredentials;
+  credentials: OAuth2Credentials;
+}
+
+const DEFAULT_WINDOW_SECONDS = 15 * 60;
+const DEFAULT_COOLDOWN_SECONDS = 30;
+
+export class FreshCredentials {
+  private readonly flights = new Map<string, Promise<FreshConnection>>();
+
+  constructor(private readonly options: FreshCredentialsOptions) {}
+
+  /** The connection with credentials valid beyond the refresh window, refreshing them first if needed. */
+  async get(providerConfigKey: string, connectionId: string, forceRefresh = false): Promise<FreshConnection> {
+    const connection = await this.options.connections.getWithCredentials(providerConfigKey, connectionId);
+    if (!connection) throw unknownConnection(providerConfigKey, connectionId);
+    const credentials = parseCredentials(connection.credentials);
+    if (!forceRefresh && !this.isStale(credentials, connection.provider)) return { connection, credentials };
+
+    const key = `${providerConfigKey}\u0000${connectionId}`;
+    const flight = this.flights.get(key);
+    if (flight) return flight;
+    const started = this.refreshOnce(connection, credentials, forceRefresh).finally(() => this.flights.delete(key));
+    this.flights.set(key, started);
+    return started;
+  }
+
+  private isStale(credentials: OAuth2Credentials, provider: string): boolean {
+    if (!credentials.expiresAt) return false;
+    const templateWindow = this.options.catalog.get(provider)?.refreshWindowSeconds;
+    const window = (templateWindow ?? this.options.refreshWindowSeconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
+    const lifetime = credentials.expiresAt.getTime() - credentials.obtainedAt.getTime();
+    // A 5-minute token refreshed 15 minutes early would be refreshed on every read.
+    const effectiveWindow = lifetime > 0 ? Math.min(window, lifetime / 2) : window;
+    return credentials.expiresAt.getTime() - this.now().getTime() <= effectiveWindow;
+  }
+
+  private async refreshOnce(read: ConnectionWithCredentials, readCredentials: OAuth2Credentials, forceRefresh: boolean): Promise<FreshConnection> {
+    const identity = { providerConfigKey: read.providerConfigKey, connectionId: read.connectionId };
+    this.refuseDuringCooldown(read, identity);
+    const outcome = await this.options.connections.transaction(async (transaction) => {
+      const locked = await this.options.connections.lockWithCredentials(transaction, read.id);
+      if (!locked) throw unknownConnection(identity.providerConfigKey, identity.connectionId);
+      const current = parseCredentials(locked.credentials);
+      // Someone refreshed while we waited for the lock: their tokens are ours.
+      const refreshedMeanwhile = current.accessToken !== readCredentials.accessToken;
+      if (refreshedMeanwhile || (!forceRefresh && !this.isStale(current, locked.provider))) {
+        return { ok: true as const, fresh: { connection: locked, credentials: current } };
+      }
+      this.refuseDuringCooldown(locked, identity);
+      try {
+        const refreshed = await this.callProvider(locked, current);
+        const serialized = serializeCredentials(refreshed);
+        await this.options.connections.saveRefreshed(transaction, locked.id, serialized, refreshed.expiresAt);
+        return { ok: true as const, fresh: { connection: { ...locked, credentials: serialized, expiresAt: refreshed.expiresAt }, credentials: refreshed } };
+      } catch (error) {
+        const failure = describeFailure(error);
+        await this.options.connections.recordRefreshFailure(transaction, locked.id, failure);
+        return { ok: false as const, failure, usedRefreshToken: current.refreshToken, cause: error };
+      }
+    });
+    if (outcome.ok) return outcome.fresh;
+
+    if (outcome.failure.code === 'invalid_grant') {
+      // A lost race, not a revocation, if another writer already rotated the tokens.
+      const again = await this.options.connections.getWithCredentials(identity.providerConfigKey, identity.connectionId);
+      const credentials = again ? parseCredentials(again.credentials) : null;
+      if (again && credentials && credentials.refreshToken !== outcome.usedRefreshToken && !this.isStale(credentials, again.provider)) {
+        return { connection: again, credentials };
+      }
+    }
+    throw refreshFailed(outcome.failure, identity, outcome.cause);
+  }
+
+  private async callProvider(connection: ConnectionWithCredentials, current: OAuth2Credentials): Promise<OAuth2Credentials> {
+    if (!current.refreshToken) {
+      throw new RefreshProblem('no_refresh_token', 'The provider issued no refresh token for this connection; the end user must connect again.');
+    }
+    const app = await loadProviderApp(this.options.configs, this.options.catalog, connection.providerConfigKey);
+    const client = await oauth2ClientFor(app, connection.connectionConfig, this.options.providerTimeoutSeconds, 'refresh');
+    const response = await client.refresh(current.refreshToken, app.template.tokenParams);
+    const refreshed = credentialsFromTokenResponse(response, {
+      now: this.now(),
+      requestedScopes: current.scopes,
+      scopeSeparator: app.template.scopeSeparator,
+    });
+    // Providers that do not rotate send no new refresh token: the old one stays valid.
+    return { ...refreshed, refreshToken: refreshed.refreshToken ?? current.refreshToken };
+  }
+
+  private refuseDuringCooldown(connection: ConnectionWithCredentials, identity: Record<string, string>): void {
+    const failedAt = connection.lastRefreshFailureAt;
+    if (!failedAt) return;
+    const cooldown = (this.options.failureCooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1000;
+    const since = this.now().getTime() - failedAt.getTime();
+    if (since >= cooldown) return;
+    const failure = { code: connection.lastRefreshFailureCode ?? 'refresh_failed', description: connection.lastRefreshFailureDescription };
+    const retryIn = Math.ceil((cooldown - since) / 1000);
+    throw refreshFailed(failure, { ...identity, retryInSeconds: String(retryIn) });
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+}
+
+/** A refresh that cannot even be attempted (no refresh token, ...). */
+class RefreshProblem extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function describeFailure(error: unknown): { code: string; description: string | null } {
+  if (error instanceof ProviderCallError) {
+    if (error.failure === 'rejected') return { code: error.providerCode ?? 'provider_error', description: clip(error.providerDescription ?? null) };
+    if (error.failure === 'timeout') return { code: 'provider_timeout', description: 'The provider did not answer in time.' };
+    if (error.failure === 'unreachable') return { code: 'provider_unreachable', description: 'The provider could not be reached.' };
+    return { code: 'bad_response', description: 'The provider gave an unusable answer.' };
+  }
+  if (error instanceof RefreshProblem) return { code: error.code, description: error.message };
+  if (error instanceof ConnectionParamError) return { code: 'missing_connection_config_param', description: error.message };
+  if (error instanceof AppError) return { code: error.code, description: error.message };
+  throw error;
+}
+
+function refreshFailed(failure: { code: string; description: string | null }, details: Record<string, string>, cause?: unknown): AppError {
+  const said = failure.description ? `: ${failure.description}` : '';
+  return new AppError('refresh_failed', `Refreshing the credentials failed (${failure.code})${said}`, {
+    ...details,
+    providerError: failure.code,
+    ...(failure.description ? { providerErrorDescription: failure.description } : {}),
+  }, { cause });
+}
+
+function clip(text: string | null, max = 300): string | null {
+  if (text === null) return null;
+  const printable = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+}

@@ -1,0 +1,92 @@
+// The REST compatibility face, in the shape Nango 0.x clients read (snake_case,
+// ISO-8601 dates). Same core functions as GraphQL, same error codes.
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import type { Connection } from '../core/connections.js';
+import type { Core } from '../core/core.js';
+import type { OAuth2Credentials } from '../core/credentials.js';
+import { AppError } from '../core/errors.js';
+import type { FreshConnection } from '../core/fresh-credentials.js';
+
+const ConnectionQuery = z.object({
+  provider_config_key: z.string({ required_error: 'is required' }).min(1, 'is required'),
+  force_refresh: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).optional(),
+});
+
+const ListQuery = z.object({
+  provider_config_key: z.string().min(1).optional(),
+  first: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').optional(),
+  after: z.string().optional(),
+});
+
+/** GET /connection/:id: the Nango 0.x connection object, with fresh credentials. */
+export interface NangoConnectionJson {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  provider_config_key: string;
+  connection_id: string;
+  credentials: { type: 'OAUTH2'; access_token: string; refresh_token: string | null; expires_at: string | null; raw: Record<string, unknown> };
+  connection_config: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export function mountRestRoutes(app: Hono, core: Core): void {
+  app.get('/connection/:connectionId', async (c) => {
+    const query = parseQuery(c, ConnectionQuery);
+    const fresh = await core.freshCredentials.get(query.provider_config_key, c.req.param('connectionId'), query.force_refresh === 'true');
+    return c.json(nangoConnection(fresh));
+  });
+
+  app.get('/connection', async (c) => {
+    const query = parseQuery(c, ListQuery);
+    const page = await core.connections.list({ providerConfigKey: query.provider_config_key, first: query.first ?? 100, after: query.after });
+    return c.json({
+      connections: page.nodes.map(listEntry),
+      // Not in Nango 0.x, which sent every connection at once: pass as ?after= for the next page.
+      next_cursor: page.hasNextPage ? page.endCursor : null,
+    });
+  });
+
+  app.delete('/connection/:connectionId', async (c) => {
+    const query = parseQuery(c, ConnectionQuery.pick({ provider_config_key: true }));
+    await core.connections.delete(query.provider_config_key, c.req.param('connectionId'));
+    return c.body(null, 204);
+  });
+}
+
+function parseQuery<T extends z.ZodTypeAny>(c: Context, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(c.req.query());
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0] ?? 'query');
+  throw new AppError('invalid_input', `${field}: ${issue.message}`, { field });
+}
+
+function nangoConnection({ connection, credentials }: FreshConnection): NangoConnectionJson {
+  return {
+    id: connection.id.toString(),
+    created_at: connection.createdAt.toISOString(),
+    updated_at: connection.updatedAt.toISOString(),
+    provider_config_key: connection.providerConfigKey,
+    connection_id: connection.connectionId,
+    credentials: nangoCredentials(credentials),
+    connection_config: connection.connectionConfig,
+    metadata: connection.metadata,
+  };
+}
+
+function nangoCredentials(credentials: OAuth2Credentials): NangoConnectionJson['credentials'] {
+  return {
+    type: 'OAUTH2',
+    access_token: credentials.accessToken,
+    refresh_token: credentials.refreshToken,
+    expires_at: credentials.expiresAt?.toISOString() ?? null,
+    raw: credentials.raw,
+  };
+}
+
+function listEntry(connection: Connection) {
+  // `provider` is the config key, as Nango 0.x named it.
+  return { id: connection.id, connection_id: connection.connectionId, provider: connection.providerConfigKey, created: connection.createdAt.toISOString() };
+}
