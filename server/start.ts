@@ -7,7 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { createDatabasePool } from './db/pool.js';
 import { createApp } from './http/app.js';
-import type { Logger } from './log.js';
+import { errorSummary, type Logger } from './log.js';
 import { loadCatalog } from './providers/catalog.js';
 import { createOidcDiscovery } from './providers/oidc-discovery.js';
 import type { Settings } from './settings.js';
@@ -31,6 +31,8 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
   try {
     await migrate(databaseUrl, logger);
     const pool = await createDatabasePool(databaseUrl);
+    // An 'error' event without a listener would bring the process down.
+    pool.on('error', (error) => logger.error({ err: errorSummary(error) }, 'database pool error'));
     const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
     const core = createCore({
       pool,

@@ -54,18 +54,19 @@ export class FreshCredentials {
   }
 
   private isStale(credentials: OAuth2Credentials, provider: string): boolean {
-    if (!credentials.expiresAt) return false;
     const templateWindow = this.options.catalog.get(provider)?.refreshWindowSeconds;
-    const window = (templateWindow ?? this.options.refreshWindowSeconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
-    const lifetime = credentials.expiresAt.getTime() - credentials.obtainedAt.getTime();
-    // A 5-minute token refreshed 15 minutes early would be refreshed on every read.
-    const effectiveWindow = lifetime > 0 ? Math.min(window, lifetime / 2) : window;
-    return credentials.expiresAt.getTime() - this.now().getTime() <= effectiveWindow;
+    return refreshDue(credentials, templateWindow ?? this.options.refreshWindowSeconds ?? DEFAULT_WINDOW_SECONDS, this.now());
   }
 
   private async refreshOnce(read: ConnectionWithCredentials, readCredentials: OAuth2Credentials, forceRefresh: boolean): Promise<FreshConnection> {
     const identity = { providerConfigKey: read.providerConfigKey, connectionId: read.connectionId };
     this.refuseDuringCooldown(read, identity);
+    // Everything that does not need the lock is prepared before taking it:
+    // the lock is held only for the re-read, the provider call and the write.
+    const prepared = await this.prepare(read).then(
+      (refresher) => ({ ok: true as const, refresher }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
     const outcome = await this.options.connections.transaction(async (transaction) => {
       const locked = await this.options.connections.lockWithCredentials(transaction, read.id);
       if (!locked) throw unknownConnection(identity.providerConfigKey, identity.connectionId);
@@ -77,7 +78,8 @@ export class FreshCredentials {
       }
       this.refuseDuringCooldown(locked, identity);
       try {
-        const refreshed = await this.callProvider(locked, current);
+        if (!prepared.ok) throw prepared.error;
+        const refreshed = await prepared.refresher(current);
         const serialized = serializeCredentials(refreshed);
         await this.options.connections.saveRefreshed(transaction, locked.id, serialized, refreshed.expiresAt);
         return { ok: true as const, fresh: { connection: { ...locked, credentials: serialized, expiresAt: refreshed.expiresAt }, credentials: refreshed } };
@@ -100,20 +102,23 @@ export class FreshCredentials {
     throw refreshFailed(outcome.failure, identity, outcome.cause);
   }
 
-  private async callProvider(connection: ConnectionWithCredentials, current: OAuth2Credentials): Promise<OAuth2Credentials> {
-    if (!current.refreshToken) {
-      throw new RefreshProblem('no_refresh_token', 'The provider issued no refresh token for this connection; the end user must connect again.');
-    }
+  /** Loads the provider app and its client; returns the call that refreshes given credentials. */
+  private async prepare(connection: ConnectionWithCredentials): Promise<(current: OAuth2Credentials) => Promise<OAuth2Credentials>> {
     const app = await loadProviderApp(this.options.configs, this.options.catalog, connection.providerConfigKey);
     const client = await oauth2ClientFor(app, connection.connectionConfig, this.options.providerTimeoutSeconds, 'refresh');
-    const response = await client.refresh(current.refreshToken, app.template.tokenParams);
-    const refreshed = credentialsFromTokenResponse(response, {
-      now: this.now(),
-      requestedScopes: current.scopes,
-      scopeSeparator: app.template.scopeSeparator,
-    });
-    // Providers that do not rotate send no new refresh token: the old one stays valid.
-    return { ...refreshed, refreshToken: refreshed.refreshToken ?? current.refreshToken };
+    return async (current) => {
+      if (!current.refreshToken) {
+        throw new RefreshProblem('no_refresh_token', 'The provider issued no refresh token for this connection; the end user must connect again.');
+      }
+      const response = await client.refresh(current.refreshToken, app.template.tokenParams);
+      const refreshed = credentialsFromTokenResponse(response, {
+        now: this.now(),
+        requestedScopes: current.scopes,
+        scopeSeparator: app.template.scopeSeparator,
+      });
+      // Providers that do not rotate send no new refresh token: the old one stays valid.
+      return { ...refreshed, refreshToken: refreshed.refreshToken ?? current.refreshToken };
+    };
   }
 
   private refuseDuringCooldown(connection: ConnectionWithCredentials, identity: Record<string, string>): void {
@@ -130,6 +135,18 @@ export class FreshCredentials {
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+/**
+ * Whether credentials expire within the refresh window, which is never more
+ * than half their lifetime: a 5-minute token refreshed 15 minutes early would
+ * be refreshed on every read. Credentials without an expiry are never due.
+ */
+export function refreshDue(credentials: Pick<OAuth2Credentials, 'expiresAt' | 'obtainedAt'>, windowSeconds: number, now: Date): boolean {
+  if (!credentials.expiresAt) return false;
+  const lifetime = credentials.expiresAt.getTime() - credentials.obtainedAt.getTime();
+  const window = lifetime > 0 ? Math.min(windowSeconds * 1000, lifetime / 2) : windowSeconds * 1000;
+  return credentials.expiresAt.getTime() - now.getTime() <= window;
 }
 
 /** A refresh that cannot even be attempted (no refresh token, ...). */

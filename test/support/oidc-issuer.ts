@@ -16,7 +16,17 @@ export interface TestIssuer {
   decision: Decision;
   /** The end user who logs in. */
   accountId: string;
+  /** Refresh token grants the provider answered (success or error). */
+  refreshAttempts: number;
+  refreshSuccesses: number;
+  /** Revokes the grant behind a refresh token, as an end user revoking access would. */
+  revoke(refreshToken: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TestIssuerOptions {
+  redirectUris: string[];
+  accessTokenTtlSeconds?: number;
 }
 
 export const TEST_CLIENT = {
@@ -26,7 +36,8 @@ export const TEST_CLIENT = {
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 
-export async function startTestIssuer(redirectUris: string[] = ['http://localhost:3003/oauth/callback']): Promise<TestIssuer> {
+export async function startTestIssuer(options: TestIssuerOptions | string[] = ['http://localhost:3003/oauth/callback']): Promise<TestIssuer> {
+  const { redirectUris, accessTokenTtlSeconds = ACCESS_TOKEN_TTL_SECONDS } = Array.isArray(options) ? { redirectUris: options } : options;
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -47,7 +58,8 @@ export async function startTestIssuer(redirectUris: string[] = ['http://localhos
       // use of a refresh token fails with invalid_grant, as at real providers.
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       rotateRefreshToken: true,
-      ttl: { AccessToken: ACCESS_TOKEN_TTL_SECONDS },
+      // Every TTL explicit: oidc-provider prints a notice for each default it uses.
+      ttl: { AccessToken: accessTokenTtlSeconds, AuthorizationCode: 60, IdToken: 3600, Interaction: 3600, Session: 3600, Grant: 3600, RefreshToken: 86_400 },
     }),
   );
   provider.on('server_error', () => undefined);
@@ -57,8 +69,27 @@ export async function startTestIssuer(redirectUris: string[] = ['http://localhos
     provider,
     decision: 'approve',
     accountId: 'end-user-1',
+    refreshAttempts: 0,
+    refreshSuccesses: 0,
+    revoke: async (refreshToken) => {
+      const token = await provider.RefreshToken.find(refreshToken);
+      if (!token) throw new Error('no such refresh token at the provider');
+      const grant = token.grantId ? await provider.Grant.find(token.grantId) : undefined;
+      await grant?.destroy();
+      await token.destroy();
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  const isRefresh = (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => ctx.oidc?.params?.grant_type === 'refresh_token';
+  provider.on('grant.success', (ctx) => {
+    if (isRefresh(ctx)) {
+      issuer.refreshAttempts += 1;
+      issuer.refreshSuccesses += 1;
+    }
+  });
+  provider.on('grant.error', (ctx) => {
+    if (isRefresh(ctx)) issuer.refreshAttempts += 1;
+  });
   const callback = provider.callback();
   server.on('request', (req, res) => {
     if (req.url?.startsWith('/interaction/')) {
