@@ -1,0 +1,21 @@
+// The floor: a bare node:http + pg server doing the same single-row read as a
+// token read (credentials by config key and connection id), nothing else.
+import http from 'node:http';
+import pg from 'pg';
+
+const [databaseUrl, port] = [process.argv[2], Number(process.argv[3])];
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+
+http
+  .createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://floor');
+    const connectionId = decodeURIComponent(url.pathname.split('/')[2] ?? '');
+    const { rows } = await pool.query({
+      name: 'floor-read',
+      text: 'SELECT credentials, expires_at FROM connections WHERE provider_config_key = $1 AND connection_id = $2',
+      values: [url.searchParams.get('provider_config_key'), connectionId],
+    });
+    res.setHeader('content-type', 'application/json');
+    res.end(rows[0] ? JSON.stringify({ credentials: JSON.parse(rows[0].credentials) }) : '{}');
+  })
+  .listen(port, () => console.log('floor listening on', port));
