@@ -197,6 +197,7 @@ describe('fresh credentials', () => {
 describe('a provider that does not rotate refresh tokens', () => {
   let provider: http.Server;
   let issued = 0;
+  let down = false;
 
   beforeAll(async () => {
     // Answers every refresh with a new access token and no refresh token.
@@ -205,6 +206,12 @@ describe('a provider that does not rotate refresh tokens', () => {
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
         const form = new URLSearchParams(body);
+        if (down) {
+          res.statusCode = 503;
+          res.setHeader('content-type', 'text/html');
+          res.end('<html><body>Service Unavailable</body></html>');
+          return;
+        }
         res.setHeader('content-type', 'application/json');
         if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== 'keep-me') {
           res.statusCode = 400;
@@ -225,6 +232,11 @@ describe('a provider that does not rotate refresh tokens', () => {
     await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at) VALUES ('static', 'kept', $1, now() - interval '1 second')`, [JSON.stringify(credentials)]);
     const forever = { ...credentials, accessToken: 'forever', expiresAt: null };
     await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('static', 'no-expiry', $1)`, [JSON.stringify(forever)]);
+    // Inside the refresh window (15 minutes) but valid for 5 more minutes.
+    const soon = { ...credentials, accessToken: 'still-valid', expiresAt: new Date(Date.now() + 5 * 60_000).toISOString() };
+    await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at) VALUES ('static', 'outage-valid', $1, $2)`, [JSON.stringify(soon), soon.expiresAt]);
+    const expired = { ...credentials, accessToken: 'expired' };
+    await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at) VALUES ('static', 'outage-expired', $1, $2)`, [JSON.stringify(expired), expired.expiresAt]);
   });
   afterAll(async () => {
     await new Promise((resolve) => provider?.close(resolve));
@@ -235,6 +247,22 @@ describe('a provider that does not rotate refresh tokens', () => {
     expect(body.data.connection.credentials).toMatchObject({ accessToken: 'access-1', refreshToken: 'keep-me' });
     const again = await server.graphql('query ($key: String!, $id: String!) { connection(providerConfigKey: $key, connectionId: $id) { credentials(forceRefresh: true) { ... on OAuth2Credentials { accessToken refreshToken } } } }', { key: 'static', id: 'kept' });
     expect(again.data.connection.credentials).toEqual({ accessToken: 'access-2', refreshToken: 'keep-me' });
+  });
+
+  it('keeps serving a token that still works while the provider is down, and fails once it has expired', async () => {
+    down = true;
+    try {
+      const valid = await server.graphql(`query ($key: String!, $id: String!) { connection(providerConfigKey: $key, connectionId: $id) { credentials { ... on OAuth2Credentials { accessToken } } lastRefreshFailure { code } } }`, { key: 'static', id: 'outage-valid' });
+      expect(valid.errors).toBeUndefined();
+      expect(valid.data.connection.credentials.accessToken).toBe('still-valid');
+      const recorded = await server.graphql('{ connection(providerConfigKey: "static", connectionId: "outage-valid") { lastRefreshFailure { code } } }');
+      expect(recorded.data.connection.lastRefreshFailure).toEqual({ code: 'bad_response' });
+
+      const expired = await server.graphql(READ, { key: 'static', id: 'outage-expired' });
+      expect(expired.errors?.[0]?.extensions).toMatchObject({ code: 'refresh_failed', providerError: 'bad_response' });
+    } finally {
+      down = false;
+    }
   });
 
   it('returns tokens without an expiry as they are, unless forced', async () => {

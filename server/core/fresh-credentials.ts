@@ -32,6 +32,13 @@ export interface FreshConnection {
 
 const DEFAULT_WINDOW_SECONDS = 15 * 60;
 const DEFAULT_COOLDOWN_SECONDS = 30;
+const STILL_VALID_MARGIN_MS = 30_000;
+// Failures that say nothing about the grant: the provider was down, slow or confused.
+const TRANSIENT_FAILURES = new Set(['provider_timeout', 'provider_unreachable', 'bad_response', 'server_error', 'temporarily_unavailable']);
+
+function isTransient(code: string): boolean {
+  return TRANSIENT_FAILURES.has(code);
+}
 
 export class FreshCredentials {
   private readonly flights = new Map<string, Promise<FreshConnection>>();
@@ -60,7 +67,8 @@ export class FreshCredentials {
 
   private async refreshOnce(read: ConnectionWithCredentials, readCredentials: OAuth2Credentials, forceRefresh: boolean): Promise<FreshConnection> {
     const identity = { providerConfigKey: read.providerConfigKey, connectionId: read.connectionId };
-    this.refuseDuringCooldown(read, identity);
+    const cooling = this.duringCooldown(read, readCredentials, identity);
+    if (cooling) return cooling;
     // Everything that does not need the lock is prepared before taking it:
     // the lock is held only for the re-read, the provider call and the write.
     const prepared = await this.prepare(read).then(
@@ -76,7 +84,8 @@ export class FreshCredentials {
       if (refreshedMeanwhile || (!forceRefresh && !this.isStale(current, locked.provider))) {
         return { ok: true as const, fresh: { connection: locked, credentials: current } };
       }
-      this.refuseDuringCooldown(locked, identity);
+      const coolingLocked = this.duringCooldown(locked, current, identity);
+      if (coolingLocked) return { ok: true as const, fresh: coolingLocked };
       try {
         if (!prepared.ok) throw prepared.error;
         const refreshed = await prepared.refresher(current);
@@ -86,6 +95,10 @@ export class FreshCredentials {
       } catch (error) {
         const failure = describeFailure(error);
         await this.options.connections.recordRefreshFailure(transaction, locked.id, failure);
+        // A provider outage must not take away a token that still works.
+        if (isTransient(failure.code) && this.stillValid(current)) {
+          return { ok: true as const, fresh: { connection: locked, credentials: current } };
+        }
         return { ok: false as const, failure, usedRefreshToken: current.refreshToken, cause: error };
       }
     });
@@ -121,15 +134,26 @@ export class FreshCredentials {
     };
   }
 
-  private refuseDuringCooldown(connection: ConnectionWithCredentials, identity: Record<string, string>): void {
+  /**
+   * Within the cooldown after a failed refresh, the provider is left alone: the
+   * stored tokens when the failure was transient and they still work, else
+   * refresh_failed. Null when there is no cooldown to respect.
+   */
+  private duringCooldown(connection: ConnectionWithCredentials, credentials: OAuth2Credentials, identity: Record<string, string>): FreshConnection | null {
     const failedAt = connection.lastRefreshFailureAt;
-    if (!failedAt) return;
+    if (!failedAt) return null;
     const cooldown = (this.options.failureCooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1000;
     const since = this.now().getTime() - failedAt.getTime();
-    if (since >= cooldown) return;
+    if (since >= cooldown) return null;
     const failure = { code: connection.lastRefreshFailureCode ?? 'refresh_failed', description: connection.lastRefreshFailureDescription };
+    if (isTransient(failure.code) && this.stillValid(credentials)) return { connection, credentials };
     const retryIn = Math.ceil((cooldown - since) / 1000);
     throw refreshFailed(failure, { ...identity, retryInSeconds: String(retryIn) });
+  }
+
+  /** Not expired yet (with a few seconds to spare for the caller's API call). */
+  private stillValid(credentials: OAuth2Credentials): boolean {
+    return credentials.expiresAt === null || credentials.expiresAt.getTime() - this.now().getTime() > STILL_VALID_MARGIN_MS;
   }
 
   private now(): Date {
