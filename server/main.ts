@@ -1,5 +1,6 @@
 // `npm start`: settings → server, and a clean stop on SIGINT/SIGTERM.
 import { EmbeddedDatabaseError } from './db/embedded.js';
+import { EncryptionKeyError } from './db/encryption.js';
 import { createLogger, errorSummary } from './log.js';
 import { loadSettings, SettingsError } from './settings.js';
 import { startServer } from './start.js';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   try {
     server = await startServer(settings, logger);
   } catch (error) {
-    if (error instanceof EmbeddedDatabaseError) {
+    if (error instanceof EmbeddedDatabaseError || error instanceof EncryptionKeyError) {
       logger.fatal(error.message);
     } else {
       logger.fatal({ err: errorSummary(error) }, 'the server could not start');

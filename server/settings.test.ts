@@ -13,6 +13,10 @@ describe('settings', () => {
       callbackUrl: 'http://localhost:3003/oauth/callback',
       providerTimeoutMs: 10_000,
       refreshCooldownSeconds: 30,
+      secretKey: undefined,
+      publicKey: undefined,
+      encryptionKey: undefined,
+      previousEncryptionKey: undefined,
     });
   });
 
@@ -54,9 +58,16 @@ describe('settings', () => {
     [{ DATABASE_URL: 'mysql://u:hunter2@db/nango' }, 'DATABASE_URL must start with postgres://'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL Invalid enum value'],
     [{ NANGO_PROVIDER_TIMEOUT_MS: '10' }, 'NANGO_PROVIDER_TIMEOUT_MS must be at least 100'],
+    [{ NANGO_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'NANGO_ENCRYPTION_KEY must be the base64 of 32 random bytes'],
+    [{ NANGO_SECRET_KEY: 'short' }, 'NANGO_SECRET_KEY must be at least 16 characters'],
   ])('names the bad variable in %j', (env, message) => {
     expect(() => loadSettings(env)).toThrow(SettingsError);
     expect(() => loadSettings(env)).toThrow(message);
+  });
+
+  it('decodes the encryption key', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadSettings({ NANGO_ENCRYPTION_KEY: key.toString('base64') }).encryptionKey).toEqual(key);
   });
 
   it('never echoes a value, which may carry a password', () => {

@@ -2,6 +2,7 @@
 // everything else receives a Settings value.
 import path from 'node:path';
 import { z } from 'zod';
+import { parseEncryptionKey } from './db/secret-box.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -15,6 +16,13 @@ const httpUrl = z
   .string()
   .url('must be a URL such as http://localhost:3003')
   .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must start with http:// or https://');
+
+const encryptionKey = z
+  .string()
+  .refine((value) => parseEncryptionKey(value) !== null, 'must be the base64 of 32 random bytes (e.g. `openssl rand -base64 32`)')
+  .transform((value) => parseEncryptionKey(value)!);
+
+const apiKey = z.string().min(16, 'must be at least 16 characters').max(512, 'must be at most 512 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
 const postgresUrl = z
   .string()
@@ -33,6 +41,10 @@ const EnvSchema = z.object({
   NANGO_DATA_DIR: optional(z.string()),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
   NANGO_CALLBACK_URL: optional(httpUrl),
+  NANGO_SECRET_KEY: optional(apiKey),
+  NANGO_PUBLIC_KEY: optional(apiKey),
+  NANGO_ENCRYPTION_KEY: optional(encryptionKey),
+  NANGO_ENCRYPTION_KEY_PREVIOUS: optional(encryptionKey),
   NANGO_REFRESH_COOLDOWN_SECONDS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(3600, 'must be at most 3600')),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
@@ -52,6 +64,14 @@ export interface Settings {
   providerTimeoutMs: number;
   /** After a failed refresh, answer refresh_failed this long without calling the provider again. */
   refreshCooldownSeconds: number;
+  /** Required on every GraphQL operation and REST connection route when set. */
+  secretKey: string | undefined;
+  /** Required as ?public_key= on /oauth/connect when set. */
+  publicKey: string | undefined;
+  /** Encrypts secrets at rest when set (32 bytes). */
+  encryptionKey: Buffer | undefined;
+  /** During a key rotation: the key being replaced, for reading only. */
+  previousEncryptionKey: Buffer | undefined;
 }
 
 export class SettingsError extends Error {
@@ -76,6 +96,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     callbackUrl: values.NANGO_CALLBACK_URL ?? `${serverUrl}/oauth/callback`,
     providerTimeoutMs: values.NANGO_PROVIDER_TIMEOUT_MS ?? 10_000,
     refreshCooldownSeconds: values.NANGO_REFRESH_COOLDOWN_SECONDS ?? 30,
+    secretKey: values.NANGO_SECRET_KEY,
+    publicKey: values.NANGO_PUBLIC_KEY,
+    encryptionKey: values.NANGO_ENCRYPTION_KEY,
+    previousEncryptionKey: values.NANGO_ENCRYPTION_KEY_PREVIOUS,
     databaseUrl: values.DATABASE_URL,
     dataDir: path.resolve(values.NANGO_DATA_DIR ?? '.nango'),
     logLevel: values.LOG_LEVEL ?? 'info',

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createCore } from './core/core.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { prepareEncryption } from './db/encryption.js';
 import { migrate } from './db/migrate.js';
+import { SecretBox } from './db/secret-box.js';
 import { createDatabasePool } from './db/pool.js';
 import { createApp } from './http/app.js';
 import { errorSummary, type Logger } from './log.js';
@@ -33,6 +35,16 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
     const pool = await createDatabasePool(databaseUrl);
     // An 'error' event without a listener would bring the process down.
     pool.on('error', (error) => logger.error({ err: errorSummary(error) }, 'database pool error'));
+    const box = new SecretBox(settings.encryptionKey ?? null, settings.previousEncryptionKey ?? null);
+    const { encryptedValues } = await prepareEncryption(pool, box).catch(async (error: unknown) => {
+      await pool.end();
+      throw error;
+    });
+    if (encryptedValues > 0) logger.info({ encryptedValues }, 'encryption key set for the first time: existing secrets encrypted');
+    if (!box.encrypts) logger.warn('NANGO_ENCRYPTION_KEY is not set: secrets and tokens are stored in plaintext');
+    if (!settings.secretKey && !settings.publicKey) {
+      logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
+    }
     const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
     const core = createCore({
       pool,
@@ -41,6 +53,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       callbackUrl: settings.callbackUrl,
       providerTimeoutSeconds,
       refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
+      box,
     });
     const app = await createApp({ core, pool, logger });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -4,6 +4,7 @@ import type { DatabasePool } from '../db/pool.js';
 import { ConnectionStore } from '../db/connection-store.js';
 import { OAuthSessionStore } from '../db/oauth-session-store.js';
 import { ProviderConfigStore } from '../db/provider-config-store.js';
+import { SecretBox } from '../db/secret-box.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { Connections } from './connections.js';
@@ -28,11 +29,15 @@ export interface CoreDependencies {
   providerTimeoutSeconds: number;
   /** After a failed refresh, how long to answer refresh_failed without calling the provider. */
   refreshFailureCooldownSeconds?: number;
+  /** Encrypts the secrets at rest; plaintext when absent. */
+  box?: SecretBox;
 }
 
-export function createCore({ pool, catalog, discover, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds }: CoreDependencies): Core {
-  const configs = new ProviderConfigStore(pool);
-  const connections = new ConnectionStore(pool);
+export function createCore(dependencies: CoreDependencies): Core {
+  const { pool, catalog, discover, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
+  const box = dependencies.box ?? SecretBox.plaintext();
+  const configs = new ProviderConfigStore(pool, box);
+  const connections = new ConnectionStore(pool, box);
   return {
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover),
@@ -40,7 +45,7 @@ export function createCore({ pool, catalog, discover, callbackUrl, providerTimeo
     oauthFlow: new OAuthFlow({
       configs,
       connections,
-      sessions: new OAuthSessionStore(pool),
+      sessions: new OAuthSessionStore(pool, box),
       catalog,
       callbackUrl,
       providerTimeoutSeconds,

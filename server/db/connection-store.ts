@@ -2,6 +2,7 @@
 // selects its credentials; only the credential reads do.
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { SecretBox } from './secret-box.js';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
 const jsonObject = z.record(z.string(), z.unknown());
@@ -70,8 +71,13 @@ const COLUMNS = sql.fragment`
 
 const CREDENTIAL_COLUMNS = sql.fragment`${COLUMNS}, c.credentials, c.expires_at AS "expiresAt"`;
 
+const CREDENTIALS_COLUMN = 'connections.credentials';
+
 export class ConnectionStore {
-  constructor(private readonly pool: DatabasePool) {}
+  constructor(
+    private readonly pool: DatabasePool,
+    private readonly box: SecretBox = SecretBox.plaintext(),
+  ) {}
 
   /** Inserts, or replaces the credentials of the existing (config key, connection id). */
   async upsert(values: ConnectionValues): Promise<ConnectionRecord> {
@@ -79,7 +85,7 @@ export class ConnectionStore {
       WITH saved AS (
         INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, connection_config, metadata)
         VALUES (
-          ${values.providerConfigKey}, ${values.connectionId}, ${values.credentials},
+          ${values.providerConfigKey}, ${values.connectionId}, ${this.box.seal(values.credentials, CREDENTIALS_COLUMN)},
           ${values.expiresAt ? sql.timestamp(values.expiresAt) : null},
           ${sql.jsonb(values.connectionConfig)}, ${sql.jsonb(values.metadata as never)}
         )
@@ -103,29 +109,37 @@ export class ConnectionStore {
   }
 
   /** One query: the connection, its credentials and refresh record. */
-  getWithCredentials(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials | null> {
-    return this.pool.maybeOne(sql.type(ConnectionWithCredentialsRow)`
-      SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-      WHERE c.provider_config_key = ${providerConfigKey} AND c.connection_id = ${connectionId}
-    `);
+  async getWithCredentials(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials | null> {
+    return this.opened(
+      await this.pool.maybeOne(sql.type(ConnectionWithCredentialsRow)`
+        SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+        WHERE c.provider_config_key = ${providerConfigKey} AND c.connection_id = ${connectionId}
+      `),
+    );
   }
 
   /**
    * Inside a transaction: re-reads the connection and holds its row lock until
    * commit, so that one refresh at a time happens for it across all instances.
    */
-  lockWithCredentials(transaction: CommonQueryMethods, id: bigint): Promise<ConnectionWithCredentials | null> {
-    return transaction.maybeOne(sql.type(ConnectionWithCredentialsRow)`
-      SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-      WHERE c.id = ${id.toString()}::bigint
-      FOR UPDATE OF c
-    `);
+  async lockWithCredentials(transaction: CommonQueryMethods, id: bigint): Promise<ConnectionWithCredentials | null> {
+    return this.opened(
+      await transaction.maybeOne(sql.type(ConnectionWithCredentialsRow)`
+        SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+        WHERE c.id = ${id.toString()}::bigint
+        FOR UPDATE OF c
+      `),
+    );
+  }
+
+  private opened(row: ConnectionWithCredentials | null): ConnectionWithCredentials | null {
+    return row && { ...row, credentials: this.box.open(row.credentials, CREDENTIALS_COLUMN) };
   }
 
   async saveRefreshed(connection: CommonQueryMethods, id: bigint, credentials: string, expiresAt: Date | null): Promise<void> {
     await connection.query(sql.unsafe`
       UPDATE connections SET
-        credentials = ${credentials},
+        credentials = ${this.box.seal(credentials, CREDENTIALS_COLUMN)},
         expires_at = ${expiresAt ? sql.timestamp(expiresAt) : null},
         last_refresh_success_at = now(),
         last_refresh_failure_at = NULL,

@@ -1,6 +1,7 @@
 // The SQL of oauth_sessions: flows in progress, each consumed at most once.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { SecretBox } from './secret-box.js';
 
 const OAuthSessionRow = z.object({
   state: z.string(),
@@ -22,14 +23,20 @@ export interface NewOAuthSession {
   ttlSeconds: number;
 }
 
+const VERIFIER_COLUMN = 'oauth_sessions.code_verifier';
+
 export class OAuthSessionStore {
-  constructor(private readonly pool: DatabasePool) {}
+  constructor(
+    private readonly pool: DatabasePool,
+    private readonly box: SecretBox = SecretBox.plaintext(),
+  ) {}
 
   async insert(session: NewOAuthSession): Promise<void> {
     await this.pool.query(sql.unsafe`
       INSERT INTO oauth_sessions (state, provider_config_key, connection_id, code_verifier, connection_config, expires_at)
       VALUES (
-        ${session.state}, ${session.providerConfigKey}, ${session.connectionId}, ${session.codeVerifier},
+        ${session.state}, ${session.providerConfigKey}, ${session.connectionId},
+        ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, VERIFIER_COLUMN)},
         ${sql.jsonb(session.connectionConfig)}, now() + make_interval(secs => ${session.ttlSeconds})
       )
     `);
@@ -39,8 +46,8 @@ export class OAuthSessionStore {
    * Deletes and returns the session: a second call with the same state finds
    * nothing, even when two callbacks race. Expired sessions are consumed too.
    */
-  consume(state: string): Promise<OAuthSession | null> {
-    return this.pool.maybeOne(sql.type(OAuthSessionRow)`
+  async consume(state: string): Promise<OAuthSession | null> {
+    const row = await this.pool.maybeOne(sql.type(OAuthSessionRow)`
       DELETE FROM oauth_sessions WHERE state = ${state}
       RETURNING
         state,
@@ -50,6 +57,7 @@ export class OAuthSessionStore {
         connection_config AS "connectionConfig",
         expires_at <= now() AS expired
     `);
+    return row && { ...row, codeVerifier: row.codeVerifier === null ? null : this.box.open(row.codeVerifier, VERIFIER_COLUMN) };
   }
 
   /** Removes sessions that expired, so abandoned flows do not pile up. */

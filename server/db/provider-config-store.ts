@@ -2,6 +2,7 @@
 // secret do not select it.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { SecretBox } from './secret-box.js';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
 
@@ -46,8 +47,13 @@ const COLUMNS = sql.fragment`
   updated_at AS "updatedAt"
 `;
 
+const SECRET_COLUMN = 'provider_configs.client_secret';
+
 export class ProviderConfigStore {
-  constructor(private readonly pool: DatabasePool) {}
+  constructor(
+    private readonly pool: DatabasePool,
+    private readonly box: SecretBox = SecretBox.plaintext(),
+  ) {}
 
   list(): Promise<readonly ProviderConfigRecord[]> {
     return this.pool.any(sql.type(ProviderConfigRow)`SELECT ${COLUMNS} FROM provider_configs ORDER BY key`);
@@ -57,10 +63,11 @@ export class ProviderConfigStore {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`SELECT ${COLUMNS} FROM provider_configs WHERE key = ${key}`);
   }
 
-  getWithSecret(key: string): Promise<ProviderConfigWithSecret | null> {
-    return this.pool.maybeOne(sql.type(ProviderConfigWithSecretRow)`
+  async getWithSecret(key: string): Promise<ProviderConfigWithSecret | null> {
+    const row = await this.pool.maybeOne(sql.type(ProviderConfigWithSecretRow)`
       SELECT ${COLUMNS}, client_secret AS "clientSecret" FROM provider_configs WHERE key = ${key}
     `);
+    return row && { ...row, clientSecret: this.box.open(row.clientSecret, SECRET_COLUMN) };
   }
 
   /** Null when a config with this key already exists. */
@@ -68,7 +75,7 @@ export class ProviderConfigStore {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
       INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer)
       VALUES (
-        ${key}, ${values.provider}, ${values.clientId}, ${values.clientSecret},
+        ${key}, ${values.provider}, ${values.clientId}, ${this.box.seal(values.clientSecret, SECRET_COLUMN)},
         ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer}
       )
       ON CONFLICT (key) DO NOTHING
@@ -82,7 +89,7 @@ export class ProviderConfigStore {
       UPDATE provider_configs SET
         provider = ${values.provider},
         client_id = ${values.clientId},
-        client_secret = ${values.clientSecret},
+        client_secret = ${this.box.seal(values.clientSecret, SECRET_COLUMN)},
         scopes = ${sql.array(values.scopes, 'text')},
         authorization_url = ${values.authorizationUrl},
         token_url = ${values.tokenUrl},
