@@ -55,7 +55,7 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
       box,
     });
-    const app = await createApp({ core, pool, logger });
+    const app = await createApp({ core, pool, logger, secretKey: settings.secretKey, publicKey: settings.publicKey });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const listening = serve({ fetch: app.fetch, port: settings.port }, () => resolve(listening));
       listening.once('error', reject);

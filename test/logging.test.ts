@@ -37,7 +37,7 @@ describe('logs', () => {
     expect(requestLines).toEqual([
       expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', status: 200 }),
       expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', status: 200 }),
-      expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', status: 200 }),
+      expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', status: 409 }), // the duplicate key
     ]);
     expect(lines.join('\n')).not.toContain(SECRET);
   });

@@ -17,7 +17,11 @@ export type ErrorCode =
   | 'token_error'
   | 'provider_unreachable'
   | 'provider_timeout'
-  | 'refresh_failed';
+  | 'refresh_failed'
+  | 'missing_auth_header'
+  | 'invalid_secret_key'
+  | 'invalid_public_key'
+  | 'payload_too_large';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -36,6 +40,10 @@ const STATUS: Record<ErrorCode, number> = {
   provider_unreachable: 502,
   provider_timeout: 504,
   refresh_failed: 502,
+  missing_auth_header: 401,
+  invalid_secret_key: 401,
+  invalid_public_key: 401,
+  payload_too_large: 413,
 };
 
 export class AppError extends Error {

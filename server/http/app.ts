@@ -7,6 +7,7 @@ import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
 import { pingDatabase, type DatabasePool } from '../db/pool.js';
 import { errorSummary, type Logger } from '../log.js';
+import { requireSecretKey, requireSecretKeyForGraphQL } from './api-keys.js';
 import { mountFrontendSdk } from './frontend-sdk.js';
 import { createGraphQLHandler } from './graphql.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
@@ -17,9 +18,11 @@ export interface AppDependencies {
   core: Core;
   pool: DatabasePool;
   logger: Logger;
+  secretKey?: string;
+  publicKey?: string;
 }
 
-export async function createApp({ core, pool, logger }: AppDependencies): Promise<Hono> {
+export async function createApp({ core, pool, logger, secretKey, publicKey }: AppDependencies): Promise<Hono> {
   const app = new Hono();
   const yoga = createGraphQLHandler(core, logger);
 
@@ -35,8 +38,11 @@ export async function createApp({ core, pool, logger }: AppDependencies): Promis
     }
   });
 
+  app.use('/graphql', requireSecretKeyForGraphQL(secretKey));
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw));
-  mountOAuthRoutes(app, core, logger);
+  mountOAuthRoutes(app, core, logger, publicKey);
+  app.use('/connection', requireSecretKey(secretKey));
+  app.use('/connection/*', requireSecretKey(secretKey));
   mountRestRoutes(app, core);
   await mountFrontendSdk(app);
 

@@ -1,5 +1,6 @@
 // The GraphQL face: Yoga over the Pothos schema, with GraphiQL served from the
 // bundled assets (works offline) and every unexpected error masked.
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as yogaMaskError, type YogaServerInstance } from 'graphql-yoga';
@@ -8,6 +9,8 @@ import { schema } from '../../schema/index.js';
 import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
 import { errorSummary, type Logger } from '../log.js';
+import { useErrorCodes } from './use-error-codes.js';
+import { useLimits } from './use-limits.js';
 
 const EXAMPLE_QUERY = `# Welcome to the token service. Try:
 query ProviderConfigs {
@@ -33,6 +36,9 @@ export function createGraphQLHandler(core: Core, logger: Logger): YogaServerInst
     landingPage: false,
     context: () => ({ core }),
     renderGraphiQL,
+    // Rejects simple (form-like) requests that a hostile page could send cross-site;
+    // JSON bodies and clients sending this header pass.
+    plugins: [useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }), ...useLimits(), useErrorCodes()],
     graphiql: { title: 'Nango token service', defaultQuery: EXAMPLE_QUERY },
     logging: {
       debug: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
@@ -47,7 +53,8 @@ export function createGraphQLHandler(core: Core, logger: Logger): YogaServerInst
           return new GraphQLError(original.message, {
             nodes: error instanceof GraphQLError ? error.nodes : undefined,
             path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: { code: original.code, ...original.details },
+            // The status is the domain's (404 unknown_connection, 502 refresh_failed, ...); Yoga answers the highest.
+            extensions: { code: original.code, ...original.details, http: { status: original.status } },
           });
         }
         if (!(error instanceof GraphQLError) || error.originalError) {

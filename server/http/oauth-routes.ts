@@ -6,15 +6,17 @@ import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
 import type { FlowIdentity } from '../core/oauth-flow.js';
 import { errorSummary, type Logger } from '../log.js';
+import { checkPublicKey } from './api-keys.js';
 import { callbackPage, type FlowOutcome } from './callback-page.js';
 
 const PARAM_KEY = /^params\[(.*)\]$/;
 
-export function mountOAuthRoutes(app: Hono, core: Core, logger: Logger): void {
+export function mountOAuthRoutes(app: Hono, core: Core, logger: Logger, publicKey?: string): void {
   app.get('/oauth/connect/:providerConfigKey', async (c) => {
     const query = new URL(c.req.url).searchParams;
     const identity = { providerConfigKey: c.req.param('providerConfigKey'), connectionId: query.get('connection_id') ?? '' };
     try {
+      if (publicKey) checkPublicKey(query.get('public_key') ?? undefined, publicKey);
       const params: Record<string, string> = {};
       for (const [key, value] of query) {
         const name = PARAM_KEY.exec(key)?.[1];
