@@ -60,6 +60,8 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       const listening = serve({ fetch: app.fetch, port: settings.port }, () => resolve(listening));
       listening.once('error', reject);
     });
+    // Slow clients do not get to hold connections open: headers within 15 s, the whole request within 30 s.
+    Object.assign(server, { headersTimeout: 15_000, requestTimeout: 30_000 });
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://localhost:${port}`,

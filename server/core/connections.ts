@@ -1,6 +1,7 @@
 // Connections as listed and read without their credentials, and deleted.
 import type { ConnectionRecord, ConnectionStore } from '../db/connection-store.js';
 import { AppError, invalidInput } from './errors.js';
+import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
 
 export interface Connection {
   /** Internal id: the REST shape of Nango 0.x shows it. */
@@ -38,6 +39,7 @@ export class Connections {
   constructor(private readonly store: ConnectionStore) {}
 
   async list(options: ListOptions = {}): Promise<ConnectionPage> {
+    if (options.providerConfigKey !== undefined) checkIdentifier('providerConfigKey', options.providerConfigKey);
     const first = options.first ?? DEFAULT_PAGE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw invalidInput('first', `must be between 1 and ${MAX_PAGE}`);
     const records = await this.store.list({
@@ -55,12 +57,14 @@ export class Connections {
   }
 
   async get(providerConfigKey: string, connectionId: string): Promise<Connection> {
+    checkConnectionIdentity(providerConfigKey, connectionId);
     const record = await this.store.get(providerConfigKey, connectionId);
     if (!record) throw unknownConnection(providerConfigKey, connectionId);
     return present(record);
   }
 
   async delete(providerConfigKey: string, connectionId: string): Promise<void> {
+    checkConnectionIdentity(providerConfigKey, connectionId);
     if (!(await this.store.delete(providerConfigKey, connectionId))) throw unknownConnection(providerConfigKey, connectionId);
   }
 }
@@ -97,6 +101,6 @@ function encodeCursor(id: bigint): string {
 function decodeCursor(cursor: string): bigint {
   const decoded = Buffer.from(cursor, 'base64url').toString();
   const digits = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
-  if (!/^\d{1,19}$/.test(digits)) throw invalidInput('after', 'is not a cursor returned by this API');
+  if (cursor.length > 64 || !/^\d{1,19}$/.test(digits)) throw invalidInput('after', 'is not a cursor returned by this API');
   return BigInt(digits);
 }

@@ -11,6 +11,7 @@ import { ProviderCallError } from '../providers/oauth2-client.js';
 import { unknownConnection } from './connections.js';
 import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type OAuth2Credentials } from './credentials.js';
 import { AppError } from './errors.js';
+import { checkConnectionIdentity } from './identifiers.js';
 import { loadProviderApp, oauth2ClientFor } from './provider-apps.js';
 
 export interface FreshCredentialsOptions {
@@ -47,6 +48,7 @@ export class FreshCredentials {
 
   /** The connection with credentials valid beyond the refresh window, refreshing them first if needed. */
   async get(providerConfigKey: string, connectionId: string, forceRefresh = false): Promise<FreshConnection> {
+    checkConnectionIdentity(providerConfigKey, connectionId);
     const connection = await this.options.connections.getWithCredentials(providerConfigKey, connectionId);
     if (!connection) throw unknownConnection(providerConfigKey, connectionId);
     const credentials = parseCredentials(connection.credentials);

@@ -11,6 +11,7 @@ import { ConnectionParamError, PARAM_NAME } from '../providers/connection-params
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
 import { credentialsFromTokenResponse, serializeCredentials } from './credentials.js';
 import { AppError, invalidInput } from './errors.js';
+import { checkIdentifier } from './identifiers.js';
 import { loadProviderApp, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 
 export type FlowIdentity = {
@@ -45,6 +46,7 @@ export class OAuthFlow {
   /** Records the flow and returns the provider's authorization URL to redirect to. */
   async start(input: StartFlowInput): Promise<URL> {
     const identity = { providerConfigKey: input.providerConfigKey, connectionId: input.connectionId };
+    checkIdentifier('providerConfigKey', input.providerConfigKey);
     checkConnectionId(input.connectionId, identity);
     checkParams(input.params, identity);
     const app = await this.loadConfig(identity);

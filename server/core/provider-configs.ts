@@ -6,6 +6,7 @@ import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js'
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { endpointUrlProblem } from '../providers/url-policy.js';
 import { AppError, invalidInput } from './errors.js';
+import { checkIdentifier } from './identifiers.js';
 
 export interface ProviderConfig {
   key: string;
@@ -55,6 +56,7 @@ export class ProviderConfigs {
   }
 
   async get(key: string): Promise<ProviderConfig> {
+    checkIdentifier('key', key);
     const record = await this.store.get(key);
     if (!record) throw unknownConfig(key);
     return this.present(record);
@@ -73,6 +75,7 @@ export class ProviderConfigs {
   }
 
   async update(input: UpdateProviderConfigInput): Promise<ProviderConfig> {
+    checkIdentifier('key', input.key);
     const existing = await this.store.getWithSecret(input.key);
     if (!existing) throw unknownConfig(input.key);
     const providerChanged = input.provider !== undefined && input.provider !== existing.provider;
@@ -93,6 +96,7 @@ export class ProviderConfigs {
   }
 
   async delete(key: string): Promise<void> {
+    checkIdentifier('key', key);
     if (!(await this.store.delete(key))) throw unknownConfig(key);
   }
 

@@ -2,6 +2,7 @@
 // health check, and one JSON error shape
 // ({ error: { code, message } }) for everything that is not GraphQL.
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
@@ -13,6 +14,9 @@ import { createGraphQLHandler } from './graphql.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
 import { mountRestRoutes } from './rest-routes.js';
 import { requestLog } from './request-log.js';
+
+/** Generous for any GraphQL operation or provider config; small enough that no body is a burden. */
+export const MAX_BODY_BYTES = 100 * 1024;
 
 export interface AppDependencies {
   core: Core;
@@ -27,6 +31,17 @@ export async function createApp({ core, pool, logger, secretKey, publicKey }: Ap
   const yoga = createGraphQLHandler(core, logger);
 
   app.use(requestLog(logger));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => {
+        const message = `The request body is over the limit of ${MAX_BODY_BYTES / 1024} KiB.`;
+        return c.req.path === '/graphql'
+          ? c.json({ errors: [{ message, extensions: { code: 'payload_too_large' } }] }, 413)
+          : c.json({ error: { code: 'payload_too_large', message } }, 413);
+      },
+    }),
+  );
 
   app.get('/health', async (c) => {
     try {

@@ -1,0 +1,56 @@
+// `npm run db:rotate-key`: re-encrypts every secret under NANGO_ENCRYPTION_KEY
+// (the new key), reading with NANGO_ENCRYPTION_KEY_PREVIOUS (the old one), in
+// one transaction. Running servers keep reading throughout when they were
+// started with both keys; see the README.
+import { startEmbeddedPostgres } from './db/embedded.js';
+import { EncryptionKeyError, rotateEncryptionKey } from './db/encryption.js';
+import { migrate } from './db/migrate.js';
+import { createDatabasePool } from './db/pool.js';
+import { SecretBox } from './db/secret-box.js';
+import { createLogger } from './log.js';
+import { loadSettings, SettingsError } from './settings.js';
+
+async function main(): Promise<number> {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(`❌ ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  if (!settings.encryptionKey) {
+    console.error('❌ Set NANGO_ENCRYPTION_KEY to the new key, and NANGO_ENCRYPTION_KEY_PREVIOUS to the current one.');
+    return 1;
+  }
+  const logger = createLogger(settings.logLevel === 'info' ? 'warn' : settings.logLevel);
+  const embedded = settings.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: settings.dataDir, logger });
+  const databaseUrl = settings.databaseUrl ?? embedded!.url;
+  try {
+    await migrate(databaseUrl, logger);
+    const pool = await createDatabasePool(databaseUrl);
+    try {
+      const box = new SecretBox(settings.encryptionKey, settings.previousEncryptionKey ?? null);
+      const { reencryptedValues } = await rotateEncryptionKey(pool, box);
+      console.log(`✅ ${reencryptedValues} secrets re-encrypted under the new key. Restart the servers with NANGO_ENCRYPTION_KEY only.`);
+      return 0;
+    } finally {
+      await pool.end();
+    }
+  } catch (error) {
+    if (error instanceof EncryptionKeyError) {
+      console.error(`❌ ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(`❌ ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+});
