@@ -60,8 +60,9 @@ export async function startServer(settings: Settings, logger: Logger): Promise<R
       const listening = serve({ fetch: app.fetch, port: settings.port }, () => resolve(listening));
       listening.once('error', reject);
     });
-    // Slow clients do not get to hold connections open: headers within 15 s, the whole request within 30 s.
-    Object.assign(server, { headersTimeout: 15_000, requestTimeout: 30_000 });
+    // Idle keep-alive connections outlive a load balancer's (60 s is common), so it never
+    // reuses one we are closing; a request must still arrive whole within 70 s.
+    Object.assign(server, { keepAliveTimeout: 61_000, headersTimeout: 65_000, requestTimeout: 70_000 });
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://localhost:${port}`,

@@ -4,6 +4,8 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
+const ARMOR_REJECTION = /\b(Token|Aliases|Directives|Query depth|Query Cost) limit of \d+ exceeded/i;
+
 type Extensions = Record<string, unknown> & { http?: { status?: number; spec?: boolean; headers?: Record<string, string> } };
 
 export function useErrorCodes(): Plugin {
@@ -24,7 +26,11 @@ function withCode(error: GraphQLError): GraphQLError {
     const { spec: _spec, ...http } = extensions.http;
     extensions.http = http;
   }
-  if (!extensions.code) {
+  if (ARMOR_REJECTION.test(error.message)) {
+    // graphql-armor's limits reject in the parser (tokens) or in validation (depth, aliases, cost).
+    extensions.code = 'QUERY_TOO_COMPLEX';
+    extensions.http = { ...extensions.http, status: 400 };
+  } else if (!extensions.code) {
     if (error.message.startsWith('Variable "$')) {
       extensions.code = 'BAD_USER_INPUT';
       extensions.http = { ...extensions.http, status: 400 };
@@ -33,8 +39,7 @@ function withCode(error: GraphQLError): GraphQLError {
     } else if (status && status >= 400 && status < 500) {
       extensions.code = 'BAD_REQUEST';
     } else if (!error.path) {
-      // Rejected before execution: the armor limits (depth, aliases, tokens, cost).
-      extensions.code = 'QUERY_TOO_COMPLEX';
+      extensions.code = 'BAD_REQUEST';
       extensions.http = { ...extensions.http, status: 400 };
     }
   }
