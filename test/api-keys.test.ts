@@ -61,7 +61,10 @@ describe('with NANGO_SECRET_KEY set', () => {
   it('still serves the GraphiQL page, the health check and the browser SDK without a key', async () => {
     const graphiql = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(graphiql.status).toBe(200);
-    expect(await graphiql.text()).toContain('<html');
+    const page = await graphiql.text();
+    expect(page).toContain('<html');
+    expect(page).toContain('your NANGO_SECRET_KEY');
+    expect(page).not.toContain(SECRET_KEY);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     expect((await fetch(`${server.url}/sdk/frontend.js`)).status).toBe(200);
   });

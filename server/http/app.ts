@@ -9,6 +9,7 @@ import { AppError } from '../core/errors.js';
 import { pingDatabase, type DatabasePool } from '../db/pool.js';
 import { errorSummary, type Logger } from '../log.js';
 import { requireSecretKey, requireSecretKeyForGraphQL } from './api-keys.js';
+import { closeUnreadBodies } from './close-unread-bodies.js';
 import { mountFrontendSdk } from './frontend-sdk.js';
 import { createGraphQLHandler } from './graphql.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
@@ -28,9 +29,10 @@ export interface AppDependencies {
 
 export async function createApp({ core, pool, logger, secretKey, publicKey }: AppDependencies): Promise<Hono> {
   const app = new Hono();
-  const yoga = createGraphQLHandler(core, logger);
+  const yoga = createGraphQLHandler(core, logger, { secretKeyRequired: Boolean(secretKey) });
 
   app.use(requestLog(logger));
+  app.use(closeUnreadBodies());
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

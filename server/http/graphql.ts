@@ -29,7 +29,7 @@ query ProviderConfigs {
 }
 `;
 
-export function createGraphQLHandler(core: Core, logger: Logger): YogaServerInstance<object, Context> {
+export function createGraphQLHandler(core: Core, logger: Logger, options: { secretKeyRequired: boolean }): YogaServerInstance<object, Context> {
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -39,7 +39,12 @@ export function createGraphQLHandler(core: Core, logger: Logger): YogaServerInst
     // Rejects simple (form-like) requests that a hostile page could send cross-site;
     // JSON bodies and clients sending this header pass.
     plugins: [useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }), ...useLimits(), useErrorCodes()],
-    graphiql: { title: 'Nango token service', defaultQuery: EXAMPLE_QUERY },
+    graphiql: {
+      title: 'Nango token service',
+      defaultQuery: EXAMPLE_QUERY,
+      // A placeholder, never the key itself: the page is served without one.
+      ...(options.secretKeyRequired ? { headers: JSON.stringify({ Authorization: 'Bearer <your NANGO_SECRET_KEY>' }, null, 2) } : {}),
+    },
     logging: {
       debug: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
       info: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
