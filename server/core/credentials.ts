@@ -1,6 +1,7 @@
 // Credentials as the domain sees them, normalized from a provider's token
 // response, and their serialized form in the connections table.
 import { z } from 'zod';
+import { valueAt } from '../providers/token-conformer.js';
 import { AppError } from './errors.js';
 
 export interface OAuth2Credentials {
@@ -46,10 +47,14 @@ export interface NormalizeOptions {
   /** Used when the response does not say which scopes were granted. */
   requestedScopes: string[];
   scopeSeparator: string;
+  /** Where the access token is when not at the top level (Slack's authed_user.access_token). */
+  accessTokenPath?: string | null;
 }
 
 export function credentialsFromTokenResponse(raw: Record<string, unknown>, options: NormalizeOptions): OAuth2Credentials {
-  const accessToken = raw.access_token;
+  const nested = options.accessTokenPath ? valueAt(raw, options.accessTokenPath) : undefined;
+  // A template that names a path means that token (Slack's user token, not its bot token).
+  const accessToken = typeof nested === 'string' && nested ? nested : raw.access_token;
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
     throw new AppError('token_error', 'The provider answered without an access token.');
   }

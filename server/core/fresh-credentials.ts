@@ -125,11 +125,12 @@ export class FreshCredentials {
       if (!current.refreshToken) {
         throw new RefreshProblem('no_refresh_token', 'The provider issued no refresh token for this connection; the end user must connect again.');
       }
-      const response = await client.refresh(current.refreshToken, app.template.tokenParams);
+      const response = await client.refresh(current.refreshToken, app.template.refreshParams);
       const refreshed = credentialsFromTokenResponse(response, {
         now: this.now(),
         requestedScopes: current.scopes,
         scopeSeparator: app.template.scopeSeparator,
+        accessTokenPath: app.template.accessTokenPath,
       });
       // Providers that do not rotate send no new refresh token: the old one stays valid.
       return { ...refreshed, refreshToken: refreshed.refreshToken ?? current.refreshToken };

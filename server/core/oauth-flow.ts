@@ -116,13 +116,18 @@ export class OAuthFlow {
       now: new Date(),
       requestedScopes: config.scopes,
       scopeSeparator: template.scopeSeparator,
+      accessTokenPath: template.accessTokenPath,
     });
     await this.options.connections.upsert({
       ...identity,
       credentials: serializeCredentials(credentials),
       expiresAt: credentials.expiresAt,
       connectionConfig: session.connectionConfig,
-      metadata: {},
+      // E.g. Salesforce's instance_url (token response), QuickBooks' realmId (callback).
+      metadata: {
+        ...pick(template.tokenResponseMetadata, (name) => tokenResponse[name]),
+        ...pick(template.redirectUriMetadata, (name) => query.get(name) ?? undefined),
+      },
     });
     return identity;
   }
@@ -185,6 +190,10 @@ function checkParams(params: Record<string, string>, identity: FlowIdentity): vo
       throw new AppError('invalid_input', `params[${name}]: must be at most ${MAX_PARAM_VALUE} printable characters`, { ...identity, field: `params[${name}]` });
     }
   }
+}
+
+function pick(names: string[], valueOf: (name: string) => unknown): Record<string, unknown> {
+  return Object.fromEntries(names.map((name) => [name, valueOf(name)]).filter(([, value]) => value !== undefined && value !== null));
 }
 
 /** Provider-sent text is shown to people: keep it short and printable. */

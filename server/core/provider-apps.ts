@@ -36,7 +36,13 @@ export function oauth2ClientFor(
   timeoutSeconds: number,
   purpose: 'authorize' | 'refresh',
 ): Promise<OAuth2Client> {
-  const app = { clientId: config.clientId, clientSecret: config.clientSecret, authorizationMethod: template.authorizationMethod };
+  const app = {
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    authorizationMethod: template.authorizationMethod,
+    bodyFormat: template.bodyFormat,
+    accessTokenPath: template.accessTokenPath,
+  };
   return OAuth2Client.create(app, endpointsOf(config, template, stringParams(params), purpose), timeoutSeconds);
 }
 

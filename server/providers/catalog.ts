@@ -25,34 +25,68 @@ const templateUrl = z.string().superRefine((value, context) => {
 
 const stringMap = z.record(z.string(), z.string());
 
-const TemplateSchema = z
+const common = {
+  display_name: z.string().min(1),
+  authorization_url: templateUrl,
+  token_url: templateUrl,
+  scope_separator: z.string().min(1).default(' '),
+  default_scopes: z.array(z.string().min(1)).default([]),
+  authorization_params: stringMap.default({}),
+  token_params: stringMap.default({}),
+  docs: templateUrl,
+  alias: z.string().optional(),
+};
+
+const OAuth2Schema = z
   .object({
-    display_name: z.string().min(1),
     auth_mode: z.literal('OAUTH2'),
-    authorization_url: templateUrl,
-    token_url: templateUrl,
+    ...common,
     refresh_url: templateUrl.optional(),
-    scope_separator: z.string().min(1).default(' '),
-    default_scopes: z.array(z.string().min(1)).default([]),
-    authorization_params: stringMap.default({}),
-    token_params: stringMap.default({}),
+    /** Extra body params of the refresh_token grant. */
+    refresh_params: stringMap.default({}),
+    /** body: client_secret_post; header: client_secret_basic. */
     authorization_method: z.enum(['body', 'header']).default('body'),
+    /** How the token request body is encoded. */
+    body_format: z.enum(['form', 'json']).default('form'),
     disable_pkce: z.boolean().default(false),
     /** Seconds before expiry at which a token is refreshed (default 15 minutes, at most half its lifetime). */
     token_expiration_buffer: z.number().int().positive().optional(),
-    docs: templateUrl,
-    alias: z.string().optional(),
+    /** Token response fields kept as connection metadata (e.g. Salesforce's instance_url). */
+    token_response_metadata: z.array(z.string().min(1)).default([]),
+    /** Callback query params kept as connection metadata (e.g. QuickBooks' realmId). */
+    redirect_uri_metadata: z.array(z.string().min(1)).default([]),
+    /** Where the access token is when not at the top level (e.g. Slack's user token: authed_user.access_token). */
+    access_token_path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/).optional(),
   })
   .strict();
+
+const OAuth1Schema = z
+  .object({
+    auth_mode: z.literal('OAUTH1'),
+    ...common,
+    /** Where the request token comes from (the temporary credentials endpoint). */
+    request_url: templateUrl,
+    request_params: stringMap.default({}),
+    signature_method: z.enum(['HMAC-SHA1', 'PLAINTEXT']).default('HMAC-SHA1'),
+  })
+  .strict();
+
+const TemplateSchema = z.discriminatedUnion('auth_mode', [OAuth2Schema, OAuth1Schema]);
 
 export type TemplateData = z.infer<typeof TemplateSchema>;
 
 export type GenericKind = 'custom' | 'oidc';
 
+export interface OAuth1Details {
+  requestUrl: string;
+  requestParams: Record<string, string>;
+  signatureMethod: 'HMAC-SHA1' | 'PLAINTEXT';
+}
+
 export interface ProviderTemplate {
   name: string;
   displayName: string;
-  authMode: 'OAUTH2';
+  authMode: 'OAUTH2' | 'OAUTH1';
   /** Null for the generic templates: the provider config supplies the endpoints. */
   authorizationUrl: string | null;
   tokenUrl: string | null;
@@ -62,6 +96,13 @@ export interface ProviderTemplate {
   authorizationParams: Record<string, string>;
   tokenParams: Record<string, string>;
   authorizationMethod: 'body' | 'header';
+  refreshParams: Record<string, string>;
+  bodyFormat: 'form' | 'json';
+  tokenResponseMetadata: string[];
+  redirectUriMetadata: string[];
+  accessTokenPath: string | null;
+  /** Set for OAuth 1.0a templates. */
+  oauth1: OAuth1Details | null;
   supportsPkce: boolean;
   /** Overrides the default refresh window, in seconds. */
   refreshWindowSeconds: number | null;
@@ -85,6 +126,12 @@ const GENERIC_TEMPLATES: ProviderTemplate[] = [
     authorizationParams: {},
     tokenParams: {},
     authorizationMethod: 'body',
+    refreshParams: {},
+    bodyFormat: 'form',
+    tokenResponseMetadata: [],
+    redirectUriMetadata: [],
+    accessTokenPath: null,
+    oauth1: null,
     supportsPkce: true,
     refreshWindowSeconds: null,
     docsUrl: 'https://www.rfc-editor.org/rfc/rfc6749',
@@ -103,6 +150,12 @@ const GENERIC_TEMPLATES: ProviderTemplate[] = [
     authorizationParams: {},
     tokenParams: {},
     authorizationMethod: 'body',
+    refreshParams: {},
+    bodyFormat: 'form',
+    tokenResponseMetadata: [],
+    redirectUriMetadata: [],
+    accessTokenPath: null,
+    oauth1: null,
     supportsPkce: true,
     refreshWindowSeconds: null,
     docsUrl: 'https://openid.net/specs/openid-connect-discovery-1_0.html',
@@ -144,28 +197,53 @@ export function validateCatalog(raw: unknown): CatalogProblem[] {
 }
 
 function connectionParamsOf(data: TemplateData): string[] {
-  const urls = [data.authorization_url, data.token_url, data.refresh_url ?? ''];
+  const urls = [data.authorization_url, data.token_url, data.auth_mode === 'OAUTH2' ? (data.refresh_url ?? '') : data.request_url];
   return [...new Set(urls.flatMap((url) => [...url.matchAll(PLACEHOLDER)].map((match) => match[1]!)))].sort();
 }
 
 function toTemplate(name: string, data: TemplateData): ProviderTemplate {
-  return {
+  const shared = {
     name,
     displayName: data.display_name,
-    authMode: data.auth_mode,
     authorizationUrl: data.authorization_url,
     tokenUrl: data.token_url,
-    refreshUrl: data.refresh_url ?? null,
     scopeSeparator: data.scope_separator,
     defaultScopes: data.default_scopes,
     authorizationParams: data.authorization_params,
     tokenParams: data.token_params,
-    authorizationMethod: data.authorization_method,
-    supportsPkce: !data.disable_pkce,
-    refreshWindowSeconds: data.token_expiration_buffer ?? null,
     docsUrl: data.docs,
     connectionParams: connectionParamsOf(data),
     generic: null,
+  };
+  if (data.auth_mode === 'OAUTH1') {
+    return {
+      ...shared,
+      authMode: 'OAUTH1',
+      refreshUrl: null,
+      authorizationMethod: 'body',
+      refreshParams: {},
+      bodyFormat: 'form',
+      tokenResponseMetadata: [],
+      redirectUriMetadata: [],
+      accessTokenPath: null,
+      oauth1: { requestUrl: data.request_url, requestParams: data.request_params, signatureMethod: data.signature_method },
+      supportsPkce: false,
+      refreshWindowSeconds: null,
+    };
+  }
+  return {
+    ...shared,
+    authMode: 'OAUTH2',
+    refreshUrl: data.refresh_url ?? null,
+    authorizationMethod: data.authorization_method,
+    refreshParams: data.refresh_params,
+    bodyFormat: data.body_format,
+    tokenResponseMetadata: data.token_response_metadata,
+    redirectUriMetadata: data.redirect_uri_metadata,
+    accessTokenPath: data.access_token_path ?? null,
+    oauth1: null,
+    supportsPkce: !data.disable_pkce,
+    refreshWindowSeconds: data.token_expiration_buffer ?? null,
   };
 }
 

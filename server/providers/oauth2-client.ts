@@ -2,6 +2,7 @@
 // exchanges the code. Provider failures come back as ProviderCallError, with
 // the provider's own error code when it gave one.
 import * as oidc from 'openid-client';
+import { conformingFetch, type Capture, type ConformOptions } from './token-conformer.js';
 import { isLoopbackHost } from './url-policy.js';
 
 export interface OAuth2App {
@@ -9,6 +10,8 @@ export interface OAuth2App {
   clientSecret: string;
   /** body: client_secret_post; header: client_secret_basic. */
   authorizationMethod: 'body' | 'header';
+  bodyFormat: 'form' | 'json';
+  accessTokenPath: string | null;
 }
 
 export type OAuth2Endpoints =
@@ -53,10 +56,15 @@ export interface CodeExchange {
 }
 
 export class OAuth2Client {
+  private readonly capture: Capture = { raw: null };
+
   private constructor(
     private readonly configuration: oidc.Configuration,
     private readonly openId: boolean,
-  ) {}
+    conform: ConformOptions,
+  ) {
+    configuration[oidc.customFetch] = conformingFetch(conform, this.capture);
+  }
 
   static async create(app: OAuth2App, endpoints: OAuth2Endpoints, timeoutSeconds: number): Promise<OAuth2Client> {
     const auth = app.authorizationMethod === 'header' ? oidc.ClientSecretBasic(app.clientSecret) : oidc.ClientSecretPost(app.clientSecret);
@@ -66,7 +74,7 @@ export class OAuth2Client {
       const configuration = new oidc.Configuration(metadata, app.clientId, undefined, auth);
       configuration.timeout = timeoutSeconds;
       if (insecureAllowed(issuer)) oidc.allowInsecureRequests(configuration);
-      return new OAuth2Client(configuration, true);
+      return new OAuth2Client(configuration, true, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: true });
     }
     const tokenUrl = new URL(endpoints.tokenUrl);
     const configuration = new oidc.Configuration(
@@ -78,7 +86,7 @@ export class OAuth2Client {
     );
     configuration.timeout = timeoutSeconds;
     if (insecureAllowed(tokenUrl)) oidc.allowInsecureRequests(configuration);
-    return new OAuth2Client(configuration, false);
+    return new OAuth2Client(configuration, false, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: false });
   }
 
   authorizationUrl(request: AuthorizationRequest): URL {
@@ -97,7 +105,8 @@ export class OAuth2Client {
   }
 
   async exchangeCode(exchange: CodeExchange): Promise<TokenResponse> {
-    const response = await callProvider(() => {
+    this.capture.raw = null;
+    await callProvider(() => {
       if (this.openId) {
         // Full OpenID checks: iss parameter, ID token claims and signature.
         const currentUrl = new URL(exchange.redirectUri);
@@ -113,13 +122,20 @@ export class OAuth2Client {
       if (exchange.codeVerifier) parameters.code_verifier = exchange.codeVerifier;
       return oidc.genericGrantRequest(this.configuration, 'authorization_code', parameters);
     });
-    return toPlainResponse(response);
+    return this.providerAnswer();
   }
 
   /** The refresh_token grant; the caller keeps the old refresh token when none comes back. */
   async refresh(refreshToken: string, extraParams: Record<string, string>): Promise<TokenResponse> {
-    const response = await callProvider(() => oidc.refreshTokenGrant(this.configuration, refreshToken, extraParams));
-    return toPlainResponse(response);
+    this.capture.raw = null;
+    await callProvider(() => oidc.refreshTokenGrant(this.configuration, refreshToken, extraParams));
+    return this.providerAnswer();
+  }
+
+  /** The token response as the provider sent it (openid-client saw a conformed copy). */
+  private providerAnswer(): TokenResponse {
+    if (!this.capture.raw) throw new ProviderCallError('bad_response', 'The provider gave no token response.');
+    return this.capture.raw as TokenResponse;
   }
 }
 
@@ -144,11 +160,6 @@ async function discoveredMetadata(issuer: URL, timeoutSeconds: number): Promise<
 
 function insecureAllowed(url: URL): boolean {
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
-}
-
-/** The token response as plain JSON (openid-client adds helper methods). */
-function toPlainResponse(response: oidc.TokenEndpointResponse): TokenResponse {
-  return JSON.parse(JSON.stringify(response)) as TokenResponse;
 }
 
 async function callProvider<T>(call: () => Promise<T>): Promise<T> {
