@@ -1,16 +1,8 @@
 // Credentials: the fresh tokens of a connection. Reading Connection.credentials
 // refreshes them first when they are near expiry.
-import type { OAuth2Credentials } from '../server/core/credentials.js';
+import type { OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
 import { builder } from './builder.js';
 import { ConnectionRef } from './connection.js';
-
-/** OAuth 1 connections arrive with OAuth 1 support; the type is part of the API already. */
-interface OAuth1Credentials {
-  type: 'OAUTH1';
-  oauthToken: string;
-  oauthTokenSecret: string;
-  raw: Record<string, unknown>;
-}
 
 const OAuth2CredentialsRef = builder.objectRef<OAuth2Credentials>('OAuth2Credentials').implement({
   fields: (t) => ({

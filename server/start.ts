@@ -10,7 +10,7 @@ import { SecretBox } from './db/secret-box.js';
 import { createDatabasePool } from './db/pool.js';
 import { createApp } from './http/app.js';
 import { errorSummary, type Logger } from './log.js';
-import { loadCatalog } from './providers/catalog.js';
+import { loadCatalog, type ProviderCatalog } from './providers/catalog.js';
 import { createOidcDiscovery } from './providers/oidc-discovery.js';
 import type { Settings } from './settings.js';
 
@@ -21,8 +21,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(settings: Settings, logger: Logger): Promise<RunningServer> {
-  const catalog = loadCatalog();
+export interface StartOptions {
+  /** Tests give a catalog with local fake providers; the server loads providers.json. */
+  catalog?: ProviderCatalog;
+}
+
+export async function startServer(settings: Settings, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
+  const catalog = options.catalog ?? loadCatalog();
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = settings.databaseUrl;
   if (!databaseUrl) {

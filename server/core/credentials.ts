@@ -18,18 +18,40 @@ export interface OAuth2Credentials {
   raw: Record<string, unknown>;
 }
 
-const StoredCredentials = z.object({
-  type: z.literal('OAUTH2'),
-  accessToken: z.string(),
-  refreshToken: z.string().nullable(),
-  tokenType: z.string().nullable(),
-  scopes: z.array(z.string()),
-  expiresAt: z.string().nullable(),
-  obtainedAt: z.string(),
-  raw: z.record(z.string(), z.unknown()),
-});
+/** OAuth 1.0a tokens do not expire and are never refreshed. */
+export interface OAuth1Credentials {
+  type: 'OAUTH1';
+  oauthToken: string;
+  oauthTokenSecret: string;
+  expiresAt: null;
+  obtainedAt: Date;
+  raw: Record<string, unknown>;
+}
 
-export function serializeCredentials(credentials: OAuth2Credentials): string {
+export type Credentials = OAuth2Credentials | OAuth1Credentials;
+
+const StoredCredentials = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('OAUTH2'),
+    accessToken: z.string(),
+    refreshToken: z.string().nullable(),
+    tokenType: z.string().nullable(),
+    scopes: z.array(z.string()),
+    expiresAt: z.string().nullable(),
+    obtainedAt: z.string(),
+    raw: z.record(z.string(), z.unknown()),
+  }),
+  z.object({
+    type: z.literal('OAUTH1'),
+    oauthToken: z.string(),
+    oauthTokenSecret: z.string(),
+    expiresAt: z.null(),
+    obtainedAt: z.string(),
+    raw: z.record(z.string(), z.unknown()),
+  }),
+]);
+
+export function serializeCredentials(credentials: Credentials): string {
   return JSON.stringify({
     ...credentials,
     expiresAt: credentials.expiresAt?.toISOString() ?? null,
@@ -37,9 +59,14 @@ export function serializeCredentials(credentials: OAuth2Credentials): string {
   });
 }
 
-export function parseCredentials(serialized: string): OAuth2Credentials {
+export function parseCredentials(serialized: string): Credentials {
   const stored = StoredCredentials.parse(JSON.parse(serialized));
+  if (stored.type === 'OAUTH1') return { ...stored, expiresAt: null, obtainedAt: new Date(stored.obtainedAt) };
   return { ...stored, expiresAt: stored.expiresAt ? new Date(stored.expiresAt) : null, obtainedAt: new Date(stored.obtainedAt) };
+}
+
+export function oauth1Credentials(token: string, tokenSecret: string, raw: Record<string, unknown>, now: Date): OAuth1Credentials {
+  return { type: 'OAUTH1', oauthToken: token, oauthTokenSecret: tokenSecret, expiresAt: null, obtainedAt: now, raw };
 }
 
 export interface NormalizeOptions {

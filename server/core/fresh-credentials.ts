@@ -9,7 +9,7 @@ import type { ProviderCatalog } from '../providers/catalog.js';
 import { ConnectionParamError } from '../providers/connection-params.js';
 import { ProviderCallError } from '../providers/oauth2-client.js';
 import { unknownConnection } from './connections.js';
-import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type OAuth2Credentials } from './credentials.js';
+import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type Credentials, type OAuth2Credentials } from './credentials.js';
 import { AppError } from './errors.js';
 import { checkConnectionIdentity } from './identifiers.js';
 import { loadProviderApp, oauth2ClientFor } from './provider-apps.js';
@@ -28,7 +28,7 @@ export interface FreshCredentialsOptions {
 
 export interface FreshConnection {
   connection: ConnectionWithCredentials;
-  credentials: OAuth2Credentials;
+  credentials: Credentials;
 }
 
 const DEFAULT_WINDOW_SECONDS = 15 * 60;
@@ -52,6 +52,8 @@ export class FreshCredentials {
     const connection = await this.options.connections.getWithCredentials(providerConfigKey, connectionId);
     if (!connection) throw unknownConnection(providerConfigKey, connectionId);
     const credentials = parseCredentials(connection.credentials);
+    // OAuth 1.0a tokens neither expire nor refresh.
+    if (credentials.type === 'OAUTH1') return { connection, credentials };
     if (!forceRefresh && !this.isStale(credentials, connection.provider)) return { connection, credentials };
 
     const key = `${providerConfigKey}\u0000${connectionId}`;
@@ -81,6 +83,7 @@ export class FreshCredentials {
       const locked = await this.options.connections.lockWithCredentials(transaction, read.id);
       if (!locked) throw unknownConnection(identity.providerConfigKey, identity.connectionId);
       const current = parseCredentials(locked.credentials);
+      if (current.type === 'OAUTH1') return { ok: true as const, fresh: { connection: locked, credentials: current } };
       // Someone refreshed while we waited for the lock: their tokens are ours.
       const refreshedMeanwhile = current.accessToken !== readCredentials.accessToken;
       if (refreshedMeanwhile || (!forceRefresh && !this.isStale(current, locked.provider))) {
@@ -110,7 +113,7 @@ export class FreshCredentials {
       // A lost race, not a revocation, if another writer already rotated the tokens.
       const again = await this.options.connections.getWithCredentials(identity.providerConfigKey, identity.connectionId);
       const credentials = again ? parseCredentials(again.credentials) : null;
-      if (again && credentials && credentials.refreshToken !== outcome.usedRefreshToken && !this.isStale(credentials, again.provider)) {
+      if (again && credentials?.type === 'OAUTH2' && credentials.refreshToken !== outcome.usedRefreshToken && !this.isStale(credentials, again.provider)) {
         return { connection: again, credentials };
       }
     }
@@ -142,7 +145,7 @@ export class FreshCredentials {
    * stored tokens when the failure was transient and they still work, else
    * refresh_failed. Null when there is no cooldown to respect.
    */
-  private duringCooldown(connection: ConnectionWithCredentials, credentials: OAuth2Credentials, identity: Record<string, string>): FreshConnection | null {
+  private duringCooldown(connection: ConnectionWithCredentials, credentials: Credentials, identity: Record<string, string>): FreshConnection | null {
     const failedAt = connection.lastRefreshFailureAt;
     if (!failedAt) return null;
     const cooldown = (this.options.failureCooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1000;
@@ -155,7 +158,7 @@ export class FreshCredentials {
   }
 
   /** Not expired yet (with a few seconds to spare for the caller's API call). */
-  private stillValid(credentials: OAuth2Credentials): boolean {
+  private stillValid(credentials: Credentials): boolean {
     return credentials.expiresAt === null || credentials.expiresAt.getTime() - this.now().getTime() > STILL_VALID_MARGIN_MS;
   }
 

@@ -8,11 +8,12 @@ import type { OAuthSessionStore } from '../db/oauth-session-store.js';
 import type { ProviderConfigStore } from '../db/provider-config-store.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import { ConnectionParamError, PARAM_NAME } from '../providers/connection-params.js';
+import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
-import { credentialsFromTokenResponse, serializeCredentials } from './credentials.js';
+import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkIdentifier } from './identifiers.js';
-import { loadProviderApp, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
+import { loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 
 export type FlowIdentity = {
   providerConfigKey: string;
@@ -51,6 +52,7 @@ export class OAuthFlow {
     checkParams(input.params, identity);
     const app = await this.loadConfig(identity);
     const { config, template } = app;
+    if (template.oauth1) return this.startOAuth1(app, input, identity);
     const client = await this.client(app, input.params, identity);
 
     // Abandoned flows leave sessions behind; each new flow sweeps the expired ones.
@@ -76,6 +78,8 @@ export class OAuthFlow {
 
   /** Handles the provider's redirect back: consumes the session and stores the connection. */
   async finish(query: URLSearchParams): Promise<FlowIdentity> {
+    // OAuth 1.0a providers come back with oauth_token (or denied=<token>) and no state.
+    if (!query.has('state') && (query.has('oauth_token') || query.has('denied'))) return this.finishOAuth1(query);
     const state = query.get('state');
     const session = state ? await this.options.sessions.consume(state) : null;
     if (!session || session.expired) {
@@ -130,6 +134,69 @@ export class OAuthFlow {
       },
     });
     return identity;
+  }
+
+  private async startOAuth1(app: ProviderApp, input: StartFlowInput, identity: FlowIdentity): Promise<URL> {
+    const client = this.oauth1Client(app, input.params, identity);
+    let requestToken;
+    try {
+      requestToken = await client.requestToken(this.options.callbackUrl);
+    } catch (error) {
+      throw providerFailure(error, identity);
+    }
+    await this.options.sessions.deleteExpired();
+    await this.options.sessions.insert({
+      state: requestToken.token,
+      ...identity,
+      codeVerifier: null,
+      requestTokenSecret: requestToken.tokenSecret,
+      connectionConfig: input.params,
+      ttlSeconds: this.options.sessionTtlSeconds ?? 600,
+    });
+    const scopes = [...new Set([...app.template.defaultScopes, ...app.config.scopes])];
+    return client.authorizationUrl(requestToken.token, scopes.length ? scopes.join(app.template.scopeSeparator) : null);
+  }
+
+  private async finishOAuth1(query: URLSearchParams): Promise<FlowIdentity> {
+    const denied = query.get('denied');
+    const session = await this.options.sessions.consume(denied ?? query.get('oauth_token') ?? '');
+    if (!session || session.expired || !session.requestTokenSecret) {
+      throw new AppError('invalid_state', 'This authorization link is unknown, expired or already used. Start the connection again.');
+    }
+    const identity = { providerConfigKey: session.providerConfigKey, connectionId: session.connectionId };
+    if (denied) throw new AppError('access_denied', 'The authorization was denied.', { ...identity, providerError: 'access_denied' });
+    const verifier = query.get('oauth_verifier');
+    if (!verifier) throw new AppError('missing_code', 'The provider redirected back without an oauth_verifier.', identity);
+    const app = await this.loadConfig(identity);
+    let accessToken;
+    try {
+      accessToken = await this.oauth1Client(app, session.connectionConfig, identity).accessToken(session.state, session.requestTokenSecret, verifier);
+    } catch (error) {
+      throw providerFailure(error, identity);
+    }
+    const credentials = oauth1Credentials(accessToken.token, accessToken.tokenSecret, accessToken.raw, new Date());
+    await this.options.connections.upsert({
+      ...identity,
+      credentials: serializeCredentials(credentials),
+      expiresAt: null,
+      connectionConfig: session.connectionConfig,
+      metadata: {},
+    });
+    return identity;
+  }
+
+  private oauth1Client(app: ProviderApp, params: Record<string, string>, identity: FlowIdentity): OAuth1Client {
+    try {
+      return oauth1ClientFor(app, params, this.options.providerTimeoutSeconds);
+    } catch (error) {
+      if (error instanceof ConnectionParamError) {
+        throw new AppError(error.kind === 'missing' ? 'missing_connection_config_param' : 'invalid_input', error.message, {
+          ...identity,
+          ...(error.kind === 'missing' ? { param: error.param } : { field: `params[${error.param}]` }),
+        });
+      }
+      throw error;
+    }
   }
 
   private loadConfig(identity: FlowIdentity): Promise<ProviderApp> {

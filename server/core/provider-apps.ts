@@ -3,6 +3,7 @@
 import type { ProviderConfigStore, ProviderConfigWithSecret } from '../db/provider-config-store.js';
 import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
 import { interpolateConnectionParams } from '../providers/connection-params.js';
+import { OAuth1Client } from '../providers/oauth1-client.js';
 import { OAuth2Client, type OAuth2Endpoints } from '../providers/oauth2-client.js';
 import { AppError } from './errors.js';
 
@@ -44,6 +45,25 @@ export function oauth2ClientFor(
     accessTokenPath: template.accessTokenPath,
   };
   return OAuth2Client.create(app, endpointsOf(config, template, stringParams(params), purpose), timeoutSeconds);
+}
+
+/** The OAuth 1.0a client for a provider app (client id and secret are the consumer key and secret). */
+export function oauth1ClientFor({ config, template }: ProviderApp, params: Record<string, unknown>, timeoutSeconds: number): OAuth1Client {
+  if (!template.oauth1 || !template.authorizationUrl || !template.tokenUrl) throw new Error(`template "${template.name}" is not OAuth 1.0a`);
+  const values = stringParams(params);
+  return new OAuth1Client(
+    { consumerKey: config.clientId, consumerSecret: config.clientSecret },
+    {
+      requestUrl: interpolateConnectionParams(template.oauth1.requestUrl, values),
+      authorizationUrl: interpolateConnectionParams(config.authorizationUrl ?? template.authorizationUrl, values),
+      tokenUrl: interpolateConnectionParams(config.tokenUrl ?? template.tokenUrl, values),
+      signatureMethod: template.oauth1.signatureMethod,
+      requestParams: template.oauth1.requestParams,
+      authorizationParams: template.authorizationParams,
+      tokenParams: template.tokenParams,
+    },
+    timeoutSeconds,
+  );
 }
 
 function endpointsOf(

@@ -11,6 +11,7 @@ const SECRET_COLUMNS = [
   { table: 'provider_configs', column: 'client_secret', key: 'id' },
   { table: 'connections', column: 'credentials', key: 'id' },
   { table: 'oauth_sessions', column: 'code_verifier', key: 'state' },
+  { table: 'oauth_sessions', column: 'request_token_secret', key: 'state' },
 ] as const;
 
 const LOCK_KEY = 7_310_421_877; // any constant: "encryption"

@@ -8,6 +8,7 @@ const OAuthSessionRow = z.object({
   providerConfigKey: z.string(),
   connectionId: z.string(),
   codeVerifier: z.string().nullable(),
+  requestTokenSecret: z.string().nullable(),
   connectionConfig: z.record(z.string(), z.string()),
   expired: z.boolean(),
 });
@@ -15,15 +16,18 @@ const OAuthSessionRow = z.object({
 export type OAuthSession = z.infer<typeof OAuthSessionRow>;
 
 export interface NewOAuthSession {
+  /** The OAuth 2 state, or the OAuth 1 request token. */
   state: string;
   providerConfigKey: string;
   connectionId: string;
   codeVerifier: string | null;
+  requestTokenSecret?: string | null;
   connectionConfig: Record<string, string>;
   ttlSeconds: number;
 }
 
 const VERIFIER_COLUMN = 'oauth_sessions.code_verifier';
+const TOKEN_SECRET_COLUMN = 'oauth_sessions.request_token_secret';
 
 export class OAuthSessionStore {
   constructor(
@@ -33,10 +37,11 @@ export class OAuthSessionStore {
 
   async insert(session: NewOAuthSession): Promise<void> {
     await this.pool.query(sql.unsafe`
-      INSERT INTO oauth_sessions (state, provider_config_key, connection_id, code_verifier, connection_config, expires_at)
+      INSERT INTO oauth_sessions (state, provider_config_key, connection_id, code_verifier, request_token_secret, connection_config, expires_at)
       VALUES (
         ${session.state}, ${session.providerConfigKey}, ${session.connectionId},
         ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, VERIFIER_COLUMN)},
+        ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, TOKEN_SECRET_COLUMN) : null},
         ${sql.jsonb(session.connectionConfig)}, now() + make_interval(secs => ${session.ttlSeconds})
       )
     `);
@@ -54,10 +59,17 @@ export class OAuthSessionStore {
         provider_config_key AS "providerConfigKey",
         connection_id AS "connectionId",
         code_verifier AS "codeVerifier",
+        request_token_secret AS "requestTokenSecret",
         connection_config AS "connectionConfig",
         expires_at <= now() AS expired
     `);
-    return row && { ...row, codeVerifier: row.codeVerifier === null ? null : this.box.open(row.codeVerifier, VERIFIER_COLUMN) };
+    return (
+      row && {
+        ...row,
+        codeVerifier: row.codeVerifier === null ? null : this.box.open(row.codeVerifier, VERIFIER_COLUMN),
+        requestTokenSecret: row.requestTokenSecret === null ? null : this.box.open(row.requestTokenSecret, TOKEN_SECRET_COLUMN),
+      }
+    );
   }
 
   /** Removes sessions that expired, so abandoned flows do not pile up. */

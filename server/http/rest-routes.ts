@@ -4,7 +4,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Connection } from '../core/connections.js';
 import type { Core } from '../core/core.js';
-import type { OAuth2Credentials } from '../core/credentials.js';
+import type { Credentials } from '../core/credentials.js';
 import { AppError } from '../core/errors.js';
 import type { FreshConnection } from '../core/fresh-credentials.js';
 
@@ -26,7 +26,9 @@ export interface NangoConnectionJson {
   updated_at: string;
   provider_config_key: string;
   connection_id: string;
-  credentials: { type: 'OAUTH2'; access_token: string; refresh_token: string | null; expires_at: string | null; raw: Record<string, unknown> };
+  credentials:
+    | { type: 'OAUTH2'; access_token: string; refresh_token: string | null; expires_at: string | null; raw: Record<string, unknown> }
+    | { type: 'OAUTH1'; oauth_token: string; oauth_token_secret: string; raw: Record<string, unknown> };
   connection_config: Record<string, unknown>;
   metadata: Record<string, unknown>;
 }
@@ -76,7 +78,10 @@ function nangoConnection({ connection, credentials }: FreshConnection): NangoCon
   };
 }
 
-function nangoCredentials(credentials: OAuth2Credentials): NangoConnectionJson['credentials'] {
+function nangoCredentials(credentials: Credentials): NangoConnectionJson['credentials'] {
+  if (credentials.type === 'OAUTH1') {
+    return { type: 'OAUTH1', oauth_token: credentials.oauthToken, oauth_token_secret: credentials.oauthTokenSecret, raw: credentials.raw };
+  }
   return {
     type: 'OAUTH2',
     access_token: credentials.accessToken,

@@ -67,7 +67,7 @@ export class OAuth2Client {
   }
 
   static async create(app: OAuth2App, endpoints: OAuth2Endpoints, timeoutSeconds: number): Promise<OAuth2Client> {
-    const auth = app.authorizationMethod === 'header' ? oidc.ClientSecretBasic(app.clientSecret) : oidc.ClientSecretPost(app.clientSecret);
+    const auth = app.authorizationMethod === 'header' ? rawClientSecretBasic(app.clientSecret) : oidc.ClientSecretPost(app.clientSecret);
     if (endpoints.kind === 'oidc') {
       const issuer = new URL(endpoints.issuer);
       const metadata = await discoveredMetadata(issuer, timeoutSeconds);
@@ -156,6 +156,17 @@ async function discoveredMetadata(issuer: URL, timeoutSeconds: number): Promise<
   const metadata = configuration.serverMetadata();
   discoveries.set(issuer.href, { metadata, at: Date.now() });
   return metadata;
+}
+
+/**
+ * HTTP Basic with the client id and secret as they are. RFC 6749 §2.3.1 wants
+ * them form-encoded first (openid-client's ClientSecretBasic does that), but
+ * providers decode nothing, and a secret with '-' or '+' would then not match.
+ */
+function rawClientSecretBasic(clientSecret: string): oidc.ClientAuth {
+  return (_server, client, _body, headers) => {
+    headers.set('authorization', `Basic ${Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64')}`);
+  };
 }
 
 function insecureAllowed(url: URL): boolean {

@@ -1,6 +1,7 @@
 import net from 'node:net';
 // A real server on a free port, over a fresh test database.
 import { createLogger, type Logger } from '../../server/log.js';
+import type { ProviderCatalog } from '../../server/providers/catalog.js';
 import { loadSettings } from '../../server/settings.js';
 import { startServer, type RunningServer } from '../../server/start.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -22,13 +23,14 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Listen on this port (e.g. from freePort(), when the callback URL must be known first). */
   port?: number;
+  catalog?: ProviderCatalog;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const port = options.port ?? (await freePort());
   const settings = loadSettings({ PORT: String(port), DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...options.env });
-  const server = await startServer(settings, options.logger ?? createLogger('silent'));
+  const server = await startServer(settings, options.logger ?? createLogger('silent'), { catalog: options.catalog });
   return {
     ...server,
     database,

@@ -1,0 +1,93 @@
+// OAuth 1.0a client: request token → authorize → access token, signed with
+// HMAC-SHA1 or PLAINTEXT by the oauth-1.0a library. Provider failures come back
+// as ProviderCallError, like OAuth 2's.
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
+import { ProviderCallError } from './oauth2-client.js';
+
+export interface OAuth1App {
+  consumerKey: string;
+  consumerSecret: string;
+}
+
+export interface OAuth1Endpoints {
+  requestUrl: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  signatureMethod: 'HMAC-SHA1' | 'PLAINTEXT';
+  requestParams: Record<string, string>;
+  authorizationParams: Record<string, string>;
+  tokenParams: Record<string, string>;
+}
+
+export interface OAuth1Token {
+  token: string;
+  tokenSecret: string;
+  /** The provider's answer as it came (form-decoded). */
+  raw: Record<string, string>;
+}
+
+export class OAuth1Client {
+  private readonly oauth: OAuth;
+
+  constructor(
+    app: OAuth1App,
+    private readonly endpoints: OAuth1Endpoints,
+    private readonly timeoutSeconds: number,
+  ) {
+    this.oauth = new OAuth({
+      consumer: { key: app.consumerKey, secret: app.consumerSecret },
+      signature_method: endpoints.signatureMethod,
+      // PLAINTEXT signs with the key itself, which the library does when given no hash function.
+      ...(endpoints.signatureMethod === 'HMAC-SHA1' ? { hash_function: (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64') } : {}),
+    });
+  }
+
+  /** Temporary credentials, bound to our callback URL. */
+  requestToken(callbackUrl: string): Promise<OAuth1Token> {
+    return this.post(this.endpoints.requestUrl, undefined, { ...this.endpoints.requestParams, oauth_callback: callbackUrl });
+  }
+
+  authorizationUrl(requestToken: string, scope: string | null): URL {
+    const url = new URL(this.endpoints.authorizationUrl);
+    for (const [name, value] of Object.entries(this.endpoints.authorizationParams)) url.searchParams.set(name, value);
+    if (scope) url.searchParams.set('scope', scope);
+    url.searchParams.set('oauth_token', requestToken);
+    return url;
+  }
+
+  accessToken(requestToken: string, requestTokenSecret: string, verifier: string): Promise<OAuth1Token> {
+    return this.post(this.endpoints.tokenUrl, { key: requestToken, secret: requestTokenSecret }, { ...this.endpoints.tokenParams, oauth_verifier: verifier });
+  }
+
+  private async post(url: string, token: OAuth.Token | undefined, params: Record<string, string>): Promise<OAuth1Token> {
+    // The oauth_* params travel in the Authorization header, the others in the (signed) form body.
+    const oauthParams = Object.fromEntries(Object.entries(params).filter(([name]) => name.startsWith('oauth_')));
+    const bodyParams = Object.fromEntries(Object.entries(params).filter(([name]) => !name.startsWith('oauth_')));
+    // Signed over both; the library returns only its own oauth_* fields, so ours join the header here.
+    const authorization = this.oauth.authorize({ url, method: 'POST', data: { ...bodyParams, ...oauthParams } }, token);
+    const headerData = { ...authorization, ...oauthParams };
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { ...this.oauth.toHeader(headerData), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/x-www-form-urlencoded, */*' },
+        body: new URLSearchParams(bodyParams).toString(),
+        signal: AbortSignal.timeout(this.timeoutSeconds * 1000),
+      });
+    } catch (error) {
+      const timedOut = (error as { name?: string }).name === 'TimeoutError';
+      throw new ProviderCallError(timedOut ? 'timeout' : 'unreachable', timedOut ? 'The provider did not answer in time.' : 'The provider could not be reached.', undefined, undefined, { cause: error });
+    }
+    const text = await response.text();
+    const answer = Object.fromEntries(new URLSearchParams(text.trim()));
+    if (!response.ok) {
+      const problem = answer.oauth_problem ?? answer.error ?? `http_${response.status}`;
+      throw new ProviderCallError('rejected', `The provider refused: ${problem}`, problem, answer.oauth_problem_advice ?? answer.error_description);
+    }
+    if (!answer.oauth_token || !answer.oauth_token_secret) {
+      throw new ProviderCallError('bad_response', 'The provider answered without oauth_token and oauth_token_secret.');
+    }
+    return { token: answer.oauth_token, tokenSecret: answer.oauth_token_secret, raw: answer };
+  }
+}
