@@ -127,7 +127,9 @@ describe('the nango CLI', () => {
   it('lists and searches the provider catalog', async () => {
     const all = await nango(['providers:list', '--json']);
     const names = JSON.parse(all.stdout).map((provider: { name: string }) => provider.name);
-    expect(names.length).toBeGreaterThanOrEqual(52);
+    expect(names.length).toBeGreaterThanOrEqual(150);
+    const trello = JSON.parse(all.stdout).find((provider: { name: string }) => provider.name === 'trello');
+    expect(trello).toMatchObject({ authMode: 'OAUTH1', docsUrl: expect.stringMatching(/^https:/) });
     const zendesk = await nango(['providers:list', 'zendesk']);
     expect(zendesk.stdout).toMatch(/zendesk\s+Zendesk\s+OAUTH2\s+subdomain/);
   });

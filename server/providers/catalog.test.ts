@@ -16,8 +16,11 @@ describe('the provider catalog file', () => {
     expect(validateCatalog(raw)).toEqual([]);
   });
 
-  it('holds at least 50 OAuth 2 providers, including the early-2023 Nango set', () => {
-    expect(Object.keys(raw).length).toBeGreaterThanOrEqual(50);
+  it('holds at least 150 templates with OAuth 1.0a ones, including the early-2023 Nango set', () => {
+    const modes = Object.values(raw).map((entry) => (entry as { auth_mode: string }).auth_mode);
+    expect(modes.length).toBeGreaterThanOrEqual(150);
+    expect(modes.filter((mode) => mode === 'OAUTH1').length).toBeGreaterThanOrEqual(5);
+    expect(Object.keys(raw)).toEqual(expect.arrayContaining(['trello', 'twitter', 'tumblr', 'flickr', 'evernote']));
     const required = [
       'github', 'gitlab', 'bitbucket', 'google', 'google-calendar', 'google-mail', 'slack', 'discord', 'notion',
       'salesforce', 'hubspot', 'asana', 'linear', 'jira', 'confluence', 'microsoft', 'dropbox', 'box', 'zoom',
@@ -37,6 +40,9 @@ describe('the provider catalog file', () => {
     expect(catalog.get('oidc')?.generic).toBe('oidc');
     expect(catalog.get('zendesk')?.connectionParams).toEqual(['subdomain']);
     expect(catalog.get('github')).toMatchObject({ scopeSeparator: ' ', authorizationMethod: 'body', connectionParams: [] });
+    expect(catalog.get('trello')).toMatchObject({ authMode: 'OAUTH1', oauth1: { requestUrl: expect.stringMatching(/^https:\/\//) } });
+    expect(catalog.get('salesforce')?.tokenResponseMetadata).toContain('instance_url');
+    expect(catalog.get('quickbooks')?.redirectUriMetadata).toContain('realmId');
   });
 });
 
@@ -53,6 +59,14 @@ describe('the catalog validator', () => {
     const problems = validateCatalog({ example: entry });
     expect(problems.map((found) => `${found.problem}`).join('\n')).toContain(problem);
     expect(problems.every((found) => found.template === 'example')).toBe(true);
+  });
+
+  it('validates OAuth 1.0a entries: a request URL and a known signature method', () => {
+    const oauth1 = { ...GOOD, auth_mode: 'OAUTH1', request_url: 'https://example.com/request_token' };
+    expect(validateCatalog({ example: oauth1 })).toEqual([]);
+    expect(validateCatalog({ example: { ...oauth1, request_url: undefined } })[0]?.problem).toContain('request_url');
+    expect(validateCatalog({ example: { ...oauth1, signature_method: 'RSA-SHA1' } })[0]?.problem).toContain('signature_method');
+    expect(validateCatalog({ example: { ...oauth1, disable_pkce: true } })[0]?.problem).toContain("Unrecognized key(s) in object: 'disable_pkce'");
   });
 
   it('rejects a dangling alias, a bad name and a reserved name', () => {

@@ -19,6 +19,8 @@ export interface TestIssuer {
   /** Refresh token grants the provider answered (success or error). */
   refreshAttempts: number;
   refreshSuccesses: number;
+  /** The refresh token presented on each refresh grant, in order. */
+  refreshTokensPresented: string[];
   /** Revokes the grant behind a refresh token, as an end user revoking access would. */
   revoke(refreshToken: string): Promise<void>;
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
     accountId: 'end-user-1',
     refreshAttempts: 0,
     refreshSuccesses: 0,
+    refreshTokensPresented: [],
     revoke: async (refreshToken) => {
       const token = await provider.RefreshToken.find(refreshToken);
       if (!token) throw new Error('no such refresh token at the provider');
@@ -80,15 +83,21 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-  const isRefresh = (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => ctx.oidc?.params?.grant_type === 'refresh_token';
+  type GrantContext = { oidc?: { params?: { grant_type?: unknown; refresh_token?: unknown } } };
+  const isRefresh = (ctx: GrantContext) => ctx.oidc?.params?.grant_type === 'refresh_token';
+  const presented = (ctx: GrantContext) => issuer.refreshTokensPresented.push(String(ctx.oidc?.params?.refresh_token));
   provider.on('grant.success', (ctx) => {
     if (isRefresh(ctx)) {
       issuer.refreshAttempts += 1;
       issuer.refreshSuccesses += 1;
+      presented(ctx);
     }
   });
   provider.on('grant.error', (ctx) => {
-    if (isRefresh(ctx)) issuer.refreshAttempts += 1;
+    if (isRefresh(ctx)) {
+      issuer.refreshAttempts += 1;
+      presented(ctx);
+    }
   });
   const callback = provider.callback();
   server.on('request', (req, res) => {
