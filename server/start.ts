@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.js';
 import { SecretBox } from './db/secret-box.js';
 import { createDatabasePool } from './db/pool.js';
 import { createApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
 import { errorSummary, type Logger } from './log.js';
 import { loadCatalog, type ProviderCatalog } from './providers/catalog.js';
 import { createOidcDiscovery } from './providers/oidc-discovery.js';
@@ -53,6 +54,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     if (!settings.secretKey && !settings.publicKey) {
       logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
     }
+    const metrics = createMetrics(pool);
     const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
     const core = createCore({
       pool,
@@ -62,8 +64,9 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       providerTimeoutSeconds,
       refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
       box,
+      observer: metrics.observer,
     });
-    const app = await createApp({ core, pool, logger, secretKey: settings.secretKey, publicKey: settings.publicKey });
+    const app = await createApp({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const listening = serve({ fetch: app.fetch, port: settings.port }, () => resolve(listening));
       listening.once('error', reject);

@@ -9,6 +9,7 @@ import type { ProviderCatalog } from '../providers/catalog.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { Connections } from './connections.js';
 import { FreshCredentials } from './fresh-credentials.js';
+import type { CoreObserver } from './observer.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
 
@@ -31,6 +32,7 @@ export interface CoreDependencies {
   refreshFailureCooldownSeconds?: number;
   /** Encrypts the secrets at rest; plaintext when absent. */
   box?: SecretBox;
+  observer?: CoreObserver;
 }
 
 export function createCore(dependencies: CoreDependencies): Core {
@@ -49,6 +51,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       catalog,
       callbackUrl,
       providerTimeoutSeconds,
+      observer: dependencies.observer,
     }),
     freshCredentials: new FreshCredentials({
       configs,
@@ -56,6 +59,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       catalog,
       providerTimeoutSeconds,
       failureCooldownSeconds: refreshFailureCooldownSeconds,
+      observer: dependencies.observer,
     }),
   };
 }

@@ -12,6 +12,7 @@ import { unknownConnection } from './connections.js';
 import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type Credentials, type OAuth2Credentials } from './credentials.js';
 import { AppError } from './errors.js';
 import { checkConnectionIdentity } from './identifiers.js';
+import { silentObserver, type CoreObserver } from './observer.js';
 import { loadProviderApp, oauth2ClientFor } from './provider-apps.js';
 
 export interface FreshCredentialsOptions {
@@ -21,6 +22,7 @@ export interface FreshCredentialsOptions {
   providerTimeoutSeconds: number;
   /** Refresh this long before expiry (at most half the token's lifetime). Default 15 minutes. */
   refreshWindowSeconds?: number;
+  observer?: CoreObserver;
   /** After a failed refresh, answer refresh_failed this long without calling the provider. Default 30 s. */
   failureCooldownSeconds?: number;
   now?: () => Date;
@@ -96,10 +98,12 @@ export class FreshCredentials {
         const refreshed = await prepared.refresher(current);
         const serialized = serializeCredentials(refreshed);
         await this.options.connections.saveRefreshed(transaction, locked.id, serialized, refreshed.expiresAt);
+        this.observer.refreshed('success', locked.provider);
         return { ok: true as const, fresh: { connection: { ...locked, credentials: serialized, expiresAt: refreshed.expiresAt }, credentials: refreshed } };
       } catch (error) {
         const failure = describeFailure(error);
         await this.options.connections.recordRefreshFailure(transaction, locked.id, failure);
+        this.observer.refreshed('failure', locked.provider);
         // A provider outage must not take away a token that still works.
         if (isTransient(failure.code) && this.stillValid(current)) {
           return { ok: true as const, fresh: { connection: locked, credentials: current } };
@@ -151,6 +155,7 @@ export class FreshCredentials {
     const cooldown = (this.options.failureCooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1000;
     const since = this.now().getTime() - failedAt.getTime();
     if (since >= cooldown) return null;
+    this.observer.refreshed('cooldown', connection.provider);
     const failure = { code: connection.lastRefreshFailureCode ?? 'refresh_failed', description: connection.lastRefreshFailureDescription };
     if (isTransient(failure.code) && this.stillValid(credentials)) return { connection, credentials };
     const retryIn = Math.ceil((cooldown - since) / 1000);
@@ -160,6 +165,10 @@ export class FreshCredentials {
   /** Not expired yet (with a few seconds to spare for the caller's API call). */
   private stillValid(credentials: Credentials): boolean {
     return credentials.expiresAt === null || credentials.expiresAt.getTime() - this.now().getTime() > STILL_VALID_MARGIN_MS;
+  }
+
+  private get observer(): CoreObserver {
+    return this.options.observer ?? silentObserver;
   }
 
   private now(): Date {

@@ -13,6 +13,7 @@ import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client
 import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkIdentifier } from './identifiers.js';
+import { silentObserver, type CoreObserver } from './observer.js';
 import { loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 
 export type FlowIdentity = {
@@ -34,6 +35,7 @@ export interface OAuthFlowOptions {
   callbackUrl: string;
   providerTimeoutSeconds: number;
   sessionTtlSeconds?: number;
+  observer?: CoreObserver;
 }
 
 const MAX_CONNECTION_ID = 255;
@@ -46,6 +48,33 @@ export class OAuthFlow {
 
   /** Records the flow and returns the provider's authorization URL to redirect to. */
   async start(input: StartFlowInput): Promise<URL> {
+    try {
+      const url = await this.startFlow(input);
+      this.observer.flow('started', input.providerConfigKey);
+      return url;
+    } catch (error) {
+      this.observer.flow('failed', input.providerConfigKey);
+      throw error;
+    }
+  }
+
+  /** Handles the provider's redirect back: consumes the session and stores the connection. */
+  async finish(query: URLSearchParams): Promise<FlowIdentity> {
+    try {
+      const identity = await this.finishFlow(query);
+      this.observer.flow('completed', identity.providerConfigKey);
+      return identity;
+    } catch (error) {
+      this.observer.flow('failed', error instanceof AppError ? (error.details.providerConfigKey ?? 'unknown') : 'unknown');
+      throw error;
+    }
+  }
+
+  private get observer(): CoreObserver {
+    return this.options.observer ?? silentObserver;
+  }
+
+  private async startFlow(input: StartFlowInput): Promise<URL> {
     const identity = { providerConfigKey: input.providerConfigKey, connectionId: input.connectionId };
     checkIdentifier('providerConfigKey', input.providerConfigKey);
     checkConnectionId(input.connectionId, identity);
@@ -76,8 +105,7 @@ export class OAuthFlow {
     });
   }
 
-  /** Handles the provider's redirect back: consumes the session and stores the connection. */
-  async finish(query: URLSearchParams): Promise<FlowIdentity> {
+  private async finishFlow(query: URLSearchParams): Promise<FlowIdentity> {
     // OAuth 1.0a providers come back with oauth_token (or denied=<token>) and no state.
     if (!query.has('state') && (query.has('oauth_token') || query.has('denied'))) return this.finishOAuth1(query);
     const state = query.get('state');

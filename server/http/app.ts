@@ -11,6 +11,7 @@ import { errorSummary, type Logger } from '../log.js';
 import { requireSecretKey, requireSecretKeyForGraphQL } from './api-keys.js';
 import { closeUnreadBodies } from './close-unread-bodies.js';
 import { mountFrontendSdk } from './frontend-sdk.js';
+import type { Metrics } from './metrics.js';
 import { createGraphQLHandler } from './graphql.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
 import { mountRestRoutes } from './rest-routes.js';
@@ -23,15 +24,17 @@ export interface AppDependencies {
   core: Core;
   pool: DatabasePool;
   logger: Logger;
+  metrics: Metrics;
   secretKey?: string;
   publicKey?: string;
 }
 
-export async function createApp({ core, pool, logger, secretKey, publicKey }: AppDependencies): Promise<Hono> {
+export async function createApp({ core, pool, logger, metrics, secretKey, publicKey }: AppDependencies): Promise<Hono> {
   const app = new Hono();
   const yoga = createGraphQLHandler(core, logger, { secretKeyRequired: Boolean(secretKey) });
 
   app.use(requestLog(logger));
+  app.use(metrics.observeRequests());
   app.use(closeUnreadBodies());
   app.use(
     bodyLimit({
@@ -45,6 +48,8 @@ export async function createApp({ core, pool, logger, secretKey, publicKey }: Ap
     }),
   );
 
+  // Liveness: the process answers. Readiness (/health): the database answers too.
+  app.get('/health/live', (c) => c.json({ status: 'ok' }));
   app.get('/health', async (c) => {
     try {
       await pingDatabase(pool);
@@ -54,6 +59,9 @@ export async function createApp({ core, pool, logger, secretKey, publicKey }: Ap
       return c.json({ status: 'unavailable', error: { code: 'database_unavailable', message: 'The database does not answer.' } }, 503);
     }
   });
+
+  app.use('/metrics', requireSecretKey(secretKey));
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
   app.use('/graphql', requireSecretKeyForGraphQL(secretKey));
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw));

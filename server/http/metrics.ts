@@ -1,0 +1,61 @@
+// GET /metrics, in Prometheus format (prom-client): request latency by route,
+// refreshes by outcome and provider, OAuth flows, and the database pool.
+import type { MiddlewareHandler } from 'hono';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CoreObserver } from '../core/observer.js';
+import type { DatabasePool } from '../db/pool.js';
+
+export interface Metrics {
+  registry: Registry;
+  observer: CoreObserver;
+  observeRequests(): MiddlewareHandler;
+}
+
+export function createMetrics(pool: DatabasePool): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Histogram({
+    name: 'nango_http_request_duration_seconds',
+    help: 'HTTP request latency, by route (the matched pattern, never the raw path) and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: 'nango_token_refreshes_total',
+    help: 'Token refreshes, by outcome (success, failure, cooldown: refused without calling the provider) and provider template.',
+    labelNames: ['outcome', 'provider'] as const,
+    registers: [registry],
+  });
+  const flows = new Counter({
+    name: 'nango_oauth_flows_total',
+    help: 'OAuth connect flows, by event (started, completed, failed) and provider config key.',
+    labelNames: ['event', 'provider_config_key'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'nango_db_pool_connections',
+    help: 'Database pool connections, by state.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const state = pool.state();
+      this.set({ state: 'acquired' }, state.acquiredConnections);
+      this.set({ state: 'idle' }, state.idleConnections);
+      this.set({ state: 'waiting_clients' }, state.waitingClients);
+    },
+  });
+
+  return {
+    registry,
+    observer: {
+      refreshed: (outcome, provider) => refreshes.inc({ outcome, provider }),
+      flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
+    },
+    observeRequests: () => async (c, next) => {
+      const stop = requests.startTimer({ method: c.req.method });
+      await next();
+      stop({ route: c.req.routePath || 'unmatched', status: String(c.res.status) });
+    },
+  };
+}
