@@ -29,7 +29,9 @@ async function main() {
     await seed(database.url);
     const serverPort = await freePort();
     const floorPort = await freePort();
-    children.push(await startProcess(['--import', 'tsx', 'server/main.ts'], { DATABASE_URL: database.url, PORT: String(serverPort), LOG_LEVEL: 'warn' }, `http://127.0.0.1:${serverPort}/health`));
+    // BENCH_PROFILE=1: the server writes a V8 CPU profile to bench/results/profiles/ when it stops.
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(ROOT, 'bench/results/profiles')] : [];
+    children.push(await startProcess([...profile, '--import', 'tsx', 'server/main.ts'], { DATABASE_URL: database.url, PORT: String(serverPort), LOG_LEVEL: 'warn' }, `http://127.0.0.1:${serverPort}/health`));
     children.push(await startProcess(['--import', 'tsx', 'bench/floor-server.ts', database.url, String(floorPort)], {}, `http://127.0.0.1:${floorPort}/connection/c1?provider_config_key=bench`));
 
     const randomId = () => `c${1 + Math.floor(Math.random() * CONNECTIONS)}`;
@@ -47,8 +49,9 @@ async function main() {
         request: () => ({ method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: graphqlBody() }),
       },
     ];
+    const only = process.env.BENCH_ONLY?.split(',');
     const results = [];
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((candidate, index) => index === 0 || !only || only.some((name) => candidate.name.includes(name)))) {
       await run(scenario.url, scenario.request, 2); // warm-up
       const result = await run(scenario.url, scenario.request, DURATION);
       results.push({ name: scenario.name, ...result });
@@ -66,7 +69,10 @@ async function main() {
     await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), concurrency: CONCURRENCY, durationSeconds: DURATION, storedConnections: CONNECTIONS, results }, null, 2)}\n`);
     console.log(`\nwritten to ${path.relative(ROOT, file)}`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    })));
     await database.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

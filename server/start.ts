@@ -2,6 +2,7 @@
 // core → HTTP. Returns a handle whose close() undoes it all in reverse.
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import pg from 'pg';
 import { createCore } from './core/core.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { prepareEncryption } from './db/encryption.js';
@@ -54,6 +55,8 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     if (!settings.secretKey && !settings.publicKey) {
       logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
     }
+    const readPool = new pg.Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 60_000 });
+    readPool.on('error', (error) => logger.error({ err: errorSummary(error) }, 'database read pool error'));
     const metrics = createMetrics(pool);
     const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
     const core = createCore({
@@ -65,6 +68,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
       box,
       observer: metrics.observer,
+      readPool,
     });
     const app = await createApp({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -91,7 +95,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
         await closed;
         clearInterval(sweep);
         clearTimeout(deadline);
-        await pool.end();
+        await Promise.all([pool.end(), readPool.end()]);
         await embedded?.stop();
       },
     };

@@ -1,5 +1,6 @@
 // The domain's front door: one object with every service, built once at
 // start-up and handed to the GraphQL and HTTP faces.
+import type pg from 'pg';
 import type { DatabasePool } from '../db/pool.js';
 import { ConnectionStore } from '../db/connection-store.js';
 import { OAuthSessionStore } from '../db/oauth-session-store.js';
@@ -33,13 +34,15 @@ export interface CoreDependencies {
   /** Encrypts the secrets at rest; plaintext when absent. */
   box?: SecretBox;
   observer?: CoreObserver;
+  /** A plain pg pool for the token read (see ConnectionStore). */
+  readPool?: pg.Pool;
 }
 
 export function createCore(dependencies: CoreDependencies): Core {
   const { pool, catalog, discover, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
   const box = dependencies.box ?? SecretBox.plaintext();
   const configs = new ProviderConfigStore(pool, box);
-  const connections = new ConnectionStore(pool, box);
+  const connections = new ConnectionStore(pool, box, dependencies.readPool);
   return {
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover),
