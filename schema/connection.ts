@@ -1,7 +1,16 @@
 // Connection: one end user's authorization of one provider config, with its
 // queries and mutations. Credentials are not part of the list.
-import type { Connection } from '../server/core/connections.js';
+import { present, type Connection } from '../server/core/connections.js';
+import type { ConnectionWithCredentials } from '../server/core/fresh-credentials.js';
 import { builder } from './builder.js';
+
+// The row Query.connection read, credentials included, for Connection.credentials
+// to use instead of reading it again.
+const rowsRead = new WeakMap<Connection, ConnectionWithCredentials>();
+
+export function rowRead(connection: Connection): ConnectionWithCredentials | undefined {
+  return rowsRead.get(connection);
+}
 
 export const ConnectionRef = builder.objectRef<Connection>('Connection').implement({
   description: "One end user's stored authorization for a provider config.",
@@ -60,7 +69,12 @@ builder.queryField('connection', (t) =>
       providerConfigKey: t.arg.string({ required: true }),
       connectionId: t.arg.string({ required: true }),
     },
-    resolve: (_root, { providerConfigKey, connectionId }, { core }) => core.connections.get(providerConfigKey, connectionId),
+    resolve: async (_root, { providerConfigKey, connectionId }, { core }) => {
+      const row = await core.freshCredentials.read(providerConfigKey, connectionId);
+      const connection = present(row);
+      rowsRead.set(connection, row);
+      return connection;
+    },
   }),
 );
 

@@ -2,7 +2,7 @@
 // refreshes them first when they are near expiry.
 import type { OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
 import { builder } from './builder.js';
-import { ConnectionRef } from './connection.js';
+import { ConnectionRef, rowRead } from './connection.js';
 
 const OAuth2CredentialsRef = builder.objectRef<OAuth2Credentials>('OAuth2Credentials').implement({
   fields: (t) => ({
@@ -46,7 +46,7 @@ builder.objectFields(ConnectionRef, (t) => ({
       'Fails with refresh_failed, carrying the provider error code, when the provider refuses.',
     args: { forceRefresh: t.arg.boolean({ defaultValue: false }) },
     resolve: async (connection, { forceRefresh }, { core }) =>
-      (await core.freshCredentials.get(connection.providerConfigKey, connection.connectionId, forceRefresh ?? false)).credentials,
+      (await core.freshCredentials.get(connection.providerConfigKey, connection.connectionId, forceRefresh ?? false, rowRead(connection))).credentials,
   }),
   lastRefreshSuccess: t.field({
     type: 'DateTime',

@@ -28,6 +28,8 @@ export interface FreshCredentialsOptions {
   now?: () => Date;
 }
 
+export type { ConnectionWithCredentials };
+
 export interface FreshConnection {
   connection: ConnectionWithCredentials;
   credentials: Credentials;
@@ -49,10 +51,20 @@ export class FreshCredentials {
   constructor(private readonly options: FreshCredentialsOptions) {}
 
   /** The connection with credentials valid beyond the refresh window, refreshing them first if needed. */
-  async get(providerConfigKey: string, connectionId: string, forceRefresh = false): Promise<FreshConnection> {
+  /** The connection as stored, credentials included: the one query of a token read. */
+  async read(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials> {
     checkConnectionIdentity(providerConfigKey, connectionId);
     const connection = await this.options.connections.getWithCredentials(providerConfigKey, connectionId);
     if (!connection) throw unknownConnection(providerConfigKey, connectionId);
+    return connection;
+  }
+
+  /**
+   * `alreadyRead`: the row this request read a moment ago (GraphQL's connection
+   * field), so that a token read stays one query.
+   */
+  async get(providerConfigKey: string, connectionId: string, forceRefresh = false, alreadyRead?: ConnectionWithCredentials): Promise<FreshConnection> {
+    const connection = alreadyRead ?? (await this.read(providerConfigKey, connectionId));
     const credentials = parseCredentials(connection.credentials);
     // OAuth 1.0a tokens neither expire nor refresh.
     if (credentials.type === 'OAUTH1') return { connection, credentials };
