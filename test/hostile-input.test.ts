@@ -78,6 +78,24 @@ const cases: Case[] = [
   { name: 'GraphQL: a text/plain body (CSRF)', run: () => graphqlRaw('{"query":"{ providers { name } }"}', { 'content-type': 'text/plain', ...AUTH }), status: 403, code: 'CSRF_PREVENTED' },
   { name: 'GraphQL: a form body (CSRF)', run: () => graphqlRaw('query=%7B%7D', { 'content-type': 'application/x-www-form-urlencoded', ...AUTH }), status: 403, code: 'CSRF_PREVENTED' },
   { name: 'GraphQL: a body over the limit', run: () => graphqlRaw(JSON.stringify({ query: `{ providers { name } } # ${'x'.repeat(200_000)}` })), status: 413, code: 'payload_too_large' },
+  {
+    name: 'GraphQL: a chunked body over the limit',
+    run: async () => {
+      const chunk = new TextEncoder().encode('x'.repeat(16 * 1024));
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent++ < 10) controller.enqueue(chunk);
+          else controller.close();
+        },
+      });
+      const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body, duplex: 'half' } as RequestInit);
+      const json = (await response.json()) as any;
+      return { status: response.status, code: json.errors?.[0]?.extensions?.code, message: json.errors?.[0]?.message };
+    },
+    status: 413,
+    code: 'payload_too_large',
+  },
   { name: 'GraphQL: no query at all', run: () => graphqlRaw('{}'), status: 400, code: 'BAD_REQUEST' },
   { name: 'GraphQL: a query that is not a string', run: () => graphqlRaw('{"query": 42}'), status: 400, code: 'BAD_REQUEST' },
   { name: 'GraphQL: a syntax error', run: () => graphql('{ providers { '), status: 400, code: 'GRAPHQL_PARSE_FAILED' },

@@ -1,7 +1,7 @@
 // The router: GraphQL at /graphql, the OAuth routes, the browser SDK, the
 // health check, and one JSON error shape
 // ({ error: { code, message } }) for everything that is not GraphQL.
-import { Hono } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Core } from '../core/core.js';
@@ -20,6 +20,30 @@ import { requestLog } from './request-log.js';
 /** Generous for any GraphQL operation or provider config; small enough that no body is a burden. */
 export const MAX_BODY_BYTES = 100 * 1024;
 
+function tooLarge(c: Context): Response {
+  const message = `The request body is over the limit of ${MAX_BODY_BYTES / 1024} KiB.`;
+  return c.req.path === '/graphql'
+    ? c.json({ errors: [{ message, extensions: { code: 'payload_too_large' } }] }, 413)
+    : c.json({ error: { code: 'payload_too_large', message } }, 413);
+}
+
+/**
+ * A declared Content-Length is checked as it is (Node's parser holds the body to
+ * it); only chunked bodies are counted as they stream, which costs a web stream.
+ */
+function limitBodies(): MiddlewareHandler {
+  const streamed = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && /^\d+$/.test(length)) {
+      if (Number(length) > MAX_BODY_BYTES) return tooLarge(c);
+      return next();
+    }
+    if (c.req.header('transfer-encoding') !== undefined) return streamed(c, next);
+    return next();
+  };
+}
+
 export interface AppDependencies {
   core: Core;
   pool: DatabasePool;
@@ -36,17 +60,8 @@ export async function createApp({ core, pool, logger, metrics, secretKey, public
   app.use(requestLog(logger));
   app.use(metrics.observeRequests());
   app.use(closeUnreadBodies());
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => {
-        const message = `The request body is over the limit of ${MAX_BODY_BYTES / 1024} KiB.`;
-        return c.req.path === '/graphql'
-          ? c.json({ errors: [{ message, extensions: { code: 'payload_too_large' } }] }, 413)
-          : c.json({ error: { code: 'payload_too_large', message } }, 413);
-      },
-    }),
-  );
+  app.use(limitBodies());
+
 
   // Liveness: the process answers. Readiness (/health): the database answers too.
   app.get('/health/live', (c) => c.json({ status: 'ok' }));

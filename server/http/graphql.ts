@@ -34,6 +34,8 @@ export function createGraphQLHandler(core: Core, logger: Logger, options: { secr
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // The router limits bodies already (server/http/app.ts); a second limit would stream every body again.
+    maxRequestBodySize: false,
     context: () => ({ core }),
     renderGraphiQL,
     // Rejects simple (form-like) requests that a hostile page could send cross-site;
