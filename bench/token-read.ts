@@ -18,6 +18,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_ROWS ?? 1000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 50;
+// Measured as it runs in production: with the secret key and encryption at rest.
+const SECRET_KEY = 'sk-bench-0123456789abcdef';
+const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+const AUTH = { authorization: `Bearer ${SECRET_KEY}` };
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nango-bench-'));
@@ -31,7 +35,7 @@ async function main() {
     const floorPort = await freePort();
     // BENCH_PROFILE=1: the server writes a V8 CPU profile to bench/results/profiles/ when it stops.
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(ROOT, 'bench/results/profiles')] : [];
-    children.push(await startProcess([...profile, '--import', 'tsx', 'server/main.ts'], { DATABASE_URL: database.url, PORT: String(serverPort), LOG_LEVEL: 'warn' }, `http://127.0.0.1:${serverPort}/health`));
+    children.push(await startProcess([...profile, '--import', 'tsx', 'server/main.ts'], { DATABASE_URL: database.url, PORT: String(serverPort), LOG_LEVEL: 'warn', NANGO_SECRET_KEY: SECRET_KEY, NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY }, `http://127.0.0.1:${serverPort}/health`));
     children.push(await startProcess(['--import', 'tsx', 'bench/floor-server.ts', database.url, String(floorPort)], {}, `http://127.0.0.1:${floorPort}/connection/c1?provider_config_key=bench`));
 
     const randomId = () => `c${1 + Math.floor(Math.random() * CONNECTIONS)}`;
@@ -42,11 +46,22 @@ async function main() {
       });
     const scenarios = [
       { name: 'floor (node:http + pg)', url: `http://127.0.0.1:${floorPort}`, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench` }) },
-      { name: 'REST GET /connection/:id', url: `http://127.0.0.1:${serverPort}`, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench` }) },
+      { name: 'REST GET /connection/:id', url: `http://127.0.0.1:${serverPort}`, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench`, headers: AUTH }) },
       {
         name: 'GraphQL connection.credentials',
         url: `http://127.0.0.1:${serverPort}`,
-        request: () => ({ method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: graphqlBody() }),
+        request: () => ({ method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json', ...AUTH }, body: graphqlBody() }),
+      },
+      { name: 'REST GET /connection (first 100)', url: `http://127.0.0.1:${serverPort}`, request: () => ({ method: 'GET' as const, path: '/connection?first=100', headers: AUTH }) },
+      {
+        name: 'GraphQL connections(first: 100)',
+        url: `http://127.0.0.1:${serverPort}`,
+        request: () => ({
+          method: 'POST' as const,
+          path: '/graphql',
+          headers: { 'content-type': 'application/json', ...AUTH },
+          body: JSON.stringify({ query: '{ connections(first: 100) { nodes { connectionId providerConfigKey createdAt } pageInfo { endCursor hasNextPage } } }' }),
+        }),
       },
     ];
     const only = process.env.BENCH_ONLY?.split(',');

@@ -87,6 +87,17 @@ const HOT_READ = `
   FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
   WHERE c.provider_config_key = $1 AND c.connection_id = $2`;
 
+const LIST_COLUMNS = `
+  c.id::text AS id, c.provider_config_key, c.connection_id, p.provider, c.connection_config, c.metadata,
+  c.created_at, c.updated_at, c.last_refresh_success_at, c.last_refresh_failure_at,
+  c.last_refresh_failure_code, c.last_refresh_failure_description`;
+const LIST_ALL = `
+  SELECT ${LIST_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+  WHERE ($1::bigint IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`;
+const LIST_BY_KEY = `
+  SELECT ${LIST_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+  WHERE c.provider_config_key = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`;
+
 interface HotRow {
   id: string;
   provider_config_key: string;
@@ -100,8 +111,9 @@ interface HotRow {
   last_refresh_failure_at: Date | null;
   last_refresh_failure_code: string | null;
   last_refresh_failure_description: string | null;
-  credentials: string;
-  expires_at: Date | null;
+  /** Absent from the list queries. */
+  credentials?: string;
+  expires_at?: Date | null;
 }
 
 export class ConnectionStore {
@@ -145,7 +157,8 @@ export class ConnectionStore {
   async getWithCredentials(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials | null> {
     if (this.readPool) {
       const { rows } = await this.readPool.query<HotRow>({ name: 'connection-with-credentials', text: HOT_READ, values: [providerConfigKey, connectionId] });
-      return rows[0] ? this.opened(fromHotRow(rows[0])) : null;
+      const row = rows[0];
+      return row && typeof row.credentials === 'string' ? this.opened(fromHotRow(row as HotRow & { credentials: string })) : null;
     }
     return this.opened(
       await this.pool.maybeOne(sql.type(ConnectionWithCredentialsRow)`
@@ -203,7 +216,17 @@ export class ConnectionStore {
   }
 
   /** Newest first (by id, which grows with creation). */
-  list(options: ListConnectionsOptions): Promise<readonly ConnectionRecord[]> {
+  async list(options: ListConnectionsOptions): Promise<readonly ConnectionRecord[]> {
+    if (this.readPool) {
+      // Prepared too: a page of the list is the other read our users repeat.
+      const byKey = options.providerConfigKey !== undefined;
+      const { rows } = await this.readPool.query<HotRow>({
+        name: byKey ? 'connections-page-by-key' : 'connections-page',
+        text: byKey ? LIST_BY_KEY : LIST_ALL,
+        values: [...(byKey ? [options.providerConfigKey] : []), options.beforeId?.toString() ?? null, options.limit],
+      });
+      return rows.map(fromHotRow);
+    }
     const conditions = [sql.fragment`TRUE`];
     if (options.providerConfigKey !== undefined) conditions.push(sql.fragment`c.provider_config_key = ${options.providerConfigKey}`);
     if (options.beforeId !== undefined) conditions.push(sql.fragment`c.id < ${options.beforeId.toString()}::bigint`);
@@ -223,11 +246,13 @@ export class ConnectionStore {
   }
 }
 
-function fromHotRow(row: HotRow): ConnectionWithCredentials {
-  if (typeof row.credentials !== 'string' || !(row.created_at instanceof Date)) {
-    throw new Error('a connections row did not match its model (columns: credentials, created_at)');
+function fromHotRow(row: HotRow & { credentials: string }): ConnectionWithCredentials;
+function fromHotRow(row: HotRow): ConnectionRecord;
+function fromHotRow(row: HotRow): ConnectionRecord | ConnectionWithCredentials {
+  if (!(row.created_at instanceof Date) || typeof row.connection_id !== 'string') {
+    throw new Error('a connections row did not match its model (columns: created_at, connection_id)');
   }
-  return {
+  const record: ConnectionRecord = {
     id: BigInt(row.id),
     providerConfigKey: row.provider_config_key,
     connectionId: row.connection_id,
@@ -240,7 +265,6 @@ function fromHotRow(row: HotRow): ConnectionWithCredentials {
     lastRefreshFailureAt: row.last_refresh_failure_at,
     lastRefreshFailureCode: row.last_refresh_failure_code,
     lastRefreshFailureDescription: row.last_refresh_failure_description,
-    credentials: row.credentials,
-    expiresAt: row.expires_at,
   };
+  return typeof row.credentials === 'string' ? { ...record, credentials: row.credentials, expiresAt: row.expires_at ?? null } : record;
 }
