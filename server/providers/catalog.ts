@@ -113,10 +113,9 @@ export interface ProviderTemplate {
   generic: GenericKind | null;
 }
 
-const GENERIC_TEMPLATES: ProviderTemplate[] = [
-  {
-    name: 'custom',
-    displayName: 'Custom OAuth 2 provider (give authorizationUrl and tokenUrl)',
+/** A template with every field at its default (a plain OAuth 2 provider), then `fields`. */
+export function providerTemplate(fields: Pick<ProviderTemplate, 'name' | 'displayName'> & Partial<ProviderTemplate>): ProviderTemplate {
+  return {
     authMode: 'OAUTH2',
     authorizationUrl: null,
     tokenUrl: null,
@@ -134,34 +133,27 @@ const GENERIC_TEMPLATES: ProviderTemplate[] = [
     oauth1: null,
     supportsPkce: true,
     refreshWindowSeconds: null,
-    docsUrl: 'https://www.rfc-editor.org/rfc/rfc6749',
+    docsUrl: null,
     connectionParams: [],
+    generic: null,
+    ...fields,
+  };
+}
+
+const GENERIC_TEMPLATES: ProviderTemplate[] = [
+  providerTemplate({
+    name: 'custom',
+    displayName: 'Custom OAuth 2 provider (give authorizationUrl and tokenUrl)',
+    docsUrl: 'https://www.rfc-editor.org/rfc/rfc6749',
     generic: 'custom',
-  },
-  {
+  }),
+  providerTemplate({
     name: 'oidc',
     displayName: 'Any OpenID Connect provider (give its issuer; endpoints come from discovery)',
-    authMode: 'OAUTH2',
-    authorizationUrl: null,
-    tokenUrl: null,
-    refreshUrl: null,
-    scopeSeparator: ' ',
     defaultScopes: ['openid'],
-    authorizationParams: {},
-    tokenParams: {},
-    authorizationMethod: 'body',
-    refreshParams: {},
-    bodyFormat: 'form',
-    tokenResponseMetadata: [],
-    redirectUriMetadata: [],
-    accessTokenPath: null,
-    oauth1: null,
-    supportsPkce: true,
-    refreshWindowSeconds: null,
     docsUrl: 'https://openid.net/specs/openid-connect-discovery-1_0.html',
-    connectionParams: [],
     generic: 'oidc',
-  },
+  }),
 ];
 
 export interface CatalogProblem {
@@ -213,27 +205,17 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
     tokenParams: data.token_params,
     docsUrl: data.docs,
     connectionParams: connectionParamsOf(data),
-    generic: null,
   };
   if (data.auth_mode === 'OAUTH1') {
-    return {
+    return providerTemplate({
       ...shared,
       authMode: 'OAUTH1',
-      refreshUrl: null,
-      authorizationMethod: 'body',
-      refreshParams: {},
-      bodyFormat: 'form',
-      tokenResponseMetadata: [],
-      redirectUriMetadata: [],
-      accessTokenPath: null,
       oauth1: { requestUrl: data.request_url, requestParams: data.request_params, signatureMethod: data.signature_method },
       supportsPkce: false,
-      refreshWindowSeconds: null,
-    };
+    });
   }
-  return {
+  return providerTemplate({
     ...shared,
-    authMode: 'OAUTH2',
     refreshUrl: data.refresh_url ?? null,
     authorizationMethod: data.authorization_method,
     refreshParams: data.refresh_params,
@@ -241,10 +223,9 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
     tokenResponseMetadata: data.token_response_metadata,
     redirectUriMetadata: data.redirect_uri_metadata,
     accessTokenPath: data.access_token_path ?? null,
-    oauth1: null,
     supportsPkce: !data.disable_pkce,
     refreshWindowSeconds: data.token_expiration_buffer ?? null,
-  };
+  });
 }
 
 export class ProviderCatalog {

@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProviderTemplate } from '../../server/providers/catalog.js';
+import { providerTemplate, type ProviderTemplate } from '../../server/providers/catalog.js';
 
 export const FAKE_CLIENT = { id: 'fake-client-id', secret: 'fake-client-secret' };
 
@@ -54,31 +54,14 @@ const TOKEN_ENDPOINTS: Record<string, Handler> = {
 };
 
 export function fakeTemplates(baseUrl: string): ProviderTemplate[] {
-  const template = (name: string, overrides: Partial<ProviderTemplate> = {}): ProviderTemplate => ({
-    name: `fake-${name}`,
-    displayName: `Fake ${name}`,
-    authMode: 'OAUTH2',
-    authorizationUrl: `${baseUrl}/${name}/authorize`,
-    tokenUrl: `${baseUrl}/${name}/token`,
-    refreshUrl: null,
-    scopeSeparator: ' ',
-    defaultScopes: [],
-    authorizationParams: {},
-    tokenParams: {},
-    authorizationMethod: 'body',
-    refreshParams: {},
-    bodyFormat: 'form',
-    tokenResponseMetadata: [],
-    redirectUriMetadata: [],
-    accessTokenPath: null,
-    oauth1: null,
-    supportsPkce: true,
-    refreshWindowSeconds: null,
-    docsUrl: null,
-    connectionParams: [],
-    generic: null,
-    ...overrides,
-  });
+  const template = (name: string, overrides: Partial<ProviderTemplate> = {}): ProviderTemplate =>
+    providerTemplate({
+      name: `fake-${name}`,
+      displayName: `Fake ${name}`,
+      authorizationUrl: `${baseUrl}/${name}/authorize`,
+      tokenUrl: `${baseUrl}/${name}/token`,
+      ...overrides,
+    });
   const oauth1 = (name: string, signatureMethod: 'HMAC-SHA1' | 'PLAINTEXT') =>
     template(name, {
       authMode: 'OAUTH1',
