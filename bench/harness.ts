@@ -1,0 +1,168 @@
+// What the benchmarks share: a throwaway embedded Postgres, the server and the
+// floor as separate processes, seeding by SQL, autocannon runs, and the results file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../server/db/embedded.js';
+import { migrate } from '../server/db/migrate.js';
+import { SecretBox } from '../server/db/secret-box.js';
+import { createLogger } from '../server/log.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// Measured as it runs in production: with the secret key and encryption at rest.
+export const SECRET_KEY = 'sk-bench-0123456789abcdef';
+const ENCRYPTION_KEY = Buffer.alloc(32, 7);
+export const AUTH = { authorization: `Bearer ${SECRET_KEY}` };
+
+export interface Bench {
+  database: EmbeddedDatabase;
+  client: pg.Client;
+  close(): Promise<void>;
+}
+
+export async function startBenchDatabase(): Promise<Bench> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nango-bench-'));
+  await chmod(dataDir, 0o755);
+  const database = await startEmbeddedPostgres({ dataDir, database: 'bench', persistent: false, logger: createLogger('silent') });
+  await migrate(database.url, createLogger('silent'));
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  // Values are sealed here already, and the key's fingerprint recorded, so the server does not re-encrypt at start.
+  await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [new SecretBox(ENCRYPTION_KEY).currentFingerprint()]);
+  return {
+    database,
+    client,
+    close: async () => {
+      await client.end();
+      await database.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function seedConfig(client: pg.Client, key: string, tokenUrl = 'https://auth.example.com/token'): Promise<void> {
+  const secret = new SecretBox(ENCRYPTION_KEY).seal('bench-client-secret', 'provider_configs.client_secret');
+  await client.query(
+    `INSERT INTO provider_configs (key, provider, client_id, client_secret, authorization_url, token_url) VALUES ($1, 'custom', 'bench-client', $2, 'https://auth.example.com/authorize', $3)`,
+    [key, secret, tokenUrl],
+  );
+}
+
+/** Connections c<from>..c<to> of `key`, all with the same sealed credentials (expiring at `expiresAt`). */
+export async function seedConnections(client: pg.Client, key: string, from: number, to: number, expiresAt: Date): Promise<void> {
+  const credentials = JSON.stringify({
+    type: 'OAUTH2',
+    accessToken: 'bench-access-token',
+    refreshToken: 'bench-refresh-token',
+    tokenType: 'bearer',
+    scopes: ['read'],
+    expiresAt: expiresAt.toISOString(),
+    obtainedAt: new Date(expiresAt.getTime() - 3_600_000).toISOString(),
+    raw: { access_token: 'bench-access-token', token_type: 'bearer', expires_in: 3600 },
+  });
+  const sealed = new SecretBox(ENCRYPTION_KEY).seal(credentials, 'connections.credentials');
+  for (let start = from; start <= to; start += 200_000) {
+    await client.query(
+      `INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at)
+       SELECT $1, 'c' || n, $2, $3 FROM generate_series($4::int, $5::int) AS n`,
+      [key, sealed, expiresAt, start, Math.min(to, start + 199_999)],
+    );
+  }
+  await client.query('ANALYZE connections');
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(databaseUrl: string, extraArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = await startProcess(
+    [...extraArgs, '--import', 'tsx', 'server/main.ts'],
+    { DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NANGO_SECRET_KEY: SECRET_KEY, NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') },
+    `http://127.0.0.1:${port}/health`,
+  );
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+}
+
+export async function startFloorProcess(databaseUrl: string, key: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = await startProcess(['--import', 'tsx', 'bench/floor-server.ts', databaseUrl, String(port)], {}, `http://127.0.0.1:${port}/connection/c1?provider_config_key=${key}`);
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+}
+
+export interface RunResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+export function run(url: string, request: () => autocannon.Request, duration: number, connections = 50): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections, duration, requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }] }, (error, result) => {
+      if (error) return reject(error);
+      resolve({ requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx });
+    });
+  });
+}
+
+/** Resident memory of a process, in MiB (Linux). */
+export async function residentMemoryMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kib / 1024) * 10) / 10;
+}
+
+export function printTable(title: string, headers: string[], rows: Array<Array<string | number>>): void {
+  const cells = rows.map((row) => row.map(String));
+  const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((row) => row[column]!.length)));
+  console.log(`\n${title}`);
+  console.log(headers.map((header, column) => header.padEnd(widths[column]!)).join('  '));
+  for (const row of cells) console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+}
+
+export async function writeResults(name: string, data: unknown): Promise<string> {
+  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
+  const file = path.join(ROOT, 'bench/results', `${new Date().toISOString().slice(0, 10)}-${name}.json`);
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, ...(data as object) }, null, 2)}\n`);
+  return path.relative(ROOT, file);
+}
+
+async function startProcess(args: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let attempt = 0; attempt < 150; attempt++) {
+    try {
+      if ((await fetch(readyUrl, { headers: AUTH })).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  child.kill();
+  throw new Error(`process did not become ready: ${args.join(' ')}`);
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

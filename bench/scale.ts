@@ -1,0 +1,91 @@
+// Scenarios 4-6: the REST token read at 1k, 100k and 1M stored connections; a
+// refresh storm (1,000 connections expiring at once, 200 readers); a soak of
+// the token read, with the server's resident memory at start and end.
+// BENCH_SIZES=1000,100000 and BENCH_SOAK_SECONDS=60 shorten a run.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AUTH, printTable, residentMemoryMiB, run, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, writeResults } from './harness.js';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const SIZES = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
+const STORM_CONNECTIONS = 1000;
+
+// A provider answering refresh grants at once, counting them.
+let refreshes = 0;
+const provider = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    refreshes += 1;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ access_token: `refreshed-${refreshes}`, token_type: 'bearer', expires_in: 3600, refresh_token: `rotated-${refreshes}` }));
+  });
+});
+await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+const providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}/token`;
+
+const bench = await startBenchDatabase();
+try {
+  await seedConfig(bench.client, 'bench');
+  await seedConfig(bench.client, 'storm', providerUrl);
+  const server = await startServerProcess(bench.database.url);
+  const floor = await startFloorProcess(bench.database.url, 'bench');
+  try {
+    // 4. Size.
+    const sizes = [];
+    let seeded = 0;
+    for (const size of SIZES) {
+      await seedConnections(bench.client, 'bench', seeded + 1, size, new Date(Date.now() + 86_400_000));
+      seeded = size;
+      const request = () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * size)}?provider_config_key=bench`, headers: AUTH });
+      await run(floor.url, request, 2);
+      const floorResult = await run(floor.url, request, DURATION);
+      await run(server.url, request, 2);
+      sizes.push({ size, floor: floorResult, rest: await run(server.url, request, DURATION) });
+    }
+    const base = sizes[0]!.rest.requestsPerSecond;
+    printTable(
+      `REST token read by number of stored connections, 50 connections, ${DURATION} s each`,
+      ['stored connections', 'req/s', 'p99 ms', '% of floor', 'vs smallest'],
+      sizes.map((entry) => [entry.size.toLocaleString('en'), entry.rest.requestsPerSecond, entry.rest.p99, `${Math.round((entry.rest.requestsPerSecond / entry.floor.requestsPerSecond) * 100)}%`, `${Math.round((entry.rest.requestsPerSecond / base) * 100)}%`]),
+    );
+
+    // 5. Refresh storm: every one of 1,000 connections expired, 200 readers.
+    await seedConnections(bench.client, 'storm', 1, STORM_CONNECTIONS, new Date(Date.now() - 1000));
+    const before = refreshes;
+    const started = Date.now();
+    const storm = await run(server.url, () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * STORM_CONNECTIONS)}?provider_config_key=storm`, headers: AUTH }), DURATION, 200);
+    const stormRefreshes = refreshes - before;
+    const stormSeconds = (Date.now() - started) / 1000;
+    const { rows } = await bench.client.query("SELECT count(*)::int AS n FROM connections WHERE provider_config_key = 'storm' AND last_refresh_success_at IS NOT NULL");
+    printTable(
+      `Refresh storm: ${STORM_CONNECTIONS} expired connections, 200 readers, ${DURATION} s`,
+      ['refreshes at the provider', 'connections refreshed', 'refreshes/s', 'reader req/s', 'reader p99 ms', 'errors'],
+      [[stormRefreshes, rows[0].n, Math.round(stormRefreshes / stormSeconds), storm.requestsPerSecond, storm.p99, storm.errors]],
+    );
+
+    // 6. Soak.
+    const soakRequest = () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * 1000)}?provider_config_key=bench`, headers: AUTH });
+    await run(server.url, soakRequest, 5);
+    const memoryAtStart = await residentMemoryMiB(server.child.pid!);
+    const soak = await run(server.url, soakRequest, SOAK_SECONDS);
+    const memoryAtEnd = await residentMemoryMiB(server.child.pid!);
+    printTable(
+      `Soak: REST token read for ${SOAK_SECONDS} s, 50 connections`,
+      ['req/s', 'p99 ms', 'errors', 'RSS start MiB', 'RSS end MiB', 'growth'],
+      [[soak.requestsPerSecond, soak.p99, soak.errors, memoryAtStart, memoryAtEnd, `${(((memoryAtEnd - memoryAtStart) / memoryAtStart) * 100).toFixed(1)}%`]],
+    );
+    const file = await writeResults('scale', {
+      durationSeconds: DURATION,
+      sizes,
+      storm: { connections: STORM_CONNECTIONS, readers: 200, refreshes: stormRefreshes, connectionsRefreshed: rows[0].n, refreshesPerSecond: stormRefreshes / stormSeconds, readers_: storm },
+      soak: { seconds: SOAK_SECONDS, ...soak, memoryAtStartMiB: memoryAtStart, memoryAtEndMiB: memoryAtEnd },
+    });
+    console.log(`\nwritten to ${file}`);
+  } finally {
+    await Promise.all([server.stop(), floor.stop()]);
+  }
+} finally {
+  await bench.close();
+  provider.close();
+}
