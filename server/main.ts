@@ -2,20 +2,11 @@
 import { EmbeddedDatabaseError, releaseSignalHandlers } from './db/embedded.js';
 import { EncryptionKeyError } from './db/encryption.js';
 import { createLogger, errorSummary } from './log.js';
-import { loadSettings, SettingsError } from './settings.js';
+import { loadSettingsOrExit } from './settings.js';
 import { startServer } from './start.js';
 
 async function main(): Promise<void> {
-  let settings;
-  try {
-    settings = loadSettings();
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      console.error(`❌ ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const settings = loadSettingsOrExit();
   const logger = createLogger(settings.logLevel);
   let server;
   try {

@@ -8,19 +8,10 @@ import { migrate } from './db/migrate.js';
 import { createDatabasePool } from './db/pool.js';
 import { SecretBox } from './db/secret-box.js';
 import { createLogger } from './log.js';
-import { loadSettings, SettingsError } from './settings.js';
+import { loadSettingsOrExit } from './settings.js';
 
 async function main(): Promise<number> {
-  let settings;
-  try {
-    settings = loadSettings();
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      console.error(`❌ ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  const settings = loadSettingsOrExit();
   if (!settings.encryptionKey) {
     console.error('❌ Set NANGO_ENCRYPTION_KEY to the new key, and NANGO_ENCRYPTION_KEY_PREVIOUS to the current one.');
     return 1;

@@ -105,3 +105,14 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     logLevel: values.LOG_LEVEL ?? 'info',
   };
 }
+
+/** For the commands (`npm start`, `npm run db:rotate-key`): a bad setting ends the process with its message. */
+export function loadSettingsOrExit(): Settings {
+  try {
+    return loadSettings();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    console.error(`❌ ${error.message}`);
+    process.exit(1);
+  }
+}

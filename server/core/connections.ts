@@ -56,13 +56,6 @@ export class Connections {
     };
   }
 
-  async get(providerConfigKey: string, connectionId: string): Promise<Connection> {
-    checkConnectionIdentity(providerConfigKey, connectionId);
-    const record = await this.store.get(providerConfigKey, connectionId);
-    if (!record) throw unknownConnection(providerConfigKey, connectionId);
-    return present(record);
-  }
-
   async delete(providerConfigKey: string, connectionId: string): Promise<void> {
     checkConnectionIdentity(providerConfigKey, connectionId);
     if (!(await this.store.delete(providerConfigKey, connectionId))) throw unknownConnection(providerConfigKey, connectionId);

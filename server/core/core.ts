@@ -34,8 +34,8 @@ export interface CoreDependencies {
   /** Encrypts the secrets at rest; plaintext when absent. */
   box?: SecretBox;
   observer?: CoreObserver;
-  /** A plain pg pool for the token read (see ConnectionStore). */
-  readPool?: pg.Pool;
+  /** A plain pg pool for the token read and the list (see ConnectionStore). */
+  readPool: pg.Pool;
 }
 
 export function createCore(dependencies: CoreDependencies): Core {

@@ -11,7 +11,7 @@ import { ProviderCallError } from '../providers/oauth2-client.js';
 import { unknownConnection } from './connections.js';
 import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type Credentials, type OAuth2Credentials } from './credentials.js';
 import { AppError } from './errors.js';
-import { checkConnectionIdentity } from './identifiers.js';
+import { checkConnectionIdentity, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 import { loadProviderApp, oauth2ClientFor } from './provider-apps.js';
 
@@ -212,7 +212,7 @@ class RefreshProblem extends Error {
 
 function describeFailure(error: unknown): { code: string; description: string | null } {
   if (error instanceof ProviderCallError) {
-    if (error.failure === 'rejected') return { code: error.providerCode ?? 'provider_error', description: clip(error.providerDescription ?? null) };
+    if (error.failure === 'rejected') return { code: error.providerCode ?? 'provider_error', description: error.providerDescription ? clip(error.providerDescription) : null };
     if (error.failure === 'timeout') return { code: 'provider_timeout', description: 'The provider did not answer in time.' };
     if (error.failure === 'unreachable') return { code: 'provider_unreachable', description: 'The provider could not be reached.' };
     return { code: 'bad_response', description: 'The provider gave an unusable answer.' };
@@ -232,8 +232,3 @@ function refreshFailed(failure: { code: string; description: string | null }, de
   }, { cause });
 }
 
-function clip(text: string | null, max = 300): string | null {
-  if (text === null) return null;
-  const printable = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
-}

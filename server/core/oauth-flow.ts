@@ -12,7 +12,7 @@ import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
 import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
 import { AppError, invalidInput } from './errors.js';
-import { checkIdentifier } from './identifiers.js';
+import { checkIdentifier, clip, hasControlCharacters } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 import { loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 
@@ -38,10 +38,8 @@ export interface OAuthFlowOptions {
   observer?: CoreObserver;
 }
 
-const MAX_CONNECTION_ID = 255;
 const MAX_PARAMS = 20;
 const MAX_PARAM_VALUE = 255;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 export class OAuthFlow {
   constructor(private readonly options: OAuthFlowOptions) {}
@@ -217,13 +215,7 @@ export class OAuthFlow {
     try {
       return oauth1ClientFor(app, params, this.options.providerTimeoutSeconds);
     } catch (error) {
-      if (error instanceof ConnectionParamError) {
-        throw new AppError(error.kind === 'missing' ? 'missing_connection_config_param' : 'invalid_input', error.message, {
-          ...identity,
-          ...(error.kind === 'missing' ? { param: error.param } : { field: `params[${error.param}]` }),
-        });
-      }
-      throw error;
+      throw providerFailure(error, identity);
     }
   }
 
@@ -235,19 +227,20 @@ export class OAuthFlow {
     try {
       return await oauth2ClientFor(app, params, this.options.providerTimeoutSeconds, 'authorize');
     } catch (error) {
-      if (error instanceof ConnectionParamError) {
-        throw new AppError(error.kind === 'missing' ? 'missing_connection_config_param' : 'invalid_input', error.message, {
-          ...identity,
-          ...(error.kind === 'missing' ? { param: error.param } : { field: `params[${error.param}]` }),
-        });
-      }
       throw providerFailure(error, identity);
     }
   }
 }
 
+/** A failure on the way to the provider, as the flow reports it. */
 export function providerFailure(error: unknown, identity: FlowIdentity): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof ConnectionParamError) {
+    return new AppError(error.kind === 'missing' ? 'missing_connection_config_param' : 'invalid_input', error.message, {
+      ...identity,
+      ...(error.kind === 'missing' ? { param: error.param } : { field: `params[${error.param}]` }),
+    });
+  }
   if (!(error instanceof ProviderCallError)) throw error;
   switch (error.failure) {
     case 'timeout':
@@ -268,12 +261,7 @@ function checkConnectionId(connectionId: string, identity: FlowIdentity): void {
   if (connectionId.trim() === '') {
     throw new AppError('missing_connection_id', 'Give the connection id as ?connection_id=<id>.', identity);
   }
-  if (connectionId.length > MAX_CONNECTION_ID) {
-    throw new AppError('invalid_input', `connection_id: must be at most ${MAX_CONNECTION_ID} characters`, { field: 'connection_id' });
-  }
-  if (CONTROL_CHARACTERS.test(connectionId)) {
-    throw new AppError('invalid_input', 'connection_id: must not contain control characters', { field: 'connection_id' });
-  }
+  checkIdentifier('connection_id', connectionId);
 }
 
 function checkParams(params: Record<string, string>, identity: FlowIdentity): void {
@@ -281,7 +269,7 @@ function checkParams(params: Record<string, string>, identity: FlowIdentity): vo
   if (entries.length > MAX_PARAMS) throw invalidInput('params', `at most ${MAX_PARAMS} connection params`);
   for (const [name, value] of entries) {
     if (!PARAM_NAME.test(name)) throw new AppError('invalid_input', `params[${clip(name, 64)}]: not a valid param name`, { ...identity, field: 'params' });
-    if (value.length > MAX_PARAM_VALUE || CONTROL_CHARACTERS.test(value)) {
+    if (value.length > MAX_PARAM_VALUE || hasControlCharacters(value)) {
       throw new AppError('invalid_input', `params[${name}]: must be at most ${MAX_PARAM_VALUE} printable characters`, { ...identity, field: `params[${name}]` });
     }
   }
@@ -291,8 +279,3 @@ function pick(names: string[], valueOf: (name: string) => unknown): Record<strin
   return Object.fromEntries(names.map((name) => [name, valueOf(name)]).filter(([, value]) => value !== undefined && value !== null));
 }
 
-/** Provider-sent text is shown to people: keep it short and printable. */
-function clip(text: string, max = 300): string {
-  const printable = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
-}

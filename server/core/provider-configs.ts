@@ -6,7 +6,7 @@ import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js'
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { endpointUrlProblem } from '../providers/url-policy.js';
 import { AppError, invalidInput } from './errors.js';
-import { checkIdentifier } from './identifiers.js';
+import { checkIdentifier, hasControlCharacters } from './identifiers.js';
 
 export interface ProviderConfig {
   key: string;
@@ -174,7 +174,7 @@ function requiredText(field: string, value: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed.length === 0) throw invalidInput(field, 'must not be empty');
   if (trimmed.length > max) throw invalidInput(field, `must be at most ${max} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalidInput(field, 'must not contain control characters');
+  if (hasControlCharacters(trimmed)) throw invalidInput(field, 'must not contain control characters');
   return trimmed;
 }
 

@@ -119,9 +119,9 @@ interface HotRow {
 export class ConnectionStore {
   constructor(
     private readonly pool: DatabasePool,
-    private readonly box: SecretBox = SecretBox.plaintext(),
-    /** For the token read; without it, the read goes through slonik like the rest. */
-    private readonly readPool?: pg.Pool,
+    private readonly box: SecretBox,
+    /** For the token read and the list (see HOT_READ). */
+    private readonly readPool: pg.Pool,
   ) {}
 
   /** Inserts, or replaces the credentials of the existing (config key, connection id). */
@@ -146,26 +146,11 @@ export class ConnectionStore {
     `);
   }
 
-  get(providerConfigKey: string, connectionId: string): Promise<ConnectionRecord | null> {
-    return this.pool.maybeOne(sql.type(ConnectionRow)`
-      SELECT ${COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-      WHERE c.provider_config_key = ${providerConfigKey} AND c.connection_id = ${connectionId}
-    `);
-  }
-
   /** One query: the connection, its credentials and refresh record. */
   async getWithCredentials(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials | null> {
-    if (this.readPool) {
-      const { rows } = await this.readPool.query<HotRow>({ name: 'connection-with-credentials', text: HOT_READ, values: [providerConfigKey, connectionId] });
-      const row = rows[0];
-      return row && typeof row.credentials === 'string' ? this.opened(fromHotRow(row as HotRow & { credentials: string })) : null;
-    }
-    return this.opened(
-      await this.pool.maybeOne(sql.type(ConnectionWithCredentialsRow)`
-        SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-        WHERE c.provider_config_key = ${providerConfigKey} AND c.connection_id = ${connectionId}
-      `),
-    );
+    const { rows } = await this.readPool.query<HotRow>({ name: 'connection-with-credentials', text: HOT_READ, values: [providerConfigKey, connectionId] });
+    const row = rows[0];
+    return row && typeof row.credentials === 'string' ? this.opened(fromHotRow(row as HotRow & { credentials: string })) : null;
   }
 
   /**
@@ -217,25 +202,14 @@ export class ConnectionStore {
 
   /** Newest first (by id, which grows with creation). */
   async list(options: ListConnectionsOptions): Promise<readonly ConnectionRecord[]> {
-    if (this.readPool) {
-      // Prepared too: a page of the list is the other read our users repeat.
-      const byKey = options.providerConfigKey !== undefined;
-      const { rows } = await this.readPool.query<HotRow>({
-        name: byKey ? 'connections-page-by-key' : 'connections-page',
-        text: byKey ? LIST_BY_KEY : LIST_ALL,
-        values: [...(byKey ? [options.providerConfigKey] : []), options.beforeId?.toString() ?? null, options.limit],
-      });
-      return rows.map(fromHotRow);
-    }
-    const conditions = [sql.fragment`TRUE`];
-    if (options.providerConfigKey !== undefined) conditions.push(sql.fragment`c.provider_config_key = ${options.providerConfigKey}`);
-    if (options.beforeId !== undefined) conditions.push(sql.fragment`c.id < ${options.beforeId.toString()}::bigint`);
-    return this.pool.any(sql.type(ConnectionRow)`
-      SELECT ${COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-      WHERE ${sql.join(conditions, sql.fragment` AND `)}
-      ORDER BY c.id DESC
-      LIMIT ${options.limit}
-    `);
+    // Prepared too: a page of the list is the other read our users repeat.
+    const byKey = options.providerConfigKey !== undefined;
+    const { rows } = await this.readPool.query<HotRow>({
+      name: byKey ? 'connections-page-by-key' : 'connections-page',
+      text: byKey ? LIST_BY_KEY : LIST_ALL,
+      values: [...(byKey ? [options.providerConfigKey] : []), options.beforeId?.toString() ?? null, options.limit],
+    });
+    return rows.map(fromHotRow);
   }
 
   async delete(providerConfigKey: string, connectionId: string): Promise<boolean> {
