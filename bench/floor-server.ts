@@ -20,3 +20,6 @@ http
     res.end(rows[0] ? JSON.stringify({ credentials: rows[0].credentials, expires_at: rows[0].expires_at }) : '{}');
   })
   .listen(port, () => console.log('floor listening on', port));
+
+// Exit normally on SIGTERM, so that --cpu-prof writes the floor's profile too.
+process.on('SIGTERM', () => process.exit(0));

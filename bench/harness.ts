@@ -1,6 +1,7 @@
 // What the benchmarks share: a throwaway embedded Postgres, the server and the
 // floor as separate processes, seeding by SQL, autocannon runs, and the results file.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -92,9 +93,9 @@ export async function startServerProcess(databaseUrl: string, extraArgs: string[
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 
-export async function startFloorProcess(databaseUrl: string, key: string): Promise<ServerProcess> {
+export async function startFloorProcess(databaseUrl: string, key: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = await startProcess(['--import', 'tsx', 'bench/floor-server.ts', databaseUrl, String(port)], {}, `http://127.0.0.1:${port}/connection/c1?provider_config_key=${key}`);
+  const child = await startProcess([...extraArgs, '--import', 'tsx', 'bench/floor-server.ts', databaseUrl, String(port)], {}, `http://127.0.0.1:${port}/connection/c1?provider_config_key=${key}`);
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 
@@ -103,15 +104,32 @@ export interface RunResult {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system) the target process spent per request: steadier than req/s on a shared machine. */
+  cpuMicrosPerRequest: number;
 }
 
-export function run(url: string, request: () => autocannon.Request, duration: number, connections = 50): Promise<RunResult> {
+export function run(target: ServerProcess, request: () => autocannon.Request, duration: number, connections = 50): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration, requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }] }, (error, result) => {
+    const cpuBefore = processCpuMicros(target.child.pid!);
+    autocannon({ url: target.url, connections, duration, requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }] }, (error, result) => {
       if (error) return reject(error);
-      resolve({ requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx });
+      const cpu = processCpuMicros(target.child.pid!) - cpuBefore;
+      resolve({
+        requestsPerSecond: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.non2xx,
+        cpuMicrosPerRequest: Math.round(cpu / Math.max(1, result.requests.total)),
+      });
     });
   });
+}
+
+/** User + system CPU time of a process so far, in microseconds (Linux: /proc counts in 1/100 s). */
+function processCpuMicros(pid: number): number {
+  // The command name, in parentheses, may hold spaces: fields are counted after it.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** Resident memory of a process, in MiB (Linux). */

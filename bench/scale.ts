@@ -38,23 +38,31 @@ try {
       await seedConnections(bench.client, 'bench', seeded + 1, size, new Date(Date.now() + 86_400_000));
       seeded = size;
       const request = () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * size)}?provider_config_key=bench`, headers: AUTH });
-      await run(floor.url, request, 2);
-      const floorResult = await run(floor.url, request, DURATION);
-      await run(server.url, request, 2);
-      sizes.push({ size, floor: floorResult, rest: await run(server.url, request, DURATION) });
+      await run(floor, request, 2);
+      const floorResult = await run(floor, request, DURATION);
+      await run(server, request, 2);
+      sizes.push({ size, floor: floorResult, rest: await run(server, request, DURATION) });
     }
     const base = sizes[0]!.rest.requestsPerSecond;
     printTable(
       `REST token read by number of stored connections, 50 connections, ${DURATION} s each`,
-      ['stored connections', 'req/s', 'p99 ms', '% of floor', 'vs smallest'],
-      sizes.map((entry) => [entry.size.toLocaleString('en'), entry.rest.requestsPerSecond, entry.rest.p99, `${Math.round((entry.rest.requestsPerSecond / entry.floor.requestsPerSecond) * 100)}%`, `${Math.round((entry.rest.requestsPerSecond / base) * 100)}%`]),
+      ['stored connections', 'req/s', 'p99 ms', '% of floor', 'vs smallest', 'CPU µs/req', 'floor CPU µs/req'],
+      sizes.map((entry) => [
+        entry.size.toLocaleString('en'),
+        entry.rest.requestsPerSecond,
+        entry.rest.p99,
+        `${Math.round((entry.rest.requestsPerSecond / entry.floor.requestsPerSecond) * 100)}%`,
+        `${Math.round((entry.rest.requestsPerSecond / base) * 100)}%`,
+        entry.rest.cpuMicrosPerRequest,
+        entry.floor.cpuMicrosPerRequest,
+      ]),
     );
 
     // 5. Refresh storm: every one of 1,000 connections expired, 200 readers.
     await seedConnections(bench.client, 'storm', 1, STORM_CONNECTIONS, new Date(Date.now() - 1000));
     const before = refreshes;
     const started = Date.now();
-    const storm = await run(server.url, () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * STORM_CONNECTIONS)}?provider_config_key=storm`, headers: AUTH }), DURATION, 200);
+    const storm = await run(server, () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * STORM_CONNECTIONS)}?provider_config_key=storm`, headers: AUTH }), DURATION, 200);
     const stormRefreshes = refreshes - before;
     const stormSeconds = (Date.now() - started) / 1000;
     const { rows } = await bench.client.query("SELECT count(*)::int AS n FROM connections WHERE provider_config_key = 'storm' AND last_refresh_success_at IS NOT NULL");
@@ -66,9 +74,9 @@ try {
 
     // 6. Soak.
     const soakRequest = () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * 1000)}?provider_config_key=bench`, headers: AUTH });
-    await run(server.url, soakRequest, 5);
+    await run(server, soakRequest, 5);
     const memoryAtStart = await residentMemoryMiB(server.child.pid!);
-    const soak = await run(server.url, soakRequest, SOAK_SECONDS);
+    const soak = await run(server, soakRequest, SOAK_SECONDS);
     const memoryAtEnd = await residentMemoryMiB(server.child.pid!);
     printTable(
       `Soak: REST token read for ${SOAK_SECONDS} s, 50 connections`,

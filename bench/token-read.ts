@@ -11,10 +11,10 @@ const bench = await startBenchDatabase();
 try {
   await seedConfig(bench.client, 'bench');
   await seedConnections(bench.client, 'bench', 1, CONNECTIONS, new Date(Date.now() + 86_400_000));
-  // BENCH_PROFILE=1: the server writes a V8 CPU profile to bench/results/profiles/ when it stops.
+  // BENCH_PROFILE=1: the server and the floor write V8 CPU profiles to bench/results/profiles/ when they stop.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(ROOT, 'bench/results/profiles')] : [];
   const server = await startServerProcess(bench.database.url, profile);
-  const floor = await startFloorProcess(bench.database.url, 'bench');
+  const floor = await startFloorProcess(bench.database.url, 'bench', profile);
   try {
     const randomId = () => `c${1 + Math.floor(Math.random() * CONNECTIONS)}`;
     const graphql = (query: string, variables?: object) => () => ({
@@ -25,23 +25,23 @@ try {
     });
     const tokenQuery = 'query Token($k: String!, $c: String!) { connection(providerConfigKey: $k, connectionId: $c) { credentials { ... on OAuth2Credentials { accessToken expiresAt } } } }';
     const scenarios = [
-      { name: 'floor (node:http + pg)', url: floor.url, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench` }) },
-      { name: 'REST GET /connection/:id', url: server.url, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench`, headers: AUTH }) },
-      { name: 'GraphQL connection.credentials', url: server.url, request: () => graphql(tokenQuery, { k: 'bench', c: randomId() })() },
-      { name: 'REST GET /connection (first 100)', url: server.url, request: () => ({ method: 'GET' as const, path: '/connection?first=100', headers: AUTH }) },
-      { name: 'GraphQL connections(first: 100)', url: server.url, request: graphql('{ connections(first: 100) { nodes { connectionId providerConfigKey createdAt } pageInfo { endCursor hasNextPage } } }') },
+      { name: 'floor (node:http + pg)', target: floor, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench` }) },
+      { name: 'REST GET /connection/:id', target: server, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench`, headers: AUTH }) },
+      { name: 'GraphQL connection.credentials', target: server, request: () => graphql(tokenQuery, { k: 'bench', c: randomId() })() },
+      { name: 'REST GET /connection (first 100)', target: server, request: () => ({ method: 'GET' as const, path: '/connection?first=100', headers: AUTH }) },
+      { name: 'GraphQL connections(first: 100)', target: server, request: graphql('{ connections(first: 100) { nodes { connectionId providerConfigKey createdAt } pageInfo { endCursor hasNextPage } } }') },
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     const results = [];
     for (const scenario of scenarios.filter((candidate, index) => index === 0 || !only || only.some((name) => candidate.name.includes(name)))) {
-      await run(scenario.url, scenario.request, 2); // warm-up
-      results.push({ name: scenario.name, ...(await run(scenario.url, scenario.request, DURATION)) });
+      await run(scenario.target, scenario.request, 2); // warm-up
+      results.push({ name: scenario.name, ...(await run(scenario.target, scenario.request, DURATION)) });
     }
     const floorRate = results[0]!.requestsPerSecond;
     printTable(
       `Reads, 50 connections, ${DURATION} s each, ${CONNECTIONS} stored connections, secret key and encryption on`,
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', '% of floor', 'errors'],
-      results.map((result) => [result.name, result.requestsPerSecond, result.p50, result.p99, `${Math.round((result.requestsPerSecond / floorRate) * 100)}%`, result.errors]),
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', '% of floor', 'CPU µs/req', 'errors'],
+      results.map((result) => [result.name, result.requestsPerSecond, result.p50, result.p99, `${Math.round((result.requestsPerSecond / floorRate) * 100)}%`, result.cpuMicrosPerRequest, result.errors]),
     );
     console.log(`\nwritten to ${await writeResults('token-read', { concurrency: 50, durationSeconds: DURATION, storedConnections: CONNECTIONS, results })}`);
   } finally {

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { inTransaction } from './pool.js';
 import { SecretBox } from './secret-box.js';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
@@ -197,7 +198,7 @@ export class ConnectionStore {
 
   /** Runs `work` in a transaction on one pooled connection. */
   transaction<T>(work: (transaction: CommonQueryMethods) => Promise<T>): Promise<T> {
-    return this.pool.transaction(work);
+    return inTransaction(this.pool, work);
   }
 
   /** Newest first (by id, which grows with creation). */

@@ -4,6 +4,7 @@
 // rotation never interleave.
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { inTransaction } from './pool.js';
 import type { SecretBox } from './secret-box.js';
 
 /** Every column that holds a secret, with the column that orders its rows. */
@@ -29,7 +30,7 @@ const ValueRow = z.object({ rowKey: z.string(), value: z.string() });
  * plaintext the first time a key is set. Throws EncryptionKeyError naming the problem.
  */
 export async function prepareEncryption(pool: DatabasePool, box: SecretBox): Promise<{ encryptedValues: number }> {
-  return pool.transaction(async (transaction) => {
+  return inTransaction(pool, async (transaction) => {
     await lock(transaction);
     const state = await readState(transaction);
     const current = box.currentFingerprint();
@@ -62,7 +63,7 @@ export async function prepareEncryption(pool: DatabasePool, box: SecretBox): Pro
 export async function rotateEncryptionKey(pool: DatabasePool, box: SecretBox): Promise<{ reencryptedValues: number }> {
   const current = box.currentFingerprint();
   if (!current) throw new EncryptionKeyError('Set NANGO_ENCRYPTION_KEY to the new key (and NANGO_ENCRYPTION_KEY_PREVIOUS to the old one).');
-  return pool.transaction(async (transaction) => {
+  return inTransaction(pool, async (transaction) => {
     await lock(transaction);
     const state = await readState(transaction);
     if (state && !box.hasKeyWithFingerprint(state)) {
