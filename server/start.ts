@@ -1,7 +1,7 @@
 // Start-up, in order: database (embedded or DATABASE_URL) → migrations → pool →
 // core → HTTP. Returns a handle whose close() undoes it all in reverse.
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { createCore } from './core/core.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
@@ -9,7 +9,7 @@ import { prepareEncryption } from './db/encryption.js';
 import { migrate } from './db/migrate.js';
 import { SecretBox } from './db/secret-box.js';
 import { createDatabasePool } from './db/pool.js';
-import { createApp } from './http/app.js';
+import { createRequestListener } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { errorSummary, type Logger } from './log.js';
 import { loadCatalog, type ProviderCatalog } from './providers/catalog.js';
@@ -70,10 +70,13 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       observer: metrics.observer,
       readPool,
     });
-    const app = await createApp({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey });
-    const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const listening = serve({ fetch: app.fetch, port: settings.port }, () => resolve(listening));
-      listening.once('error', reject);
+    const server = http.createServer(await createRequestListener({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     // Idle keep-alive connections outlive a load balancer's (60 s is common), so it never
     // reuses one we are closing; a request must still arrive whole within 70 s.
@@ -87,10 +90,10 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       close: async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Keep-alive connections go as soon as their request is answered.
-        const sweep = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 50);
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         const deadline = setTimeout(() => {
           logger.warn('requests still under way after the shutdown grace period: closing their connections');
-          if ('closeAllConnections' in server) server.closeAllConnections();
+          server.closeAllConnections();
         }, SHUTDOWN_GRACE_MS);
         await closed;
         clearInterval(sweep);

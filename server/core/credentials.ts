@@ -1,6 +1,5 @@
 // Credentials as the domain sees them, normalized from a provider's token
 // response, and their serialized form in the connections table.
-import { z } from 'zod';
 import { valueAt } from '../providers/token-conformer.js';
 import { AppError } from './errors.js';
 
@@ -30,27 +29,6 @@ export interface OAuth1Credentials {
 
 export type Credentials = OAuth2Credentials | OAuth1Credentials;
 
-const StoredCredentials = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('OAUTH2'),
-    accessToken: z.string(),
-    refreshToken: z.string().nullable(),
-    tokenType: z.string().nullable(),
-    scopes: z.array(z.string()),
-    expiresAt: z.string().nullable(),
-    obtainedAt: z.string(),
-    raw: z.record(z.string(), z.unknown()),
-  }),
-  z.object({
-    type: z.literal('OAUTH1'),
-    oauthToken: z.string(),
-    oauthTokenSecret: z.string(),
-    expiresAt: z.null(),
-    obtainedAt: z.string(),
-    raw: z.record(z.string(), z.unknown()),
-  }),
-]);
-
 export function serializeCredentials(credentials: Credentials): string {
   return JSON.stringify({
     ...credentials,
@@ -59,11 +37,49 @@ export function serializeCredentials(credentials: Credentials): string {
   });
 }
 
-export function parseCredentials(serialized: string): Credentials {
-  const stored = StoredCredentials.parse(JSON.parse(serialized));
-  if (stored.type === 'OAUTH1') return { ...stored, expiresAt: null, obtainedAt: new Date(stored.obtainedAt) };
-  return { ...stored, expiresAt: stored.expiresAt ? new Date(stored.expiresAt) : null, obtainedAt: new Date(stored.obtainedAt) };
+/** A stored value that is not what serializeCredentials wrote: never expected, so an internal error. */
+export class StoredCredentialsError extends Error {
+  override name = 'StoredCredentialsError';
 }
+
+/**
+ * The stored form back into credentials. It runs on every token read, so the
+ * shape is checked by hand rather than by a zod model (a tenth of the read's
+ * time); the message names the field, never its value.
+ */
+export function parseCredentials(serialized: string): Credentials {
+  const stored: unknown = JSON.parse(serialized);
+  if (!isRecord(stored)) throw new StoredCredentialsError('stored credentials are not an object');
+  const raw = field(stored, 'raw', isRecord);
+  const obtainedAt = new Date(field(stored, 'obtainedAt', isString));
+  if (stored.type === 'OAUTH1') {
+    return { type: 'OAUTH1', oauthToken: field(stored, 'oauthToken', isString), oauthTokenSecret: field(stored, 'oauthTokenSecret', isString), expiresAt: null, obtainedAt, raw };
+  }
+  if (stored.type !== 'OAUTH2') throw new StoredCredentialsError('stored credentials have no known type');
+  const scopes = field(stored, 'scopes', Array.isArray);
+  if (!scopes.every(isString)) throw new StoredCredentialsError('stored credentials: scopes is not a list of strings');
+  const expiresAt = field(stored, 'expiresAt', isNullableString);
+  return {
+    type: 'OAUTH2',
+    accessToken: field(stored, 'accessToken', isString),
+    refreshToken: field(stored, 'refreshToken', isNullableString),
+    tokenType: field(stored, 'tokenType', isNullableString),
+    scopes,
+    expiresAt: expiresAt === null ? null : new Date(expiresAt),
+    obtainedAt,
+    raw,
+  };
+}
+
+function field<T>(stored: Record<string, unknown>, name: string, is: (value: unknown) => value is T): T {
+  const value = stored[name];
+  if (!is(value)) throw new StoredCredentialsError(`stored credentials: ${name} is missing or of the wrong type`);
+  return value;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isNullableString = (value: unknown): value is string | null => value === null || typeof value === 'string';
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function oauth1Credentials(token: string, tokenSecret: string, raw: Record<string, unknown>, now: Date): OAuth1Credentials {
   return { type: 'OAUTH1', oauthToken: token, oauthTokenSecret: tokenSecret, expiresAt: null, obtainedAt: now, raw };

@@ -50,7 +50,6 @@ export class FreshCredentials {
 
   constructor(private readonly options: FreshCredentialsOptions) {}
 
-  /** The connection with credentials valid beyond the refresh window, refreshing them first if needed. */
   /** The connection as stored, credentials included: the one query of a token read. */
   async read(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials> {
     checkConnectionIdentity(providerConfigKey, connectionId);
@@ -60,6 +59,7 @@ export class FreshCredentials {
   }
 
   /**
+   * The connection with credentials valid beyond the refresh window, refreshing them first if needed.
    * `alreadyRead`: the row this request read a moment ago (GraphQL's connection
    * field), so that a token read stays one query.
    */

@@ -20,10 +20,19 @@ export function presentedKey(authorization: string | undefined): Presented {
   return 'malformed';
 }
 
+const digest = (value: string) => createHash('sha256').update(value).digest();
+/** The configured keys' digests, computed once: a key is checked on every request. */
+const expectedDigests = new Map<string, Buffer>();
+
 export function sameKey(presented: string, expected: string): boolean {
+  let expectedDigest = expectedDigests.get(expected);
+  if (!expectedDigest) {
+    expectedDigest = digest(expected);
+    // Only the server's own keys (the secret and the public one) ever arrive here as `expected`.
+    if (expectedDigests.size < 8) expectedDigests.set(expected, expectedDigest);
+  }
   // Equal-length digests: timingSafeEqual needs them, and the length of the key stays hidden.
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
+  return timingSafeEqual(digest(presented), expectedDigest);
 }
 
 /** Throws missing_auth_header / invalid_secret_key unless the request carries the secret key. */

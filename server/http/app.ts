@@ -1,11 +1,12 @@
 // The router: GraphQL at /graphql, the OAuth routes, the browser SDK, the
 // health check, and one JSON error shape
 // ({ error: { code, message } }) for everything that is not GraphQL.
+import type { RequestListener } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Core } from '../core/core.js';
-import { AppError } from '../core/errors.js';
 import { pingDatabase, type DatabasePool } from '../db/pool.js';
 import { errorSummary, type Logger } from '../log.js';
 import { requireSecretKey, requireSecretKeyForGraphQL } from './api-keys.js';
@@ -16,6 +17,8 @@ import { createGraphQLHandler } from './graphql.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
 import { mountRestRoutes } from './rest-routes.js';
 import { requestLog } from './request-log.js';
+import { restError } from './rest-error.js';
+import { tokenReadLane } from './token-read-lane.js';
 
 /** Generous for any GraphQL operation or provider config; small enough that no body is a burden. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -51,6 +54,15 @@ export interface AppDependencies {
   metrics: Metrics;
   secretKey?: string;
   publicKey?: string;
+}
+
+/** Node's request listener: the token-read lane first, the router for everything else. */
+export async function createRequestListener(dependencies: AppDependencies): Promise<RequestListener> {
+  const routed = getRequestListener((await createApp(dependencies)).fetch);
+  const lane = tokenReadLane(dependencies);
+  return (req, res) => {
+    if (!lane(req, res)) void routed(req, res);
+  };
 }
 
 export async function createApp({ core, pool, logger, metrics, secretKey, publicKey }: AppDependencies): Promise<Hono> {
@@ -91,11 +103,8 @@ export async function createApp({ core, pool, logger, metrics, secretKey, public
   );
 
   app.onError((error, c) => {
-    if (error instanceof AppError) {
-      return c.json({ error: { code: error.code, message: error.message } }, error.status as ContentfulStatusCode);
-    }
-    logger.error({ err: errorSummary(error), path: c.req.path }, 'unexpected error');
-    return c.json({ error: { code: 'internal_error', message: 'An unexpected error occurred.' } }, 500);
+    const { status, body } = restError(error, logger, c.req.path);
+    return c.json(body, status as ContentfulStatusCode);
   });
 
   return app;

@@ -9,6 +9,8 @@ export interface Metrics {
   registry: Registry;
   observer: CoreObserver;
   observeRequests(): MiddlewareHandler;
+  /** One answered request; `started` is a performance.now() reading. For routes served outside the router. */
+  recordRequest(method: string, route: string, status: number, started: number): void;
 }
 
 export function createMetrics(pool: DatabasePool): Metrics {
@@ -53,9 +55,12 @@ export function createMetrics(pool: DatabasePool): Metrics {
       flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
     },
     observeRequests: () => async (c, next) => {
-      const stop = requests.startTimer({ method: c.req.method });
+      const started = performance.now();
       await next();
-      stop({ route: c.req.routePath || 'unmatched', status: String(c.res.status) });
+      requests.observe({ method: c.req.method, route: c.req.routePath || 'unmatched', status: String(c.res.status) }, (performance.now() - started) / 1000);
+    },
+    recordRequest: (method, route, status, started) => {
+      requests.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000);
     },
   };
 }

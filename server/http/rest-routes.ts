@@ -33,12 +33,17 @@ export interface NangoConnectionJson {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * GET /connection/:id, given its decoded id and query parameters. The router
+ * serves it only when the token-read lane (token-read-lane.ts) leaves a request to it.
+ */
+export async function readConnection(core: Core, connectionId: string, query: Record<string, string>): Promise<NangoConnectionJson> {
+  const { provider_config_key: key, force_refresh: forceRefresh } = validQuery(query, ConnectionQuery);
+  return nangoConnection(await core.freshCredentials.get(key, connectionId, forceRefresh === 'true'));
+}
+
 export function mountRestRoutes(app: Hono, core: Core): void {
-  app.get('/connection/:connectionId', async (c) => {
-    const query = parseQuery(c, ConnectionQuery);
-    const fresh = await core.freshCredentials.get(query.provider_config_key, c.req.param('connectionId'), query.force_refresh === 'true');
-    return c.json(nangoConnection(fresh));
-  });
+  app.get('/connection/:connectionId', async (c) => c.json(await readConnection(core, c.req.param('connectionId'), c.req.query())));
 
   app.get('/connection', async (c) => {
     const query = parseQuery(c, ListQuery);
@@ -58,7 +63,11 @@ export function mountRestRoutes(app: Hono, core: Core): void {
 }
 
 function parseQuery<T extends z.ZodTypeAny>(c: Context, schema: T): z.infer<T> {
-  const parsed = schema.safeParse(c.req.query());
+  return validQuery(c.req.query(), schema);
+}
+
+function validQuery<T extends z.ZodTypeAny>(query: Record<string, string>, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(query);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = String(issue.path[0] ?? 'query');

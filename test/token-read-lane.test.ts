@@ -1,0 +1,109 @@
+// GET /connection/:id is served by its own lane in front of the router
+// (server/http/token-read-lane.ts). These tests hold the two to the same answers.
+import { request } from 'node:http';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { createLogger } from '../server/log.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const SECRET = 'sk-lane-test-secret';
+const AUTH = { authorization: `Bearer ${SECRET}` };
+const lines: Array<Record<string, unknown>> = [];
+let server: TestServer;
+let db: pg.Client;
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  server = await startTestServer({ env: { NANGO_SECRET_KEY: SECRET }, logger: createLogger('info', sink) });
+  db = new pg.Client({ connectionString: server.database.url });
+  await db.connect();
+  await db.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret) VALUES ('github', 'github', 'id', 's')`);
+  const credentials = JSON.stringify({
+    type: 'OAUTH2', accessToken: 'lane-token', refreshToken: null, tokenType: 'bearer', scopes: [],
+    expiresAt: null, obtainedAt: '2026-11-22T12:00:00.000Z', raw: { access_token: 'lane-token' },
+  });
+  for (const id of ['plain', 'with space', 'ünïcode']) {
+    await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('github', $1, $2)`, [id, credentials]);
+  }
+});
+afterAll(async () => {
+  await db?.end();
+  await server?.stop();
+});
+
+async function get(path: string, init: RequestInit = {}): Promise<{ status: number; type: string | null; body: any }> {
+  const response = await fetch(`${server.url}${path}`, { ...init, headers: { ...AUTH, ...(init.headers as Record<string, string>) } });
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
+}
+
+describe('the token-read lane', () => {
+  it('answers the Nango-shaped connection, decoding the id as the router does', async () => {
+    for (const [path, id] of [['plain', 'plain'], ['with%20space', 'with space'], [encodeURIComponent('ünïcode'), 'ünïcode']]) {
+      const read = await get(`/connection/${path}?provider_config_key=github`);
+      expect(read).toMatchObject({ status: 200, type: 'application/json', body: { connection_id: id, provider_config_key: 'github' } });
+      expect(read.body.credentials).toEqual({ type: 'OAUTH2', access_token: 'lane-token', refresh_token: null, expires_at: null, raw: { access_token: 'lane-token' } });
+    }
+  });
+
+  it('gives the same answers as the router, which still serves a GET that carries a body', async () => {
+    // Node's fetch will not send a GET body; a raw request does.
+    const viaRouter = async (path: string, headers: Record<string, string>) => {
+      const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(`${server.url}${path}`);
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers: { ...headers, 'content-length': '2' } }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      return { status: response.status, body: JSON.parse(response.body) };
+    };
+    const cases: Array<[string, Record<string, string>]> = [
+      ['/connection/plain?provider_config_key=github', AUTH],
+      ['/connection/plain?provider_config_key=github&provider_config_key=other', AUTH],
+      ['/connection/plain', AUTH],
+      ['/connection/plain?provider_config_key=', AUTH],
+      ['/connection/plain?provider_config_key=github&force_refresh=maybe', AUTH],
+      ['/connection/nobody?provider_config_key=github', AUTH],
+      ['/connection/plain?provider_config_key=gith%00ub', AUTH],
+      ['/connection/plain?provider_config_key=github', {}],
+      ['/connection/plain?provider_config_key=github', { authorization: 'Bearer wrong' }],
+      ['/connection/plain?provider_config_key=github', { authorization: 'Digest abc' }],
+    ];
+    for (const [path, headers] of cases) {
+      const lane = await fetch(`${server.url}${path}`, { headers });
+      const laneAnswer = { status: lane.status, body: await lane.json() };
+      expect([path, laneAnswer]).toEqual([path, await viaRouter(path, headers)]);
+    }
+  });
+
+  it('leaves odd paths to the router', async () => {
+    expect((await get('/connection/plain/extra?provider_config_key=github')).body.error.code).toBe('not_found');
+    const badEscape = await get('/connection/%E0%A4%A?provider_config_key=github');
+    expect(badEscape.status).toBe(404);
+    expect(badEscape.body.error.code).toBe('unknown_connection');
+  });
+
+  it('logs its line and counts its requests under the route pattern, never the path or the query', async () => {
+    lines.length = 0;
+    await get('/connection/plain?provider_config_key=github');
+    await get('/connection/nobody?provider_config_key=github');
+    const logged = lines.filter((line) => line.msg === 'request');
+    expect(logged).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/connection/plain', status: 200, ms: expect.any(Number) }),
+      expect.objectContaining({ method: 'GET', path: '/connection/nobody', status: 404 }),
+    ]);
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: AUTH })).text();
+    expect(metrics).toMatch(/nango_http_request_duration_seconds_count\{method="GET",route="\/connection\/:connectionId",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/nango_http_request_duration_seconds_count\{method="GET",route="\/connection\/:connectionId",status="404"\} [1-9]/);
+    expect(metrics).not.toContain('/connection/plain');
+  });
+});
