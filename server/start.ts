@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { prepareEncryption } from './db/encryption.js';
 import { migrate } from './db/migrate.js';
 import { SecretBox } from './db/secret-box.js';
+import { fastTypes } from './db/timestamps.js';
 import { createDatabasePool } from './db/pool.js';
 import { createRequestListener } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
@@ -55,7 +56,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     if (!settings.secretKey && !settings.publicKey) {
       logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
     }
-    const readPool = new pg.Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 60_000 });
+    const readPool = new pg.Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 60_000, types: fastTypes });
     readPool.on('error', (error) => logger.error({ err: errorSummary(error) }, 'database read pool error'));
     const metrics = createMetrics(pool);
     const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;

@@ -70,6 +70,36 @@ describe('connections over GraphQL', () => {
   });
 });
 
+describe('connections over REST', () => {
+  it('pages through every connection, newest first, as Nango 0.x list entries with a cursor', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    let path = '/connection?first=2';
+    for (let page = 0; page < 5; page++) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { connections: Array<Record<string, unknown>>; next_cursor: string | null };
+      seen.push(...body.connections);
+      if (!body.next_cursor) break;
+      path = `/connection?first=2&after=${body.next_cursor}`;
+    }
+    expect(seen.map((entry) => entry.connection_id)).toEqual(['u5', 'u4', 'u3', 'u2', 'u1']);
+    // Each entry as Nango 0.x showed it: `provider` is the config key; `created` the same instant GraphQL gives.
+    const graphql = await server.graphql('{ connections(first: 10) { nodes { connectionId createdAt } } }');
+    const byId = new Map(graphql.data.connections.nodes.map((node: { connectionId: string }) => [node.connectionId, node]));
+    for (const entry of seen) {
+      expect(Object.keys(entry).sort()).toEqual(['connection_id', 'created', 'id', 'provider']);
+      const node = byId.get(entry.connection_id as string) as { createdAt: string };
+      expect(entry).toEqual({ id: expect.stringMatching(/^\d+$/), connection_id: entry.connection_id, provider: entry.connection_id === 'u3' ? 'slack' : 'github', created: node.createdAt });
+      expect(entry.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+  });
+
+  it('filters by provider config key', async () => {
+    const body = (await (await fetch(`${server.url}/connection?provider_config_key=slack`)).json()) as { connections: unknown[]; next_cursor: unknown };
+    expect(body).toEqual({ connections: [expect.objectContaining({ connection_id: 'u3', provider: 'slack' })], next_cursor: null });
+  });
+});
+
 describe('the nango connection commands', () => {
   it('lists connections in a table and as JSON, optionally for one config', async () => {
     const table = await nango(['connection:list']);

@@ -1,5 +1,5 @@
 // Connections as listed and read without their credentials, and deleted.
-import type { ConnectionRecord, ConnectionStore } from '../db/connection-store.js';
+import type { ConnectionRecord, ConnectionStore, ConnectionSummaryRecord, ListConnectionsOptions } from '../db/connection-store.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
 
@@ -19,11 +19,22 @@ export interface Connection {
   lastRefreshFailureDescription: string | null;
 }
 
-export interface ConnectionPage {
-  nodes: Connection[];
+/** What a list entry shows (the REST list). */
+export interface ConnectionSummary {
+  id: string;
+  providerConfigKey: string;
+  connectionId: string;
+  /** ISO 8601 in UTC, to the millisecond. */
+  createdAt: string;
+}
+
+export interface Page<Node> {
+  nodes: Node[];
   endCursor: string | null;
   hasNextPage: boolean;
 }
+
+export type ConnectionPage = Page<Connection>;
 
 export interface ListOptions {
   providerConfigKey?: string;
@@ -39,10 +50,23 @@ export class Connections {
   constructor(private readonly store: ConnectionStore) {}
 
   async list(options: ListOptions = {}): Promise<ConnectionPage> {
+    return this.page(options, (query) => this.store.list(query), present);
+  }
+
+  /** The same pages as list(), each connection as a list entry shows it. */
+  async listSummaries(options: ListOptions = {}): Promise<Page<ConnectionSummary>> {
+    return this.page(options, (query) => this.store.listSummaries(query), (record: ConnectionSummaryRecord) => ({ ...record, id: record.id.toString() }));
+  }
+
+  private async page<Stored extends { id: bigint }, Node>(
+    options: ListOptions,
+    read: (query: ListConnectionsOptions) => Promise<readonly Stored[]>,
+    toNode: (record: Stored) => Node,
+  ): Promise<Page<Node>> {
     if (options.providerConfigKey !== undefined) checkIdentifier('providerConfigKey', options.providerConfigKey);
     const first = options.first ?? DEFAULT_PAGE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw invalidInput('first', `must be between 1 and ${MAX_PAGE}`);
-    const records = await this.store.list({
+    const records = await read({
       providerConfigKey: options.providerConfigKey,
       limit: first + 1,
       beforeId: options.after === undefined ? undefined : decodeCursor(options.after),
@@ -50,7 +74,7 @@ export class Connections {
     const page = records.slice(0, first);
     const last = page.at(-1);
     return {
-      nodes: page.map(present),
+      nodes: page.map(toNode),
       endCursor: last ? encodeCursor(last.id) : null,
       hasNextPage: records.length > first,
     };

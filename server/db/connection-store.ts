@@ -99,6 +99,26 @@ const LIST_BY_KEY = `
   SELECT ${LIST_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
   WHERE c.provider_config_key = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`;
 
+// The REST list shows four columns (Nango 0.x's list entry): only those are read,
+// the date already written as JSON writes it (toISOString's form) by Postgres.
+const SUMMARY_COLUMNS = `c.id::text AS id, c.provider_config_key, c.connection_id,
+  to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
+const SUMMARIES_ALL = `
+  SELECT ${SUMMARY_COLUMNS} FROM connections c
+  WHERE ($1::bigint IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`;
+const SUMMARIES_BY_KEY = `
+  SELECT ${SUMMARY_COLUMNS} FROM connections c
+  WHERE c.provider_config_key = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`;
+
+/** A connection as a list entry shows it. */
+export interface ConnectionSummaryRecord {
+  id: bigint;
+  providerConfigKey: string;
+  connectionId: string;
+  /** ISO 8601 in UTC, to the millisecond. */
+  createdAt: string;
+}
+
 interface HotRow {
   id: string;
   provider_config_key: string;
@@ -204,13 +224,34 @@ export class ConnectionStore {
   /** Newest first (by id, which grows with creation). */
   async list(options: ListConnectionsOptions): Promise<readonly ConnectionRecord[]> {
     // Prepared too: a page of the list is the other read our users repeat.
-    const byKey = options.providerConfigKey !== undefined;
-    const { rows } = await this.readPool.query<HotRow>({
-      name: byKey ? 'connections-page-by-key' : 'connections-page',
-      text: byKey ? LIST_BY_KEY : LIST_ALL,
-      values: [...(byKey ? [options.providerConfigKey] : []), options.beforeId?.toString() ?? null, options.limit],
-    });
+    const rows = await this.page<HotRow>(options, ['connections-page', LIST_ALL], ['connections-page-by-key', LIST_BY_KEY]);
     return rows.map(fromHotRow);
+  }
+
+  /** Like list(), with only what a list entry shows. */
+  async listSummaries(options: ListConnectionsOptions): Promise<readonly ConnectionSummaryRecord[]> {
+    const rows = await this.page<{ id: string; provider_config_key: string; connection_id: string; created_at: string }>(
+      options,
+      ['connection-summaries-page', SUMMARIES_ALL],
+      ['connection-summaries-page-by-key', SUMMARIES_BY_KEY],
+    );
+    return rows.map((row) => {
+      if (typeof row.created_at !== 'string' || typeof row.connection_id !== 'string') {
+        throw new Error('a connections row did not match its model (columns: created_at, connection_id)');
+      }
+      return { id: BigInt(row.id), providerConfigKey: row.provider_config_key, connectionId: row.connection_id, createdAt: row.created_at };
+    });
+  }
+
+  private async page<Row extends pg.QueryResultRow>(options: ListConnectionsOptions, all: [string, string], byKey: [string, string]): Promise<Row[]> {
+    const filtered = options.providerConfigKey !== undefined;
+    const [name, text] = filtered ? byKey : all;
+    const { rows } = await this.readPool.query<Row>({
+      name,
+      text,
+      values: [...(filtered ? [options.providerConfigKey] : []), options.beforeId?.toString() ?? null, options.limit],
+    });
+    return rows;
   }
 
   async delete(providerConfigKey: string, connectionId: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // ISO-8601 dates). Same core functions as GraphQL, same error codes.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Connection } from '../core/connections.js';
+import type { ConnectionSummary } from '../core/connections.js';
 import type { Core } from '../core/core.js';
 import type { Credentials } from '../core/credentials.js';
 import { AppError } from '../core/errors.js';
@@ -47,7 +47,7 @@ export function mountRestRoutes(app: Hono, core: Core): void {
 
   app.get('/connection', async (c) => {
     const query = parseQuery(c, ListQuery);
-    const page = await core.connections.list({ providerConfigKey: query.provider_config_key, first: query.first ?? 100, after: query.after });
+    const page = await core.connections.listSummaries({ providerConfigKey: query.provider_config_key, first: query.first ?? 100, after: query.after });
     return c.json({
       connections: page.nodes.map(listEntry),
       // Not in Nango 0.x, which sent every connection at once: pass as ?after= for the next page.
@@ -100,7 +100,7 @@ function nangoCredentials(credentials: Credentials): NangoConnectionJson['creden
   };
 }
 
-function listEntry(connection: Connection) {
+function listEntry(connection: ConnectionSummary) {
   // `provider` is the config key, as Nango 0.x named it.
-  return { id: connection.id, connection_id: connection.connectionId, provider: connection.providerConfigKey, created: connection.createdAt.toISOString() };
+  return { id: connection.id, connection_id: connection.connectionId, provider: connection.providerConfigKey, created: connection.createdAt };
 }
