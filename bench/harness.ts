@@ -74,7 +74,10 @@ export async function seedConnections(client: pg.Client, key: string, from: numb
       [key, sealed, expiresAt, start, Math.min(to, start + 199_999)],
     );
   }
-  await client.query('ANALYZE connections');
+  // Steady state before measuring: vacuumed (autovacuum would otherwise start on a
+  // million fresh rows mid-run), analyzed, and the new pages written out by a checkpoint.
+  await client.query('VACUUM ANALYZE connections');
+  await client.query('CHECKPOINT');
 }
 
 export interface ServerProcess {
@@ -96,6 +99,13 @@ export async function startServerProcess(databaseUrl: string, extraArgs: string[
 export async function startFloorProcess(databaseUrl: string, key: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const child = await startProcess([...extraArgs, '--import', 'tsx', 'bench/floor-server.ts', databaseUrl, String(port)], {}, `http://127.0.0.1:${port}/connection/c1?provider_config_key=${key}`);
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+}
+
+/** graphql-yoga alone, with a trivial schema: the least a Yoga-served read costs (bench/yoga-ceiling-server.ts). */
+export async function startYogaCeilingProcess(): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = await startProcess(['--import', 'tsx', 'bench/yoga-ceiling-server.ts', String(port)], {}, `http://127.0.0.1:${port}/graphql?query=%7B__typename%7D`);
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 

@@ -41,14 +41,16 @@ try {
       await run(floor, request, 2);
       const floorResult = await run(floor, request, DURATION);
       await run(server, request, 2);
-      sizes.push({ size, floor: floorResult, rest: await run(server, request, DURATION) });
+      const { rows: [stored] } = await bench.client.query("SELECT pg_table_size('connections') / 1048576 AS table_mib, current_setting('shared_buffers') AS shared_buffers");
+      sizes.push({ size, tableMiB: Number(stored.table_mib), sharedBuffers: stored.shared_buffers, floor: floorResult, rest: await run(server, request, DURATION) });
     }
     const base = sizes[0]!.rest.requestsPerSecond;
     printTable(
       `REST token read by number of stored connections, 50 connections, ${DURATION} s each`,
-      ['stored connections', 'req/s', 'p99 ms', '% of floor', 'vs smallest', 'CPU µs/req', 'floor CPU µs/req'],
+      ['stored connections', 'table MiB', 'req/s', 'p99 ms', '% of floor', 'vs smallest', 'CPU µs/req', 'floor CPU µs/req'],
       sizes.map((entry) => [
         entry.size.toLocaleString('en'),
+        `${entry.tableMiB} (cache ${entry.sharedBuffers})`,
         entry.rest.requestsPerSecond,
         entry.rest.p99,
         `${Math.round((entry.rest.requestsPerSecond / entry.floor.requestsPerSecond) * 100)}%`,

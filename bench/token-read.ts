@@ -2,7 +2,7 @@
 // connections, at 50 concurrent connections, each next to the floor
 // (bench/floor-server.ts) in the same run, so the ratios hold on a noisy machine.
 import path from 'node:path';
-import { AUTH, printTable, ROOT, run, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, writeResults } from './harness.js';
+import { AUTH, printTable, ROOT, run, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, startYogaCeilingProcess, writeResults } from './harness.js';
 
 const CONNECTIONS = Number(process.env.BENCH_ROWS ?? 1000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -15,6 +15,7 @@ try {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(ROOT, 'bench/results/profiles')] : [];
   const server = await startServerProcess(bench.database.url, profile);
   const floor = await startFloorProcess(bench.database.url, 'bench', profile);
+  const yogaAlone = await startYogaCeilingProcess();
   try {
     const randomId = () => `c${1 + Math.floor(Math.random() * CONNECTIONS)}`;
     const graphql = (query: string, variables?: object) => () => ({
@@ -30,6 +31,8 @@ try {
       { name: 'GraphQL connection.credentials', target: server, request: () => graphql(tokenQuery, { k: 'bench', c: randomId() })() },
       { name: 'REST GET /connection (first 100)', target: server, request: () => ({ method: 'GET' as const, path: '/connection?first=100', headers: AUTH }) },
       { name: 'GraphQL connections(first: 100)', target: server, request: graphql('{ connections(first: 100) { nodes { connectionId providerConfigKey createdAt } pageInfo { endCursor hasNextPage } } }') },
+      // A reference, not our server: Yoga with a one-field schema and no database or plugins.
+      { name: 'reference: Yoga alone, no database', target: yogaAlone, request: () => graphql('query Token($id: String!) { token(id: $id) }', { id: randomId() })() },
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     const results = [];
@@ -45,7 +48,7 @@ try {
     );
     console.log(`\nwritten to ${await writeResults('token-read', { concurrency: 50, durationSeconds: DURATION, storedConnections: CONNECTIONS, results })}`);
   } finally {
-    await Promise.all([server.stop(), floor.stop()]);
+    await Promise.all([server.stop(), floor.stop(), yogaAlone.stop()]);
   }
 } finally {
   await bench.close();
