@@ -3,7 +3,9 @@
 // ({ error: { code, message } }) for everything that is not GraphQL.
 import type { RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import type { YogaServerInstance } from 'graphql-yoga';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { Context as GraphQLContext } from '../../schema/builder.js';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Core } from '../core/core.js';
@@ -19,6 +21,7 @@ import { mountRestRoutes } from './rest-routes.js';
 import { requestLog } from './request-log.js';
 import { restError } from './rest-error.js';
 import { tokenReadLane } from './token-read-lane.js';
+import { graphqlLane } from './graphql-lane.js';
 
 /** Generous for any GraphQL operation or provider config; small enough that no body is a burden. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -58,16 +61,18 @@ export interface AppDependencies {
 
 /** Node's request listener: the token-read lane first, the router for everything else. */
 export async function createRequestListener(dependencies: AppDependencies): Promise<RequestListener> {
-  const routed = getRequestListener((await createApp(dependencies)).fetch);
-  const lane = tokenReadLane(dependencies);
+  const { core, logger, metrics, secretKey } = dependencies;
+  const yoga = createGraphQLHandler(core, logger, { secretKeyRequired: Boolean(secretKey) });
+  const routed = getRequestListener((await createApp(dependencies, yoga)).fetch);
+  const lanes = [tokenReadLane(dependencies), graphqlLane({ yoga, logger, metrics, secretKey, maxBodyBytes: MAX_BODY_BYTES })];
   return (req, res) => {
-    if (!lane(req, res)) void routed(req, res);
+    for (const lane of lanes) if (lane(req, res)) return;
+    void routed(req, res);
   };
 }
 
-export async function createApp({ core, pool, logger, metrics, secretKey, publicKey }: AppDependencies): Promise<Hono> {
+async function createApp({ core, pool, logger, metrics, secretKey, publicKey }: AppDependencies, yoga: YogaServerInstance<object, GraphQLContext>): Promise<Hono> {
   const app = new Hono();
-  const yoga = createGraphQLHandler(core, logger, { secretKeyRequired: Boolean(secretKey) });
 
   app.use(requestLog(logger));
   app.use(metrics.observeRequests());

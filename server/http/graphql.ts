@@ -51,25 +51,28 @@ export function createGraphQLHandler(core: Core, logger: Logger, options: { secr
       debug: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
       info: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
       warn: (...args) => logger.warn({ component: 'yoga' }, args.map(String).join(' ')),
-      error: () => undefined, // unexpected errors are logged once, safely, by maskError below
+      error: () => undefined, // unexpected errors are logged once, safely, by graphQLErrorMask below
     },
-    maskedErrors: {
-      maskError: (error, message) => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof AppError) {
-          return new GraphQLError(original.message, {
-            nodes: error instanceof GraphQLError ? error.nodes : undefined,
-            path: error instanceof GraphQLError ? error.path : undefined,
-            // The status is the domain's (404 unknown_connection, 502 refresh_failed, ...); Yoga answers the highest.
-            extensions: { code: original.code, ...original.details, http: { status: original.status } },
-          });
-        }
-        if (!(error instanceof GraphQLError) || error.originalError) {
-          logger.error({ err: errorSummary(original) }, 'unexpected error in a GraphQL operation');
-        }
-        // Never the development mode: it would put the original error in the response.
-        return yogaMaskError(error, message, false);
-      },
-    },
+    maskedErrors: { maskError: graphQLErrorMask(logger) },
   });
+}
+
+/** Domain errors keep their code and status; anything unexpected is logged once, safely, and masked. */
+export function graphQLErrorMask(logger: Logger): (error: unknown, message: string) => Error {
+  return (error, message) => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (original instanceof AppError) {
+      return new GraphQLError(original.message, {
+        nodes: error instanceof GraphQLError ? error.nodes : undefined,
+        path: error instanceof GraphQLError ? error.path : undefined,
+        // The status is the domain's (404 unknown_connection, 502 refresh_failed, ...); Yoga answers the highest.
+        extensions: { code: original.code, ...original.details, http: { status: original.status } },
+      });
+    }
+    if (!(error instanceof GraphQLError) || error.originalError) {
+      logger.error({ err: errorSummary(original) }, 'unexpected error in a GraphQL operation');
+    }
+    // Never the development mode: it would put the original error in the response.
+    return yogaMaskError(error, message, false);
+  };
 }

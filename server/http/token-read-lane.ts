@@ -18,7 +18,6 @@ import { readConnection } from './rest-routes.js';
 const PREFIX = '/connection/';
 /** The route's pattern, as the router's metrics name it. */
 const ROUTE = '/connection/:connectionId';
-const JSON_HEADERS = { 'content-type': 'application/json' };
 
 export interface TokenReadLaneOptions {
   core: Core;
@@ -43,7 +42,10 @@ export function tokenReadLane({ core, logger, metrics, secretKey }: TokenReadLan
       status = failure.status;
       body = JSON.stringify(failure.body);
     }
-    res.writeHead(status, JSON_HEADERS).end(body);
+    // Status and header set, not written: end() then adds the Content-Length (writeHead would mean chunks).
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.end(body);
     metrics.recordRequest('GET', ROUTE, status, started);
     logRequest(logger, 'GET', path, status, started);
   }

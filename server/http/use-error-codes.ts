@@ -12,9 +12,14 @@ export function useErrorCodes(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
-      setResult({ ...result, errors: result.errors.map(withCode) });
+      setResult(withErrorCodes(result));
     },
   };
+}
+
+/** The result with a code (and a 4xx status where the request was at fault) on each of its errors. */
+export function withErrorCodes<Result extends { errors?: readonly GraphQLError[] }>(result: Result): Result {
+  return result.errors?.length ? { ...result, errors: result.errors.map(withCode) } : result;
 }
 
 function withCode(error: GraphQLError): GraphQLError {
