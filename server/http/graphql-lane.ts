@@ -78,7 +78,8 @@ export function graphqlLane({ yoga, logger, metrics, maxBodyBytes, secretKey }: 
     } else if (!result.errors?.length && !result.extensions) {
       // Headers set, not written: end() can then add the Content-Length, as Yoga does.
       res.setHeader('content-type', `${mediaType}; charset=utf-8`);
-      res.end(JSON.stringify(result));
+      // graphql-jit's serializer for the compiled operation, when there is one, as Yoga uses it.
+      res.end(((result as { stringify?: (value: unknown) => string }).stringify ?? JSON.stringify)(result));
     } else {
       await send(res, await processRegularResult(withErrorCodes(result as ExecutionResult & { errors?: readonly GraphQLError[] }), yoga.fetchAPI, mediaType));
     }
