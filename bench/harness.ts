@@ -118,21 +118,64 @@ export interface RunResult {
   cpuMicrosPerRequest: number;
 }
 
-export function run(target: ServerProcess, request: () => autocannon.Request, duration: number, connections = 50): Promise<RunResult> {
+/** One autocannon run, kept raw so that runs can be merged. */
+interface Measurement {
+  seconds: number;
+  /** Every response's latency, in ms. */
+  latencies: number[];
+  errors: number;
+  cpuMicros: number;
+}
+
+function measure(target: ServerProcess, request: () => autocannon.Request, seconds: number, connections: number): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const cpuBefore = processCpuMicros(target.child.pid!);
-    autocannon({ url: target.url, connections, duration, requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }] }, (error, result) => {
+    const latencies: number[] = [];
+    const instance = autocannon({ url: target.url, connections, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }] }, (error, result) => {
       if (error) return reject(error);
-      const cpu = processCpuMicros(target.child.pid!) - cpuBefore;
-      resolve({
-        requestsPerSecond: Math.round(result.requests.average),
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        errors: result.errors + result.non2xx,
-        cpuMicrosPerRequest: Math.round(cpu / Math.max(1, result.requests.total)),
-      });
+      resolve({ seconds: result.duration, latencies, errors: result.errors + result.non2xx, cpuMicros: processCpuMicros(target.child.pid!) - cpuBefore });
     });
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   });
+}
+
+function summarize(parts: Measurement[]): RunResult {
+  const latencies = parts.flatMap((part) => part.latencies).sort((a, b) => a - b);
+  const at = (quantile: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0);
+  const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
+  return {
+    requestsPerSecond: Math.round(latencies.length / seconds),
+    p50: at(0.5),
+    p99: at(0.99),
+    errors: parts.reduce((sum, part) => sum + part.errors, 0),
+    cpuMicrosPerRequest: Math.round(parts.reduce((sum, part) => sum + part.cpuMicros, 0) / Math.max(1, latencies.length)),
+  };
+}
+
+export async function run(target: ServerProcess, request: () => autocannon.Request, duration: number, connections = 50): Promise<RunResult> {
+  return summarize([await measure(target, request, duration, connections)]);
+}
+
+/**
+ * A scenario and the floor, after a warm-up of each, in alternating slices that
+ * add up to `duration` seconds each: the machine's slow drifts (other tenants,
+ * Postgres' background work) then weigh on both alike, and the ratio holds.
+ */
+export async function runBesideFloor(
+  floor: { target: ServerProcess; request: () => autocannon.Request },
+  scenario: { target: ServerProcess; request: () => autocannon.Request },
+  duration: number,
+  slices = 5,
+): Promise<{ floor: RunResult; result: RunResult }> {
+  await measure(floor.target, floor.request, 2, 50);
+  await measure(scenario.target, scenario.request, 2, 50);
+  const floorParts: Measurement[] = [];
+  const parts: Measurement[] = [];
+  for (let slice = 0; slice < slices; slice++) {
+    floorParts.push(await measure(floor.target, floor.request, duration / slices, 50));
+    parts.push(await measure(scenario.target, scenario.request, duration / slices, 50));
+  }
+  return { floor: summarize(floorParts), result: summarize(parts) };
 }
 
 /** User + system CPU time of a process so far, in microseconds (Linux: /proc counts in 1/100 s). */

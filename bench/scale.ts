@@ -4,7 +4,7 @@
 // BENCH_SIZES=1000,100000 and BENCH_SOAK_SECONDS=60 shorten a run.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AUTH, printTable, residentMemoryMiB, run, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, writeResults } from './harness.js';
+import { AUTH, printTable, residentMemoryMiB, run, runBesideFloor, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, writeResults } from './harness.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
@@ -38,11 +38,9 @@ try {
       await seedConnections(bench.client, 'bench', seeded + 1, size, new Date(Date.now() + 86_400_000));
       seeded = size;
       const request = () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * size)}?provider_config_key=bench`, headers: AUTH });
-      await run(floor, request, 2);
-      const floorResult = await run(floor, request, DURATION);
-      await run(server, request, 2);
+      const compared = await runBesideFloor({ target: floor, request }, { target: server, request }, DURATION);
       const { rows: [stored] } = await bench.client.query("SELECT pg_table_size('connections') / 1048576 AS table_mib, current_setting('shared_buffers') AS shared_buffers");
-      sizes.push({ size, tableMiB: Number(stored.table_mib), sharedBuffers: stored.shared_buffers, floor: floorResult, rest: await run(server, request, DURATION) });
+      sizes.push({ size, tableMiB: Number(stored.table_mib), sharedBuffers: stored.shared_buffers, floor: compared.floor, rest: compared.result });
     }
     const base = sizes[0]!.rest.requestsPerSecond;
     printTable(

@@ -2,7 +2,7 @@
 // connections, at 50 concurrent connections, each next to the floor
 // (bench/floor-server.ts) in the same run, so the ratios hold on a noisy machine.
 import path from 'node:path';
-import { AUTH, printTable, ROOT, run, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, startYogaCeilingProcess, writeResults } from './harness.js';
+import { AUTH, printTable, ROOT, runBesideFloor, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, startYogaCeilingProcess, writeResults } from './harness.js';
 
 const CONNECTIONS = Number(process.env.BENCH_ROWS ?? 1000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -25,8 +25,8 @@ try {
       body: JSON.stringify({ query, variables }),
     });
     const tokenQuery = 'query Token($k: String!, $c: String!) { connection(providerConfigKey: $k, connectionId: $c) { credentials { ... on OAuth2Credentials { accessToken expiresAt } } } }';
+    const floorRead = { target: floor, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench` }) };
     const scenarios = [
-      { name: 'floor (node:http + pg)', target: floor, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench` }) },
       { name: 'REST GET /connection/:id', target: server, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench`, headers: AUTH }) },
       { name: 'GraphQL connection.credentials', target: server, request: () => graphql(tokenQuery, { k: 'bench', c: randomId() })() },
       { name: 'REST GET /connection (first 100)', target: server, request: () => ({ method: 'GET' as const, path: '/connection?first=100', headers: AUTH }) },
@@ -36,15 +36,24 @@ try {
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     const results = [];
-    for (const scenario of scenarios.filter((candidate, index) => index === 0 || !only || only.some((name) => candidate.name.includes(name)))) {
-      await run(scenario.target, scenario.request, 2); // warm-up
-      results.push({ name: scenario.name, ...(await run(scenario.target, scenario.request, DURATION)) });
+    for (const scenario of scenarios.filter((candidate) => !only || only.some((name) => candidate.name.includes(name)))) {
+      const { floor: floorResult, result } = await runBesideFloor(floorRead, scenario, DURATION);
+      results.push({ name: scenario.name, ...result, floor: floorResult });
     }
-    const floorRate = results[0]!.requestsPerSecond;
     printTable(
-      `Reads, 50 connections, ${DURATION} s each, ${CONNECTIONS} stored connections, secret key and encryption on`,
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', '% of floor', 'CPU µs/req', 'errors'],
-      results.map((result) => [result.name, result.requestsPerSecond, result.p50, result.p99, `${Math.round((result.requestsPerSecond / floorRate) * 100)}%`, result.cpuMicrosPerRequest, result.errors]),
+      `Reads, 50 connections, ${DURATION} s each beside the floor (node:http + pg, the same row) in alternating slices, ${CONNECTIONS} stored connections, secret key and encryption on`,
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'floor req/s', '% of floor', 'CPU µs/req', 'floor CPU µs/req', 'errors'],
+      results.map((result) => [
+        result.name,
+        result.requestsPerSecond,
+        result.p50,
+        result.p99,
+        result.floor.requestsPerSecond,
+        `${Math.round((result.requestsPerSecond / result.floor.requestsPerSecond) * 100)}%`,
+        result.cpuMicrosPerRequest,
+        result.floor.cpuMicrosPerRequest,
+        result.errors,
+      ]),
     );
     console.log(`\nwritten to ${await writeResults('token-read', { concurrency: 50, durationSeconds: DURATION, storedConnections: CONNECTIONS, results })}`);
   } finally {
