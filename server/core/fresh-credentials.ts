@@ -111,7 +111,7 @@ export class FreshCredentials {
         const serialized = serializeCredentials(refreshed);
         await this.options.connections.saveRefreshed(transaction, locked.id, serialized, refreshed.expiresAt);
         this.observer.refreshed('success', locked.provider);
-        return { ok: true as const, fresh: { connection: { ...locked, credentials: serialized, expiresAt: refreshed.expiresAt }, credentials: refreshed } };
+        return { ok: true as const, fresh: { connection: { ...locked, credentials: serialized }, credentials: refreshed } };
       } catch (error) {
         const failure = describeFailure(error);
         await this.options.connections.recordRefreshFailure(transaction, locked.id, failure);

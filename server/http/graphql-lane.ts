@@ -71,7 +71,8 @@ export function graphqlLane({ yoga, logger, metrics, maxBodyBytes, secretKey }: 
     const body = await readBody(req);
     // Yoga's plugins read the request's method and headers from the context (a GET may not mutate;
     // a parse error is marked as the client's); they get them, without the body, which is read already.
-    const request = new yoga.fetchAPI.Request(`http://localhost${ROUTE}`, { method: 'POST', headers: headersOf(req) });
+    // (Node's parsed headers as they are: Yoga's Headers reads a plain object only when asked.)
+    const request = new yoga.fetchAPI.Request(`http://localhost${ROUTE}`, { method: 'POST', headers: req.headers as Record<string, string> });
     const result = await execute(body, request);
     if (result === 'for-yoga') {
       await send(res, await yoga.fetch(new yoga.fetchAPI.Request(`http://localhost${ROUTE}`, { method: 'POST', headers: headersOf(req), body })));

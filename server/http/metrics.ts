@@ -48,6 +48,20 @@ export function createMetrics(pool: DatabasePool): Metrics {
     },
   });
 
+  // One child per (method, route, status), looked up by a string key rather than
+  // by prom-client hashing the labels on every request. Node's parser knows some
+  // thirty methods and routes are patterns, so the set stays small.
+  const requestSeries = new Map<string, { observe(seconds: number): void }>();
+  const observeRequest = (method: string, route: string, status: number, started: number) => {
+    const key = `${method} ${route} ${status}`;
+    let series = requestSeries.get(key);
+    if (!series) {
+      series = requests.labels({ method, route, status: String(status) });
+      requestSeries.set(key, series);
+    }
+    series.observe((performance.now() - started) / 1000);
+  };
+
   return {
     registry,
     observer: {
@@ -57,10 +71,8 @@ export function createMetrics(pool: DatabasePool): Metrics {
     observeRequests: () => async (c, next) => {
       const started = performance.now();
       await next();
-      requests.observe({ method: c.req.method, route: c.req.routePath || 'unmatched', status: String(c.res.status) }, (performance.now() - started) / 1000);
+      observeRequest(c.req.method, c.req.routePath || 'unmatched', c.res.status, started);
     },
-    recordRequest: (method, route, status, started) => {
-      requests.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000);
-    },
+    recordRequest: observeRequest,
   };
 }
