@@ -4,6 +4,7 @@
 // both orders, since they share Yoga's parse and validation caches.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { seedGithubConnections } from './support/database.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const SECRET = 'sk-graphql-lane-secret';
@@ -14,12 +15,7 @@ beforeAll(async () => {
   server = await startTestServer({ env: { NANGO_SECRET_KEY: SECRET } });
   db = new pg.Client({ connectionString: server.database.url });
   await db.connect();
-  await db.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret) VALUES ('github', 'github', 'id', 's')`);
-  const credentials = JSON.stringify({
-    type: 'OAUTH2', accessToken: 'lane-token', refreshToken: null, tokenType: 'bearer', scopes: [],
-    expiresAt: null, obtainedAt: '2026-11-22T12:00:00.000Z', raw: { access_token: 'lane-token' },
-  });
-  await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('github', 'u1', $1)`, [credentials]);
+  await seedGithubConnections(db, ['u1'], 'lane-token');
 });
 afterAll(async () => {
   await db?.end();

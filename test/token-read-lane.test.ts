@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { createLogger } from '../server/log.js';
+import { seedGithubConnections } from './support/database.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const SECRET = 'sk-lane-test-secret';
@@ -23,14 +24,7 @@ beforeAll(async () => {
   server = await startTestServer({ env: { NANGO_SECRET_KEY: SECRET }, logger: createLogger('info', sink) });
   db = new pg.Client({ connectionString: server.database.url });
   await db.connect();
-  await db.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret) VALUES ('github', 'github', 'id', 's')`);
-  const credentials = JSON.stringify({
-    type: 'OAUTH2', accessToken: 'lane-token', refreshToken: null, tokenType: 'bearer', scopes: [],
-    expiresAt: null, obtainedAt: '2026-11-22T12:00:00.000Z', raw: { access_token: 'lane-token' },
-  });
-  for (const id of ['plain', 'with space', 'ünïcode']) {
-    await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('github', $1, $2)`, [id, credentials]);
-  }
+  await seedGithubConnections(db, ['plain', 'with space', 'ünïcode'], 'lane-token');
 });
 afterAll(async () => {
   await db?.end();

@@ -52,3 +52,18 @@ async function withAdminClient<T>(url: string, work: (client: pg.Client) => Prom
     await client.end();
   }
 }
+
+/**
+ * A 'github' provider config with one connection per id, each holding a
+ * non-expiring OAuth 2 token `accessToken` (stored in plaintext: the server runs without a key).
+ */
+export async function seedGithubConnections(client: pg.Client, ids: string[], accessToken: string): Promise<void> {
+  await client.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret) VALUES ('github', 'github', 'id', 's')`);
+  const credentials = JSON.stringify({
+    type: 'OAUTH2', accessToken, refreshToken: null, tokenType: 'bearer', scopes: [],
+    expiresAt: null, obtainedAt: '2026-11-22T12:00:00.000Z', raw: { access_token: accessToken },
+  });
+  for (const id of ids) {
+    await client.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('github', $1, $2)`, [id, credentials]);
+  }
+}
