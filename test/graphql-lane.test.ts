@@ -2,6 +2,7 @@
 // layer (server/http/graphql-lane.ts); a request with an Origin header still
 // goes through Yoga whole. These tests hold the two to the same answers, in
 // both orders, since they share Yoga's parse and validation caches.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { seedGithubConnections } from './support/database.js';
@@ -80,6 +81,20 @@ describe('the GraphQL lane', () => {
   it('reads a token', async () => {
     const answer = await post(JSON.stringify({ query: TOKEN, variables: { k: 'github', c: 'u1' } }), {});
     expect(answer).toMatchObject({ status: 200, type: 'application/json; charset=utf-8', body: { data: { connection: { credentials: { accessToken: 'lane-token' } } } } });
+  });
+
+  it('gives up on a body cut off half way, and goes on serving', async () => {
+    const url = new URL(server.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${SECRET}\r\ncontent-length: 100\r\n\r\n{"query":`);
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    const answer = await post(JSON.stringify({ query: '{ providerConfigs { key } }' }), {});
+    expect(answer.status).toBe(200);
   });
 
   it('leaves a request without the key to the router, which refuses it in the GraphQL shape', async () => {

@@ -70,8 +70,8 @@ export function graphqlLane({ yoga, logger, metrics, maxBodyBytes, secretKey }: 
   async function answer(req: IncomingMessage, res: ServerResponse, mediaType: string, started: number): Promise<void> {
     const body = await readBody(req);
     // Yoga's plugins read the request's method and headers from the context (a GET may not mutate;
-    // a parse error is marked as the client's); they get them, without the body, which is read already.
-    // (Node's parsed headers as they are: Yoga's Headers reads a plain object only when asked.)
+    // a parse error is marked as the client's). Node's parsed headers go as they are: Yoga's Headers
+    // reads a plain object only when asked.
     const request = new yoga.fetchAPI.Request(`http://localhost${ROUTE}`, { method: 'POST', headers: req.headers as Record<string, string> });
     const result = await execute(body, request);
     if (result === 'for-yoga') {
@@ -155,6 +155,8 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    // A client that stops sending: the server's request timeout closes the socket.
+    req.on('close', () => reject(new Error('the request body was cut off')));
   });
 }
 
