@@ -1,13 +1,15 @@
 // The router: GraphQL at /graphql, the OAuth routes, the browser SDK, the
 // health check, and one JSON error shape
-// ({ error: { code, message } }) for everything that is not GraphQL.
+// ({ error: { code, message } }) for everything that is not GraphQL. In front
+// of it, two lanes take the reads backends repeat: the REST token read and
+// GraphQL operations (token-read-lane.ts, graphql-lane.ts).
 import type { RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { Context as GraphQLContext } from '../../schema/builder.js';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Context as GraphQLContext } from '../../schema/builder.js';
 import type { Core } from '../core/core.js';
 import { pingDatabase, type DatabasePool } from '../db/pool.js';
 import { errorSummary, type Logger } from '../log.js';
@@ -16,12 +18,12 @@ import { closeUnreadBodies } from './close-unread-bodies.js';
 import { mountFrontendSdk } from './frontend-sdk.js';
 import type { Metrics } from './metrics.js';
 import { createGraphQLHandler } from './graphql.js';
+import { graphqlLane } from './graphql-lane.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
 import { mountRestRoutes } from './rest-routes.js';
 import { requestLog } from './request-log.js';
 import { restError } from './rest-error.js';
 import { tokenReadLane } from './token-read-lane.js';
-import { graphqlLane } from './graphql-lane.js';
 
 /** Generous for any GraphQL operation or provider config; small enough that no body is a burden. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -59,7 +61,7 @@ export interface AppDependencies {
   publicKey?: string;
 }
 
-/** Node's request listener: the token-read lane first, the router for everything else. */
+/** Node's request listener: the lanes first, the router for whatever they leave. */
 export async function createRequestListener(dependencies: AppDependencies): Promise<RequestListener> {
   const { core, logger, metrics, secretKey } = dependencies;
   const yoga = createGraphQLHandler(core, logger, { secretKeyRequired: Boolean(secretKey) });
