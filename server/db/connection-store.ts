@@ -175,7 +175,8 @@ export class ConnectionStore {
     });
     const row = rows[0];
     if (!row || typeof row.credentials !== 'string') return null;
-    return this.opened(fromHotRow({ ...row, credentials: row.credentials, provider_config_key: providerConfigKey, connection_id: connectionId }));
+    // One object per read, the decrypted credentials added to it.
+    return Object.assign(recordOf(row, providerConfigKey, connectionId), { credentials: this.box.open(row.credentials, CREDENTIALS_COLUMN) });
   }
 
   /**
@@ -266,16 +267,18 @@ export class ConnectionStore {
   }
 }
 
-function fromHotRow(row: HotRow & { credentials: string }): ConnectionWithCredentials;
-function fromHotRow(row: HotRow): ConnectionRecord;
-function fromHotRow(row: HotRow): ConnectionRecord | ConnectionWithCredentials {
-  if (!(row.created_at instanceof Date) || typeof row.connection_id !== 'string') {
+function fromHotRow(row: HotRow): ConnectionRecord {
+  return recordOf(row, row.provider_config_key, row.connection_id);
+}
+
+function recordOf(row: Omit<HotRow, 'provider_config_key' | 'connection_id'>, providerConfigKey: string, connectionId: string): ConnectionRecord {
+  if (!(row.created_at instanceof Date) || typeof connectionId !== 'string') {
     throw new Error('a connections row did not match its model (columns: created_at, connection_id)');
   }
-  const record: ConnectionRecord = {
+  return {
     id: BigInt(row.id),
-    providerConfigKey: row.provider_config_key,
-    connectionId: row.connection_id,
+    providerConfigKey,
+    connectionId,
     provider: row.provider,
     connectionConfig: row.connection_config,
     metadata: row.metadata,
@@ -286,5 +289,4 @@ function fromHotRow(row: HotRow): ConnectionRecord | ConnectionWithCredentials {
     lastRefreshFailureCode: row.last_refresh_failure_code,
     lastRefreshFailureDescription: row.last_refresh_failure_description,
   };
-  return typeof row.credentials === 'string' ? { ...record, credentials: row.credentials } : record;
 }

@@ -36,7 +36,7 @@ export function tokenReadLane({ core, logger, metrics, secretKey }: TokenReadLan
     let body: string;
     try {
       if (secretKey) checkSecretKey(req.headers.authorization, secretKey);
-      body = JSON.stringify(await readConnection(core, connectionId, firstValues(search)));
+      body = JSON.stringify(await readConnection(core, connectionId, knownParams(search)));
     } catch (error) {
       const failure = restError(error, logger, path);
       status = failure.status;
@@ -74,10 +74,16 @@ export function tokenReadLane({ core, logger, metrics, secretKey }: TokenReadLan
   };
 }
 
-/** Query parameters, the first value of each, as the router reads them. */
-function firstValues(search: string): Record<string, string> {
-  const values: Record<string, string> = Object.create(null);
-  if (search === '') return values;
-  for (const [name, value] of new URLSearchParams(search)) values[name] ??= value;
+/**
+ * The route's two query parameters, the first value of each, as the router reads
+ * them; its validation ignores any other, so they are not collected.
+ */
+function knownParams(search: string): Record<string, string> {
+  const params = new URLSearchParams(search);
+  const values: Record<string, string> = {};
+  for (const name of ['provider_config_key', 'force_refresh']) {
+    const value = params.get(name);
+    if (value !== null) values[name] = value;
+  }
   return values;
 }
