@@ -20,9 +20,16 @@ export const SECRET_KEY = 'sk-bench-0123456789abcdef';
 const ENCRYPTION_KEY = Buffer.alloc(32, 7);
 export const AUTH = { authorization: `Bearer ${SECRET_KEY}` };
 
+export interface BenchDatabase {
+  url: string;
+  client: pg.Client;
+}
+
 export interface Bench {
   database: EmbeddedDatabase;
   client: pg.Client;
+  /** Another database in the same Postgres, migrated and ready like the first. */
+  addDatabase(name: string): Promise<BenchDatabase>;
   close(): Promise<void>;
 }
 
@@ -30,20 +37,34 @@ export async function startBenchDatabase(): Promise<Bench> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nango-bench-'));
   await chmod(dataDir, 0o755);
   const database = await startEmbeddedPostgres({ dataDir, database: 'bench', persistent: false, logger: createLogger('silent') });
-  await migrate(database.url, createLogger('silent'));
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  // Values are sealed here already, and the key's fingerprint recorded, so the server does not re-encrypt at start.
-  await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [new SecretBox(ENCRYPTION_KEY).currentFingerprint()]);
+  const { client } = await prepareDatabase(database.url);
+  const others: pg.Client[] = [];
   return {
     database,
     client,
+    addDatabase: async (name) => {
+      await client.query(`CREATE DATABASE ${name}`);
+      const url = new URL(database.url);
+      url.pathname = `/${name}`;
+      const added = await prepareDatabase(url.toString());
+      others.push(added.client);
+      return added;
+    },
     close: async () => {
-      await client.end();
+      await Promise.all([client, ...others].map((each) => each.end()));
       await database.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function prepareDatabase(url: string): Promise<BenchDatabase> {
+  await migrate(url, createLogger('silent'));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  // Values are sealed here already, and the key's fingerprint recorded, so the server does not re-encrypt at start.
+  await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [new SecretBox(ENCRYPTION_KEY).currentFingerprint()]);
+  return { url, client };
 }
 
 export async function seedConfig(client: pg.Client, key: string, tokenUrl = 'https://auth.example.com/token'): Promise<void> {
@@ -165,17 +186,19 @@ export async function runBesideFloor(
   floor: { target: ServerProcess; request: () => autocannon.Request },
   scenario: { target: ServerProcess; request: () => autocannon.Request },
   duration: number,
-  slices = 5,
 ): Promise<{ floor: RunResult; result: RunResult }> {
-  await measure(floor.target, floor.request, 2, 50);
-  await measure(scenario.target, scenario.request, 2, 50);
-  const floorParts: Measurement[] = [];
-  const parts: Measurement[] = [];
+  const [floorResult, result] = await runInterleaved([floor, scenario], duration);
+  return { floor: floorResult!, result: result! };
+}
+
+/** Each target after a warm-up, then all of them in turn, slice by slice, `duration` seconds each in all. */
+export async function runInterleaved(targets: Array<{ target: ServerProcess; request: () => autocannon.Request }>, duration: number, slices = 5): Promise<RunResult[]> {
+  for (const { target, request } of targets) await measure(target, request, 2, 50);
+  const parts: Measurement[][] = targets.map(() => []);
   for (let slice = 0; slice < slices; slice++) {
-    floorParts.push(await measure(floor.target, floor.request, duration / slices, 50));
-    parts.push(await measure(scenario.target, scenario.request, duration / slices, 50));
+    for (const [index, { target, request }] of targets.entries()) parts[index]!.push(await measure(target, request, duration / slices, 50));
   }
-  return { floor: summarize(floorParts), result: summarize(parts) };
+  return parts.map(summarize);
 }
 
 /** User + system CPU time of a process so far, in microseconds (Linux: /proc counts in 1/100 s). */

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { AUTH, printTable, residentMemoryMiB, ROOT, run, runBesideFloor, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, writeResults } from './harness.js';
+import { AUTH, printTable, residentMemoryMiB, ROOT, run, runInterleaved, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, writeResults, type BenchDatabase, type ServerProcess } from './harness.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
@@ -35,24 +35,29 @@ try {
   // BENCH_PROFILE=1: the server writes a V8 CPU profile to bench/results/profiles/ when it stops.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(ROOT, 'bench/results/profiles')] : [];
   const server = await startServerProcess(bench.database.url, profile);
-  const floor = await startFloorProcess(bench.database.url, 'bench');
+  // 4. Size: a database per size in the same Postgres (the first is the one the storm and the
+  // soak use), each with its server and its floor, all measured in turn slice by slice, so that
+  // the machine's drifts between sizes do not pass for an effect of size.
+  const sizes: Array<{ size: number; database: BenchDatabase; server: ServerProcess; floor: ServerProcess }> = [];
   try {
-    // 4. Size.
-    const sizes = [];
-    let seeded = 0;
-    for (const size of SIZES) {
-      await seedConnections(bench.client, 'bench', seeded + 1, size, new Date(Date.now() + 86_400_000));
-      seeded = size;
-      const request = () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * size)}?provider_config_key=bench`, headers: AUTH });
-      const compared = await runBesideFloor({ target: floor, request }, { target: server, request }, DURATION);
-      const { rows: [stored] } = await bench.client.query("SELECT pg_table_size('connections') / 1048576 AS table_mib, current_setting('shared_buffers') AS shared_buffers");
-      sizes.push({ size, tableMiB: Number(stored.table_mib), sharedBuffers: stored.shared_buffers, floor: compared.floor, rest: compared.result });
+    for (const [index, size] of SIZES.entries()) {
+      const database = index === 0 ? { url: bench.database.url, client: bench.client } : await bench.addDatabase(`size_${size}`);
+      if (index > 0) await seedConfig(database.client, 'bench');
+      await seedConnections(database.client, 'bench', 1, size, new Date(Date.now() + 86_400_000));
+      sizes.push({ size, database, server: index === 0 ? server : await startServerProcess(database.url), floor: await startFloorProcess(database.url, 'bench') });
     }
-    const base = sizes[0]!.rest.requestsPerSecond;
+    const requestFor = (size: number) => () => ({ method: 'GET' as const, path: `/connection/c${1 + Math.floor(Math.random() * size)}?provider_config_key=bench`, headers: AUTH });
+    const measured = await runInterleaved(sizes.flatMap(({ size, server: sized, floor }) => [{ target: floor, request: requestFor(size) }, { target: sized, request: requestFor(size) }]), DURATION);
+    const results = [];
+    for (const [index, { size, database }] of sizes.entries()) {
+      const { rows: [stored] } = await database.client.query("SELECT pg_table_size('connections') / 1048576 AS table_mib, current_setting('shared_buffers') AS shared_buffers");
+      results.push({ size, tableMiB: Number(stored.table_mib), sharedBuffers: stored.shared_buffers, floor: measured[2 * index]!, rest: measured[2 * index + 1]! });
+    }
+    const base = results[0]!.rest.requestsPerSecond;
     printTable(
-      `REST token read by number of stored connections, 50 connections, ${DURATION} s each`,
+      `REST token read by number of stored connections, 50 connections, ${DURATION} s each, every size and its floor in turn`,
       ['stored connections', 'table MiB', 'req/s', 'p99 ms', '% of floor', 'vs smallest', 'CPU µs/req', 'floor CPU µs/req'],
-      sizes.map((entry) => [
+      results.map((entry) => [
         entry.size.toLocaleString('en'),
         `${entry.tableMiB} (cache ${entry.sharedBuffers})`,
         entry.rest.requestsPerSecond,
@@ -63,6 +68,8 @@ try {
         entry.floor.cpuMicrosPerRequest,
       ]),
     );
+    // Only the first size's server stays, for the storm and the soak.
+    await Promise.all(sizes.flatMap((entry, index) => (index === 0 ? [entry.floor.stop()] : [entry.server.stop(), entry.floor.stop()])));
 
     // 5. Refresh storm: every one of 1,000 connections expired, 200 readers.
     await seedConnections(bench.client, 'storm', 1, STORM_CONNECTIONS, new Date(Date.now() - 1000));
@@ -93,13 +100,14 @@ try {
     );
     const file = await writeResults('scale', {
       durationSeconds: DURATION,
-      sizes,
+      sizes: results,
       storm: { connections: STORM_CONNECTIONS, concurrentReaders: 200, refreshes: stormRefreshes, connectionsRefreshed: rows[0].n, secondsToRefreshAll: stormSeconds, refreshesPerSecond: stormRefreshes / stormSeconds, readers: storm },
       soak: { seconds: SOAK_SECONDS, ...soak, memoryAtStartMiB: memoryAtStart, memoryAtEndMiB: memoryAtEnd },
     });
     console.log(`\nwritten to ${file}`);
   } finally {
-    await Promise.all([server.stop(), floor.stop()]);
+    // Each once (the first size's server is `server`); stop() resolves at once for one that has exited.
+    await Promise.all([...new Set([server, ...sizes.flatMap((entry) => [entry.server, entry.floor])])].map((child) => child.stop()));
   }
 } finally {
   await bench.close();
