@@ -4,7 +4,9 @@
 // both orders, since they share Yoga's parse and validation caches.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parse } from 'graphql';
 import pg from 'pg';
+import { ValidatedDocuments } from '../server/http/graphql-lane.js';
 import { seedGithubConnections } from './support/database.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -66,6 +68,16 @@ const cases: Array<[string, (tag: string) => string, Record<string, string>?]> =
   ['Accept */*', (tag) => JSON.stringify({ query: `{ providerConfigs { key } } # ${tag}` }), { accept: '*/*' }],
 ];
 
+describe('the validated documents the lane remembers', () => {
+  it('holds at most its capacity, letting the oldest go', () => {
+    const documents = new ValidatedDocuments(2);
+    for (const query of ['{ a }', '{ b }', '{ c }']) documents.remember(query, parse(query));
+    expect(documents.size).toBe(2);
+    expect(documents.get('{ a }')).toBeUndefined();
+    expect(documents.get('{ c }')?.kind).toBe('Document');
+  });
+});
+
 describe('the GraphQL lane', () => {
   it.each(cases)('answers %s as Yoga does', async (_name, body, headers = {}) => {
     // Lane first, then Yoga (the Origin header sends a request through Yoga whole), and the reverse.
@@ -73,7 +85,10 @@ describe('the GraphQL lane', () => {
     const yogaSecond = await post(body('lane-first'), { ...headers, origin: 'http://localhost' });
     const yogaFirst = await post(body('yoga-first'), { ...headers, origin: 'http://localhost' });
     const laneSecond = await post(body('yoga-first'), headers);
+    // Once more: a document the lane has seen validate goes straight to execution.
+    const laneAgain = await post(body('yoga-first'), headers);
     expect(laneFirst).toEqual(yogaSecond);
+    expect(laneAgain).toEqual(laneSecond);
     expect(laneSecond).toEqual(yogaFirst);
     expect(laneFirst).toEqual(laneSecond);
   });

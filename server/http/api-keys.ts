@@ -1,6 +1,6 @@
 // The secret key (GraphQL and REST) and the public key (/oauth/connect). Keys
 // are compared in constant time; a key never appears in a log or a response.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../core/errors.js';
 
@@ -20,7 +20,8 @@ export function presentedKey(authorization: string | undefined): Presented {
   return 'malformed';
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+// One-shot hash(): half the cost of a Hash object per digest.
+const digest = (value: string) => hash('sha256', value, 'buffer');
 /** The configured keys' digests, computed once: a key is checked on every request. */
 const expectedDigests = new Map<string, Buffer>();
 
