@@ -2,7 +2,7 @@
 // refreshes them first when they are near expiry.
 import type { OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
 import { builder } from './builder.js';
-import { ConnectionRef, rowRead } from './connection.js';
+import { ConnectionRef, rowRead, whole } from './connection.js';
 
 const OAuth2CredentialsRef = builder.objectRef<OAuth2Credentials>('OAuth2Credentials').implement({
   fields: (t) => ({
@@ -51,15 +51,17 @@ builder.objectFields(ConnectionRef, (t) => ({
   lastRefreshSuccess: t.field({
     type: 'DateTime',
     nullable: true,
-    resolve: (connection) => connection.lastRefreshSuccessAt,
+    resolve: (connection) => whole(connection).lastRefreshSuccessAt,
   }),
   lastRefreshFailure: t.field({
     type: RefreshFailureRef,
     nullable: true,
     description: 'The last failed refresh, cleared by the next successful one.',
-    resolve: (connection) =>
-      connection.lastRefreshFailureAt && connection.lastRefreshFailureCode
+    resolve: (source) => {
+      const connection = whole(source);
+      return connection.lastRefreshFailureAt && connection.lastRefreshFailureCode
         ? { at: connection.lastRefreshFailureAt, code: connection.lastRefreshFailureCode, description: connection.lastRefreshFailureDescription }
-        : null,
+        : null;
+    },
   }),
 }));

@@ -54,6 +54,32 @@ describe('connections over GraphQL', () => {
     expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'invalid_input', field: 'after' });
   });
 
+  it('answers a page alike whether it asks only what a list entry shows (read as summaries) or more', async () => {
+    const entries: any = await server.graphql('{ connections(first: 10) { nodes { __typename connectionId providerConfigKey createdAt } } }');
+    const whole: any = await server.graphql('{ connections(first: 10) { nodes { connectionId providerConfigKey createdAt updatedAt provider connectionConfig metadata lastRefreshSuccess lastRefreshFailure { code } } } }');
+    expect(entries.errors).toBeUndefined();
+    expect(whole.errors).toBeUndefined();
+    expect(entries.data.connections.nodes).toEqual(
+      whole.data.connections.nodes.map((node: any) => ({ __typename: 'Connection', connectionId: node.connectionId, providerConfigKey: node.providerConfigKey, createdAt: node.createdAt })),
+    );
+    expect(whole.data.connections.nodes[0]).toMatchObject({ connectionId: 'u5', provider: 'github', connectionConfig: { subdomain: 'acme' }, metadata: {}, lastRefreshSuccess: null });
+  });
+
+  it('reads whole connections when a fragment, an inline fragment or an alias asks for more than a list entry shows', async () => {
+    const queries = [
+      'fragment Entry on Connection { connectionId provider } { connections(first: 2) { nodes { ...Entry } } }',
+      '{ connections(first: 2) { ... on ConnectionPage { nodes { connectionId ... on Connection { provider } } } } }',
+      'fragment Page on ConnectionPage { nodes { connectionId kind: provider } } { connections(first: 2) { ...Page } }',
+      '{ connections(first: 2) { nodes { connectionId } more: nodes { connectionId provider } } }',
+    ];
+    for (const query of queries) {
+      const body: any = await server.graphql(query);
+      expect(body.errors).toBeUndefined();
+      const nodes = body.data.connections.more ?? body.data.connections.nodes;
+      expect(nodes.map((node: any) => node.provider ?? node.kind)).toEqual(['github', 'github']);
+    }
+  });
+
   it('reads one connection with its config, and answers unknown_connection otherwise', async () => {
     const found = await server.graphql('{ connection(providerConfigKey: "github", connectionId: "u1") { connectionId provider connectionConfig metadata createdAt } }');
     expect(found.data.connection).toMatchObject({ connectionId: 'u1', provider: 'github', connectionConfig: { subdomain: 'acme' }, metadata: {} });
