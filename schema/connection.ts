@@ -44,8 +44,10 @@ export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').i
 /**
  * Whether the operation asks, under `nodes`, only for fields a summary has. A
  * page of summaries reads four columns where a page of connections reads
- * eleven and parses their dates: most of a list's cost on this server.
- * Selections it does not follow (none today) answer false: the whole read.
+ * eleven and parses their dates: most of a list's cost on this server. Fields,
+ * inline fragments and named fragments are followed (the document has been
+ * validated, so every fragment exists and none is cyclic); aliases count by
+ * the field they name.
  */
 function nodesAskOnlySummaryFields(info: GraphQLResolveInfo): boolean {
   const fieldsOf = (selections: readonly SelectionNode[], seen: Set<string>): Array<{ name: string; selections: readonly SelectionNode[] }> =>

@@ -147,8 +147,8 @@ export function graphqlLane({ yoga, logger, metrics, maxBodyBytes, secretKey }: 
   };
 }
 
-/** As many as Yoga's own parse cache holds. */
-const VALIDATED_DOCUMENTS = 1000;
+/** A backend repeats a handful of operations; a query text can be 100 KiB, so the memory stays bounded. */
+const VALIDATED_DOCUMENTS = 200;
 
 /**
  * The documents that parsed and validated, by query text. Parsing and validating
