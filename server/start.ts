@@ -2,14 +2,13 @@
 // core → HTTP. Returns a handle whose close() undoes it all in reverse.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { createCore } from './core/core.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { prepareEncryption } from './db/encryption.js';
 import { migrate } from './db/migrate.js';
-import { SecretBox } from './db/secret-box.js';
-import { fastTypes } from './db/timestamps.js';
 import { createDatabasePool } from './db/pool.js';
+import { ReadConnections } from './db/read-connections.js';
+import { SecretBox } from './db/secret-box.js';
 import { createRequestListener } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { errorSummary, type Logger } from './log.js';
@@ -56,9 +55,8 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     if (!settings.secretKey && !settings.publicKey) {
       logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
     }
-    const readPool = new pg.Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 60_000, types: fastTypes });
-    readPool.on('error', (error) => logger.error({ err: errorSummary(error) }, 'database read pool error'));
-    const metrics = createMetrics(pool);
+    const reads = new ReadConnections(databaseUrl, (error) => logger.error({ err: errorSummary(error) }, 'database read connection error'));
+    const metrics = createMetrics(pool, reads);
     const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
     const core = createCore({
       pool,
@@ -69,7 +67,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
       box,
       observer: metrics.observer,
-      readPool,
+      reads,
     });
     const server = http.createServer(await createRequestListener({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey }));
     await new Promise<void>((resolve, reject) => {
@@ -99,7 +97,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
         await closed;
         clearInterval(sweep);
         clearTimeout(deadline);
-        await Promise.all([pool.end(), readPool.end()]);
+        await Promise.all([pool.end(), reads.end()]);
         await embedded?.stop();
       },
     };

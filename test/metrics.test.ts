@@ -61,6 +61,8 @@ describe('GET /metrics', () => {
     expect(value(text, 'nango_oauth_flows_total{event="failed",provider_config_key="unknown"}')).toBe(1);
     expect(value(text, 'nango_token_refreshes_total{outcome="success",provider="oidc"}')).toBe(1);
     expect(text).toMatch(/nango_db_pool_connections\{state="idle"\} \d+/);
+    // The token reads above opened the read connections.
+    expect(value(text, 'nango_db_read_connections{state="open"}')).toBeGreaterThanOrEqual(1);
     expect(text).toContain('process_resident_memory_bytes');
   });
 

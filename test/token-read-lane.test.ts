@@ -105,4 +105,29 @@ describe('the token-read lane', () => {
     expect(metrics).toMatch(/nango_http_request_duration_seconds_count\{method="GET",route="\/connection\/:connectionId",status="404"\} [1-9]/);
     expect(metrics).not.toContain('/connection/plain');
   });
+
+  it('keeps answering while Postgres ends every session of the server, as a restart or a failover does', async () => {
+    const ids = ['plain', 'with space', 'ünïcode'];
+    let stop = false;
+    const statuses: number[] = [];
+    const readers = Array.from({ length: 8 }, async (_, reader) => {
+      for (let n = 0; !stop; n++) {
+        const id = ids[(reader + n) % ids.length] as string;
+        const response = await fetch(`${server.url}/connection/${encodeURIComponent(id)}?provider_config_key=github`, { headers: AUTH });
+        statuses.push(response.status);
+        await response.arrayBuffer();
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { rows } = await db.query<{ ended: boolean }>(
+      'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop = true;
+    await Promise.all(readers);
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(lines.filter((line) => line.msg === 'unexpected error')).toEqual([]);
+  });
 });

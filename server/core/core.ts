@@ -1,10 +1,10 @@
 // The domain's front door: one object with every service, built once at
 // start-up and handed to the GraphQL and HTTP faces.
-import type pg from 'pg';
 import type { DatabasePool } from '../db/pool.js';
 import { ConnectionStore } from '../db/connection-store.js';
 import { OAuthSessionStore } from '../db/oauth-session-store.js';
 import { ProviderConfigStore } from '../db/provider-config-store.js';
+import type { ReadConnections } from '../db/read-connections.js';
 import { SecretBox } from '../db/secret-box.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
@@ -34,15 +34,15 @@ export interface CoreDependencies {
   /** Encrypts the secrets at rest; plaintext when absent. */
   box?: SecretBox;
   observer?: CoreObserver;
-  /** A plain pg pool for the token read and the list (see ConnectionStore). */
-  readPool: pg.Pool;
+  /** The connections the token read and the list share (see ReadConnections). */
+  reads: ReadConnections;
 }
 
 export function createCore(dependencies: CoreDependencies): Core {
   const { pool, catalog, discover, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
   const box = dependencies.box ?? SecretBox.plaintext();
   const configs = new ProviderConfigStore(pool, box);
-  const connections = new ConnectionStore(pool, box, dependencies.readPool);
+  const connections = new ConnectionStore(pool, box, dependencies.reads);
   return {
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover),

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { inTransaction } from './pool.js';
+import type { ReadConnections } from './read-connections.js';
 import { SecretBox } from './secret-box.js';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
@@ -75,9 +76,10 @@ const CREDENTIALS_COLUMN = 'connections.credentials';
 
 /**
  * The token read, the query in front of every API call of our users: a named
- * prepared statement on a plain pg pool (planned once per connection, not per
- * read), without slonik's per-query work. The columns are Postgres-typed; the
- * row is checked by hand rather than by zod, for the same reason. Each column
+ * prepared statement (planned once per connection, not per read) on the shared,
+ * pipelined read connections (read-connections.ts), without slonik's per-query
+ * work. The columns are Postgres-typed; the row is checked by hand rather than
+ * by zod, for the same reason. Each column
  * costs the driver some work per read: the config key and connection id are
  * the ones asked for, so they are not read back.
  */
@@ -141,7 +143,7 @@ export class ConnectionStore {
     private readonly pool: DatabasePool,
     private readonly box: SecretBox,
     /** For the token read and the list (see HOT_READ). */
-    private readonly readPool: pg.Pool,
+    private readonly reads: ReadConnections,
   ) {}
 
   /** Inserts, or replaces the credentials of the existing (config key, connection id). */
@@ -168,7 +170,7 @@ export class ConnectionStore {
 
   /** One query: the connection, its credentials and refresh record. */
   async getWithCredentials(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials | null> {
-    const { rows } = await this.readPool.query<Omit<HotRow, 'provider_config_key' | 'connection_id'>>({
+    const { rows } = await this.reads.query<Omit<HotRow, 'provider_config_key' | 'connection_id'>>({
       name: 'connection-with-credentials',
       text: HOT_READ,
       values: [providerConfigKey, connectionId],
@@ -251,7 +253,7 @@ export class ConnectionStore {
   private async page<Row extends pg.QueryResultRow>(options: ListConnectionsOptions, all: [string, string], byKey: [string, string]): Promise<Row[]> {
     const filtered = options.providerConfigKey !== undefined;
     const [name, text] = filtered ? byKey : all;
-    const { rows } = await this.readPool.query<Row>({
+    const { rows } = await this.reads.query<Row>({
       name,
       text,
       values: [...(filtered ? [options.providerConfigKey] : []), options.beforeId?.toString() ?? null, options.limit],

@@ -45,7 +45,7 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** Type parsers for the plain pg pools: pg's own, except timestamptz. */
+/** Type parsers for the read connections: pg's own, except timestamptz. */
 export const fastTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === TIMESTAMPTZ_OID && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,

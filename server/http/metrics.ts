@@ -1,9 +1,11 @@
 // GET /metrics, in Prometheus format (prom-client): request latency by route,
-// refreshes by outcome and provider, OAuth flows, and the database pool.
+// refreshes by outcome and provider, OAuth flows, the database pool and the
+// read connections.
 import type { MiddlewareHandler } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreObserver } from '../core/observer.js';
 import type { DatabasePool } from '../db/pool.js';
+import type { ReadConnections } from '../db/read-connections.js';
 
 export interface Metrics {
   registry: Registry;
@@ -13,7 +15,7 @@ export interface Metrics {
   recordRequest(method: string, route: string, status: number, started: number): void;
 }
 
-export function createMetrics(pool: DatabasePool): Metrics {
+export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Histogram({
@@ -45,6 +47,17 @@ export function createMetrics(pool: DatabasePool): Metrics {
       this.set({ state: 'acquired' }, state.acquiredConnections);
       this.set({ state: 'idle' }, state.idleConnections);
       this.set({ state: 'waiting_clients' }, state.waitingClients);
+    },
+  });
+  new Gauge({
+    name: 'nango_db_read_connections',
+    help: 'The pipelined connections the token read and the lists share, by state (open, connecting).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const state = reads.state();
+      this.set({ state: 'open' }, state.open);
+      this.set({ state: 'connecting' }, state.connecting);
     },
   });
 

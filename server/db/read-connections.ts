@@ -1,0 +1,136 @@
+// The connections the hot reads share (the token read and the pages of the
+// list). Taken from a pool, every read holds a connection of its own for a
+// whole round trip, and Postgres wakes up once per statement. Here concurrent
+// reads are written one behind another on a couple of connections in pg's
+// pipeline mode (https://node-postgres.com/features/pipelining): Postgres
+// answers them in order, and answers that arrive together are read together
+// (see the README's performance section for what it bought). Each statement
+// still gets its own result or error.
+//
+// Only reads go through here, so a read whose connection was lost under it
+// (Postgres restarted, or ended the session) is sent once more on a fresh one
+// instead of failing: a restart of the database costs the reads under way
+// nothing when it is back by then.
+import pg from 'pg';
+import { fastTypes } from './timestamps.js';
+
+/** Two: one connection would serialize every read in one Postgres process, on a machine with more than one core. */
+const CONNECTIONS = 2;
+/** A read that takes longer is cancelled by Postgres, so that it cannot hold up the reads behind it for long. */
+const STATEMENT_TIMEOUT_MS = 10_000;
+/** A database that does not answer fails the reads waiting for it instead of holding them. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** SQLSTATEs by which Postgres says the session is over: admin_shutdown, crash_shutdown, cannot_connect_now. */
+const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
+
+export class ReadConnectionsClosedError extends Error {
+  override name = 'ReadConnectionsClosedError';
+}
+
+export interface ReadConnectionsState {
+  open: number;
+  connecting: number;
+}
+
+interface ReadConnection {
+  client: pg.Client;
+  /** Pending until connected, then null (the hot path checks it and goes straight to the client). */
+  ready: Promise<void> | null;
+  /** Set when the connection failed or ended: its slot is freed for a new one. */
+  lost: boolean;
+}
+
+export class ReadConnections {
+  private readonly slots: Array<ReadConnection | undefined> = new Array(CONNECTIONS).fill(undefined);
+  private turn = 0;
+  private closed = false;
+
+  constructor(
+    private readonly connectionString: string,
+    /** Told of a connection that failed (it is replaced on the next read). */
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  /** Runs one read-only statement. */
+  query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
+    return this.run<Row>(config, true);
+  }
+
+  state(): ReadConnectionsState {
+    const connections = this.slots.filter((slot) => slot !== undefined);
+    const connecting = connections.filter((slot) => slot.ready !== null).length;
+    return { open: connections.length - connecting, connecting };
+  }
+
+  /** Waits for the reads under way, then closes the connections; later reads are refused. */
+  async end(): Promise<void> {
+    this.closed = true;
+    const connections = this.slots.splice(0, CONNECTIONS, ...new Array<undefined>(CONNECTIONS));
+    await Promise.all(
+      connections.map(async (connection) => {
+        if (!connection) return;
+        await connection.ready?.catch(() => undefined);
+        if (!connection.lost) await connection.client.end();
+      }),
+    );
+  }
+
+  /** `retrySlot`: the slot of a connection just lost, where the read is sent again, on a new connection; not the other, which may be going down too. */
+  private run<Row extends pg.QueryResultRow>(config: pg.QueryConfig, mayRetry: boolean, retrySlot?: number): Promise<pg.QueryResult<Row>> {
+    if (this.closed) return Promise.reject(new ReadConnectionsClosedError('the read connections are closed'));
+    const slot = retrySlot ?? (this.turn = (this.turn + 1) % CONNECTIONS);
+    const connection = this.slots[slot] ?? this.open(slot);
+    const result =
+      connection.ready === null
+        ? connection.client.query<Row>(config)
+        : connection.ready.then(() => connection.client.query<Row>(config));
+    if (!mayRetry) return result;
+    return result.catch((error: unknown) => {
+      const sessionEnded = error instanceof pg.DatabaseError && error.code !== undefined && SESSION_ENDED.has(error.code);
+      if (!connection.lost && !sessionEnded) throw error;
+      this.retire(connection);
+      return this.run<Row>(config, false, slot);
+    });
+  }
+
+  private open(slot: number): ReadConnection {
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      types: fastTypes,
+      pipeline: true,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      application_name: 'nango-reads',
+    });
+    const connection: ReadConnection = { client, ready: null, lost: false };
+    connection.ready = client.connect().then(
+      () => {
+        connection.ready = null;
+      },
+      (error: unknown) => {
+        this.retire(connection);
+        throw error;
+      },
+    );
+    // Without an 'error' listener, a connection that drops would bring the process down.
+    client.on('error', (error) => {
+      this.retire(connection);
+      this.onError(error);
+    });
+    client.on('end', () => this.retire(connection));
+    this.slots[slot] = connection;
+    return connection;
+  }
+
+  /** Frees the connection's slot; the next read there opens a new one. */
+  private retire(connection: ReadConnection): void {
+    const slot = this.slots.indexOf(connection);
+    if (slot !== -1) this.slots[slot] = undefined;
+    if (connection.lost) return;
+    connection.lost = true;
+    // A session that Postgres ended closes its socket too; this makes sure of it.
+    connection.client.end().catch(() => undefined);
+  }
+}
