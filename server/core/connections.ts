@@ -55,10 +55,11 @@ export class Connections {
 
   /** The same pages as list(), each connection as a list entry shows it. */
   async listSummaries(options: ListOptions = {}): Promise<Page<ConnectionSummary>> {
-    return this.page(options, (query) => this.store.listSummaries(query), (record: ConnectionSummaryRecord) => ({ ...record, id: record.id.toString() }));
+    // A summary record is already what a list entry shows: passed on as it is.
+    return this.page(options, (query) => this.store.listSummaries(query), (record: ConnectionSummaryRecord): ConnectionSummary => record);
   }
 
-  private async page<Stored extends { id: bigint }, Node>(
+  private async page<Stored extends { id: bigint | string }, Node>(
     options: ListOptions,
     read: (query: ListConnectionsOptions) => Promise<readonly Stored[]>,
     toNode: (record: Stored) => Node,
@@ -111,7 +112,7 @@ export function present(record: ConnectionRecord): Connection {
   };
 }
 
-function encodeCursor(id: bigint): string {
+function encodeCursor(id: bigint | string): string {
   return Buffer.from(`${CURSOR_PREFIX}${id}`).toString('base64url');
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { parseTimestamptz } from './timestamps.js';
+import { isoFromUtcText, parseTimestamptz } from './timestamps.js';
 
 const pgParse = pg.types.getTypeParser(1184, 'text') as (text: string) => Date;
 
@@ -34,5 +34,37 @@ describe('parseTimestamptz', () => {
       const theirs = pgParse(sample);
       expect([sample, String(ours)]).toEqual([sample, String(theirs)]);
     }
+  });
+});
+
+describe('isoFromUtcText', () => {
+  /** A UTC instant as Postgres writes a timestamp: microseconds, trailing zeros of the fraction dropped. */
+  const postgresText = (date: Date, micros: number) => {
+    const fraction = String(date.getUTCMilliseconds() * 1000 + micros).padStart(6, '0').replace(/0+$/, '');
+    return `${date.toISOString().slice(0, 19).replace('T', ' ')}${fraction ? `.${fraction}` : ''}`;
+  };
+
+  it('writes what toISOString writes for the same instant, milliseconds cut', () => {
+    const samples: Array<[Date, number]> = [
+      [new Date('2026-11-22T13:01:58.000Z'), 0],
+      [new Date('2026-11-22T13:01:58.100Z'), 0],
+      [new Date('2026-11-22T13:01:58.120Z'), 0],
+      [new Date('2026-11-22T13:01:58.123Z'), 0],
+      [new Date('2026-11-22T13:01:58.123Z'), 400],
+      [new Date('2026-11-22T13:01:58.999Z'), 999],
+      [new Date('2026-11-22T13:01:58.000Z'), 1],
+      [new Date('1000-01-01T00:00:00.000Z'), 0],
+      [new Date('9999-12-31T23:59:59.999Z'), 999],
+    ];
+    for (let n = 0; n < 500; n++) samples.push([new Date(Math.floor(Math.random() * 4_102_444_800_000)), Math.floor(Math.random() * 1000)]);
+    for (const [date, micros] of samples) {
+      const text = postgresText(date, micros);
+      expect([text, isoFromUtcText(text)]).toEqual([text, date.toISOString()]);
+    }
+  });
+
+  it('goes through a Date for other years, and leaves what no Date holds as it is', () => {
+    expect(isoFromUtcText('10000-01-01 00:00:00')).toBe(pgParse('10000-01-01 00:00:00+00').toISOString());
+    expect(isoFromUtcText('infinity')).toBe('infinity');
   });
 });
