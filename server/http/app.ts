@@ -2,7 +2,7 @@
 // health check, and one JSON error shape
 // ({ error: { code, message } }) for everything that is not GraphQL. In front
 // of it, two lanes take the reads backends repeat: the REST token read and
-// GraphQL operations (token-read-lane.ts, graphql-lane.ts).
+// list, and GraphQL operations (rest-read-lane.ts, graphql-lane.ts).
 import type { RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -23,7 +23,7 @@ import { mountOAuthRoutes } from './oauth-routes.js';
 import { mountRestRoutes } from './rest-routes.js';
 import { requestLog } from './request-log.js';
 import { restError } from './rest-error.js';
-import { tokenReadLane } from './token-read-lane.js';
+import { restReadLane } from './rest-read-lane.js';
 
 /** Generous for any GraphQL operation or provider config; small enough that no body is a burden. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -66,7 +66,7 @@ export async function createRequestListener(dependencies: AppDependencies): Prom
   const { core, logger, metrics, secretKey } = dependencies;
   const yoga = createGraphQLHandler(core, logger, { secretKeyRequired: Boolean(secretKey) });
   const routed = getRequestListener((await createApp(dependencies, yoga)).fetch);
-  const lanes = [tokenReadLane(dependencies), graphqlLane({ yoga, logger, metrics, secretKey, maxBodyBytes: MAX_BODY_BYTES })];
+  const lanes = [restReadLane(dependencies), graphqlLane({ yoga, logger, metrics, secretKey, maxBodyBytes: MAX_BODY_BYTES })];
   return (req, res) => {
     for (const lane of lanes) if (lane(req, res)) return;
     void routed(req, res);

@@ -18,7 +18,7 @@ import { checkSecretKey } from './api-keys.js';
 import { graphQLErrorMask } from './graphql.js';
 import type { Metrics } from './metrics.js';
 import { logRequest } from './request-log.js';
-import type { Lane } from './token-read-lane.js';
+import type { Lane } from './rest-read-lane.js';
 import { withErrorCodes } from './use-error-codes.js';
 
 const ROUTE = '/graphql';

@@ -1,6 +1,6 @@
 // The REST compatibility face, in the shape Nango 0.x clients read (snake_case,
 // ISO-8601 dates). Same core functions as GraphQL, same error codes.
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConnectionSummary } from '../core/connections.js';
 import type { Core } from '../core/core.js';
@@ -42,9 +42,15 @@ export interface NangoConnectionJson {
   metadata: Record<string, unknown>;
 }
 
+/** GET /connection: Nango 0.x's list entries, and the cursor of the next page. */
+export interface NangoConnectionListJson {
+  connections: Array<{ id: string; connection_id: string; provider: string; created: string }>;
+  next_cursor: string | null;
+}
+
 /**
  * GET /connection/:id, given its decoded id and query parameters. The router
- * serves it only when the token-read lane (token-read-lane.ts) leaves a request to it.
+ * serves it only when the REST read lane (rest-read-lane.ts) leaves a request to it.
  */
 export async function readConnection(core: Core, connectionId: string, query: Record<string, string>): Promise<NangoConnectionJson> {
   const key = configKeyParam(query);
@@ -54,15 +60,7 @@ export async function readConnection(core: Core, connectionId: string, query: Re
 export function mountRestRoutes(app: Hono, core: Core): void {
   app.get('/connection/:connectionId', async (c) => c.json(await readConnection(core, c.req.param('connectionId'), c.req.query())));
 
-  app.get('/connection', async (c) => {
-    const query = parseQuery(c, ListQuery);
-    const page = await core.connections.listSummaries({ providerConfigKey: query.provider_config_key, first: query.first ?? 100, after: query.after });
-    return c.json({
-      connections: page.nodes.map(listEntry),
-      // Not in Nango 0.x, which sent every connection at once: pass as ?after= for the next page.
-      next_cursor: page.hasNextPage ? page.endCursor : null,
-    });
-  });
+  app.get('/connection', async (c) => c.json(await listConnections(core, c.req.query())));
 
   app.delete('/connection/:connectionId', async (c) => {
     await core.connections.delete(configKeyParam(c.req.query()), c.req.param('connectionId'));
@@ -70,8 +68,19 @@ export function mountRestRoutes(app: Hono, core: Core): void {
   });
 }
 
-function parseQuery<T extends z.ZodTypeAny>(c: Context, schema: T): z.infer<T> {
-  const parsed = schema.safeParse(c.req.query());
+/** GET /connection: a page of Nango 0.x list entries. Served like readConnection(). */
+export async function listConnections(core: Core, query: Record<string, string>): Promise<NangoConnectionListJson> {
+  const { provider_config_key, first, after } = parseQuery(query, ListQuery);
+  const page = await core.connections.listSummaries({ providerConfigKey: provider_config_key, first: first ?? 100, after });
+  return {
+    connections: page.nodes.map(listEntry),
+    // Not in Nango 0.x, which sent every connection at once: pass as ?after= for the next page.
+    next_cursor: page.hasNextPage ? page.endCursor : null,
+  };
+}
+
+function parseQuery<T extends z.ZodTypeAny>(query: Record<string, string>, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(query);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = String(issue.path[0] ?? 'query');
@@ -104,7 +113,7 @@ function nangoCredentials(credentials: Credentials): NangoConnectionJson['creden
   };
 }
 
-function listEntry(connection: ConnectionSummary) {
+function listEntry(connection: ConnectionSummary): NangoConnectionListJson['connections'][number] {
   // `provider` is the config key, as Nango 0.x named it.
   return { id: connection.id, connection_id: connection.connectionId, provider: connection.providerConfigKey, created: connection.createdAt };
 }

@@ -1,5 +1,5 @@
-// GET /connection/:id is served by its own lane in front of the router
-// (server/http/token-read-lane.ts). These tests hold the two to the same answers.
+// GET /connection/:id and GET /connection are served by a lane in front of the
+// router (server/http/rest-read-lane.ts). These tests hold the two to the same answers.
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -41,7 +41,7 @@ async function get(path: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
 }
 
-describe('the token-read lane', () => {
+describe('the REST read lane', () => {
   it('answers the Nango-shaped connection, decoding the id as the router does', async () => {
     for (const [path, id] of [['plain', 'plain'], ['with%20space', 'with space'], [encodeURIComponent('ünïcode'), 'ünïcode']]) {
       const read = await get(`/connection/${path}?provider_config_key=github`);
@@ -76,7 +76,27 @@ describe('the token-read lane', () => {
       ['/connection/plain?provider_config_key=github', {}],
       ['/connection/plain?provider_config_key=github', { authorization: 'Bearer wrong' }],
       ['/connection/plain?provider_config_key=github', { authorization: 'Digest abc' }],
+      ['/connection', AUTH],
+      ['/connection?first=2', AUTH],
+      ['/connection?first=2&first=3&unknown=1', AUTH],
+      ['/connection?provider_config_key=github&first=1', AUTH],
+      ['/connection?provider_config_key=git%68ub&first=1', AUTH],
+      ['/connection?provider_config_key=nobody', AUTH],
+      ['/connection?provider_config_key=', AUTH],
+      ['/connection?provider_config_key=a+b', AUTH],
+      ['/connection?first=0', AUTH],
+      ['/connection?first=1.5', AUTH],
+      ['/connection?first=many', AUTH],
+      ['/connection?first=101', AUTH],
+      ['/connection?after=forged', AUTH],
+      ['/connection?first=1&after=', AUTH],
+      ['/connection', {}],
+      ['/connection?first=1', { authorization: 'Bearer wrong' }],
     ];
+    // A real cursor, from the lane, to be followed by both.
+    const firstPage = (await get('/connection?first=1')).body;
+    expect(firstPage.next_cursor).toEqual(expect.any(String));
+    cases.push([`/connection?first=1&after=${firstPage.next_cursor}`, AUTH]);
     for (const [path, headers] of cases) {
       const lane = await fetch(`${server.url}${path}`, { headers });
       const laneAnswer = { status: lane.status, headers: compared([...lane.headers]), body: await lane.json() };
