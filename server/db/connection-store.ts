@@ -102,16 +102,25 @@ const LIST_BY_KEY = `
   SELECT ${LIST_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
   WHERE c.provider_config_key = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`;
 
-// The REST list shows four columns (Nango 0.x's list entry): only those are read,
-// as arrays rather than objects, the date as UTC text that isoFromUtcText() turns
-// into toISOString's form (cheaper for Postgres than to_char(), and for us than a Date).
-const SUMMARY_COLUMNS = `c.id::text, c.provider_config_key, c.connection_id, (c.created_at AT TIME ZONE 'UTC')::text`;
+// A list entry shows four columns (Nango 0.x's list entry), and a page of them
+// is read as one text: a line per connection, its fields separated by tabs
+// (config keys and connection ids hold no control characters, which a
+// constraint guarantees). Read as rows, the driver decoded 400 small strings
+// per page, and the objects it built for them were most of what the garbage
+// collector had to copy; one text costs Postgres the same and this process
+// about half (see the README's performance section). The date is UTC text that
+// isoFromUtcText() turns into toISOString's form, cheaper than to_char().
+const SUMMARY_LINE = `string_agg(
+    c.id::text || E'\t' || c.provider_config_key || E'\t' || c.connection_id || E'\t' || (c.created_at AT TIME ZONE 'UTC')::text,
+    E'\n' ORDER BY c.id DESC)`;
 const SUMMARIES_ALL = `
-  SELECT ${SUMMARY_COLUMNS} FROM connections c
-  WHERE ($1::bigint IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`;
+  SELECT ${SUMMARY_LINE} FROM (
+    SELECT c.id, c.provider_config_key, c.connection_id, c.created_at FROM connections c
+    WHERE ($1::bigint IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2) c`;
 const SUMMARIES_BY_KEY = `
-  SELECT ${SUMMARY_COLUMNS} FROM connections c
-  WHERE c.provider_config_key = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`;
+  SELECT ${SUMMARY_LINE} FROM (
+    SELECT c.id, c.provider_config_key, c.connection_id, c.created_at FROM connections c
+    WHERE c.provider_config_key = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3) c`;
 
 /** A connection as a list entry shows it. */
 export interface ConnectionSummaryRecord {
@@ -239,18 +248,14 @@ export class ConnectionStore {
 
   /** Like list(), with only what a list entry shows. */
   async listSummaries(options: ListConnectionsOptions): Promise<readonly ConnectionSummaryRecord[]> {
-    const rows = await this.page<[string, string, string, string]>(
+    const rows = await this.page<[string | null]>(
       options,
-      ['connection-summaries-page', SUMMARIES_ALL],
-      ['connection-summaries-page-by-key', SUMMARIES_BY_KEY],
+      ['connection-summary-lines', SUMMARIES_ALL],
+      ['connection-summary-lines-by-key', SUMMARIES_BY_KEY],
       'array',
     );
-    return rows.map(([id, providerConfigKey, connectionId, createdAt]) => {
-      if (typeof createdAt !== 'string' || typeof connectionId !== 'string') {
-        throw new Error('a connections row did not match its model (columns: created_at, connection_id)');
-      }
-      return { id, providerConfigKey, connectionId, createdAt: isoFromUtcText(createdAt) };
-    });
+    const lines = rows[0]?.[0];
+    return typeof lines === 'string' ? summariesFromLines(lines) : [];
   }
 
   private async page<Row>(options: ListConnectionsOptions, all: [string, string], byKey: [string, string], rowMode?: 'array'): Promise<Row[]> {
@@ -267,6 +272,31 @@ export class ConnectionStore {
     `);
     return deleted !== null;
   }
+}
+
+/** The entries of a page read as SUMMARY_LINE. */
+function summariesFromLines(text: string): ConnectionSummaryRecord[] {
+  const summaries: ConnectionSummaryRecord[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    // The tabs before the key, the connection id and the date: three in the line, and no fourth.
+    const key = text.indexOf('\t', start);
+    const connectionId = text.indexOf('\t', key + 1);
+    const createdAt = text.indexOf('\t', connectionId + 1);
+    const fourth = text.indexOf('\t', createdAt + 1);
+    if (key === -1 || connectionId === -1 || createdAt === -1 || createdAt > end || (fourth !== -1 && fourth < end)) {
+      throw new Error('a page of connections did not match its model (four fields a line)');
+    }
+    summaries.push({
+      id: text.slice(start, key),
+      providerConfigKey: text.slice(key + 1, connectionId),
+      connectionId: text.slice(connectionId + 1, createdAt),
+      createdAt: isoFromUtcText(text.slice(createdAt + 1, end)),
+    });
+    start = end + 1;
+  }
+  return summaries;
 }
 
 function fromHotRow(row: HotRow): ConnectionRecord {
