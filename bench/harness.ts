@@ -1,7 +1,7 @@
 // What the benchmarks share: a throwaway embedded Postgres, the server and the
 // floor as separate processes, seeding by SQL, autocannon runs, and the results file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -107,19 +107,21 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(databaseUrl: string, extraArgs: string[] = []): Promise<ServerProcess> {
+/** `root`: another checkout of the project, to run its server instead (bench/compare.ts). */
+export async function startServerProcess(databaseUrl: string, extraArgs: string[] = [], root = ROOT): Promise<ServerProcess> {
   const port = await freePort();
   const child = await startProcess(
-    [...extraArgs, '--import', 'tsx', 'server/main.ts'],
+    [...extraArgs, '--import', 'tsx', path.join(root, 'server/main.ts')],
     { DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NANGO_SECRET_KEY: SECRET_KEY, NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') },
     `http://127.0.0.1:${port}/health`,
   );
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 
-export async function startFloorProcess(databaseUrl: string, key: string, extraArgs: string[] = []): Promise<ServerProcess> {
+/** `mode` 'pipelined': the floor on two pipelined connections instead of a pool (a reference, see bench/floor-server.ts). */
+export async function startFloorProcess(databaseUrl: string, key: string, extraArgs: string[] = [], mode: 'pool' | 'pipelined' = 'pool'): Promise<ServerProcess> {
   const port = await freePort();
-  const child = await startProcess([...extraArgs, '--import', 'tsx', 'bench/floor-server.ts', databaseUrl, String(port)], {}, `http://127.0.0.1:${port}/connection/c1?provider_config_key=${key}`);
+  const child = await startProcess([...extraArgs, '--import', 'tsx', 'bench/floor-server.ts', databaseUrl, String(port), mode], {}, `http://127.0.0.1:${port}/connection/c1?provider_config_key=${key}`);
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 
@@ -130,6 +132,27 @@ export async function startYogaCeilingProcess(): Promise<ServerProcess> {
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 
+/** The reads the benchmarks send, over `connections` stored connections c1..cN of config 'bench'. */
+export function readRequests(connections: number) {
+  const randomId = () => `c${1 + Math.floor(Math.random() * connections)}`;
+  const graphql = (query: string, variables?: object): autocannon.Request => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', ...AUTH },
+    body: JSON.stringify({ query, variables }),
+  });
+  const tokenQuery = 'query Token($k: String!, $c: String!) { connection(providerConfigKey: $k, connectionId: $c) { credentials { ... on OAuth2Credentials { accessToken expiresAt } } } }';
+  const listQuery = graphql('{ connections(first: 100) { nodes { connectionId providerConfigKey createdAt } pageInfo { endCursor hasNextPage } } }');
+  return {
+    randomId,
+    graphql,
+    restRead: (): autocannon.Request => ({ method: 'GET', path: `/connection/${randomId()}?provider_config_key=bench`, headers: AUTH }),
+    graphqlRead: (): autocannon.Request => graphql(tokenQuery, { k: 'bench', c: randomId() }),
+    restList: (): autocannon.Request => ({ method: 'GET', path: '/connection?first=100', headers: AUTH }),
+    graphqlList: (): autocannon.Request => listQuery,
+  };
+}
+
 export interface RunResult {
   requestsPerSecond: number;
   p50: number;
@@ -137,6 +160,8 @@ export interface RunResult {
   errors: number;
   /** CPU time (user + system) the target process spent per request: steadier than req/s on a shared machine. */
   cpuMicrosPerRequest: number;
+  /** CPU time all Postgres processes spent per request (the bench's Postgres is the only one on the machine). */
+  postgresCpuMicrosPerRequest: number;
 }
 
 /** One autocannon run, kept raw so that runs can be merged. */
@@ -146,15 +171,20 @@ interface Measurement {
   latencies: number[];
   errors: number;
   cpuMicros: number;
+  postgresCpuMicros: number;
 }
 
 function measure(target: ServerProcess, request: () => autocannon.Request, seconds: number, connections: number): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const cpuBefore = processCpuMicros(target.child.pid!);
+    const postgresBefore = postgresCpuMicros();
     const latencies: number[] = [];
     const instance = autocannon({ url: target.url, connections, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }] }, (error, result) => {
       if (error) return reject(error);
-      resolve({ seconds: result.duration, latencies, errors: result.errors + result.non2xx, cpuMicros: processCpuMicros(target.child.pid!) - cpuBefore });
+      resolve({ seconds: result.duration, latencies, errors: result.errors + result.non2xx,
+        cpuMicros: processCpuMicros(target.child.pid!) - cpuBefore,
+        postgresCpuMicros: postgresCpuMicros() - postgresBefore,
+      });
     });
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   });
@@ -170,6 +200,7 @@ function summarize(parts: Measurement[]): RunResult {
     p99: at(0.99),
     errors: parts.reduce((sum, part) => sum + part.errors, 0),
     cpuMicrosPerRequest: Math.round(parts.reduce((sum, part) => sum + part.cpuMicros, 0) / Math.max(1, latencies.length)),
+    postgresCpuMicrosPerRequest: Math.round(parts.reduce((sum, part) => sum + part.postgresCpuMicros, 0) / Math.max(1, latencies.length)),
   };
 }
 
@@ -206,6 +237,20 @@ function processCpuMicros(pid: number): number {
   // The command name, in parentheses, may hold spaces: fields are counted after it.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** The same, summed over every live process named postgres (the server's backends live as long as their connections). */
+function postgresCpuMicros(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8') === 'postgres\n') total += processCpuMicros(Number(entry));
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** Resident memory of a process, in MiB (Linux). */

@@ -2,7 +2,7 @@
 // connections, at 50 concurrent connections, each next to the floor
 // (bench/floor-server.ts) in the same run, so the ratios hold on a noisy machine.
 import path from 'node:path';
-import { AUTH, printTable, ROOT, runBesideFloor, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, startYogaCeilingProcess, writeResults } from './harness.js';
+import { printTable, readRequests, ROOT, runBesideFloor, seedConfig, seedConnections, startBenchDatabase, startFloorProcess, startServerProcess, startYogaCeilingProcess, writeResults } from './harness.js';
 
 const CONNECTIONS = Number(process.env.BENCH_ROWS ?? 1000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -16,23 +16,19 @@ try {
   const server = await startServerProcess(bench.database.url, profile);
   const floor = await startFloorProcess(bench.database.url, 'bench', profile);
   const yogaAlone = await startYogaCeilingProcess();
+  const pipelinedFloor = await startFloorProcess(bench.database.url, 'bench', [], 'pipelined');
   try {
-    const randomId = () => `c${1 + Math.floor(Math.random() * CONNECTIONS)}`;
-    const graphql = (query: string, variables?: object) => () => ({
-      method: 'POST' as const,
-      path: '/graphql',
-      headers: { 'content-type': 'application/json', ...AUTH },
-      body: JSON.stringify({ query, variables }),
-    });
-    const tokenQuery = 'query Token($k: String!, $c: String!) { connection(providerConfigKey: $k, connectionId: $c) { credentials { ... on OAuth2Credentials { accessToken expiresAt } } } }';
-    const floorRead = { target: floor, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench` }) };
+    const reads = readRequests(CONNECTIONS);
+    const floorRead = { target: floor, request: () => ({ method: 'GET' as const, path: `/connection/${reads.randomId()}?provider_config_key=bench` }) };
     const scenarios = [
-      { name: 'REST GET /connection/:id', target: server, request: () => ({ method: 'GET' as const, path: `/connection/${randomId()}?provider_config_key=bench`, headers: AUTH }) },
-      { name: 'GraphQL connection.credentials', target: server, request: () => graphql(tokenQuery, { k: 'bench', c: randomId() })() },
-      { name: 'REST GET /connection (first 100)', target: server, request: () => ({ method: 'GET' as const, path: '/connection?first=100', headers: AUTH }) },
-      { name: 'GraphQL connections(first: 100)', target: server, request: graphql('{ connections(first: 100) { nodes { connectionId providerConfigKey createdAt } pageInfo { endCursor hasNextPage } } }') },
+      { name: 'REST GET /connection/:id', target: server, request: reads.restRead },
+      { name: 'GraphQL connection.credentials', target: server, request: reads.graphqlRead },
+      { name: 'REST GET /connection (first 100)', target: server, request: reads.restList },
+      { name: 'GraphQL connections(first: 100)', target: server, request: reads.graphqlList },
       // A reference, not our server: Yoga with a one-field schema and no database or plugins.
-      { name: 'reference: Yoga alone, no database', target: yogaAlone, request: () => graphql('query Token($id: String!) { token(id: $id) }', { id: randomId() })() },
+      { name: 'reference: Yoga alone, no database', target: yogaAlone, request: () => reads.graphql('query Token($id: String!) { token(id: $id) }', { id: reads.randomId() }) },
+      // A reference too: the floor itself on two pipelined connections, as the server reads, instead of a pool of ten.
+      { name: 'reference: the floor, pipelined', target: pipelinedFloor, request: floorRead.request },
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     const results = [];
@@ -42,7 +38,7 @@ try {
     }
     printTable(
       `Reads, 50 connections, ${DURATION} s each beside the floor (node:http + pg, the same row) in alternating slices, ${CONNECTIONS} stored connections, secret key and encryption on`,
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'floor req/s', '% of floor', 'CPU µs/req', 'floor CPU µs/req', 'errors'],
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'floor req/s', '% of floor', 'CPU µs/req', 'floor CPU µs/req', 'Postgres CPU µs/req', 'floor Postgres', 'errors'],
       results.map((result) => [
         result.name,
         result.requestsPerSecond,
@@ -52,12 +48,14 @@ try {
         `${Math.round((result.requestsPerSecond / result.floor.requestsPerSecond) * 100)}%`,
         result.cpuMicrosPerRequest,
         result.floor.cpuMicrosPerRequest,
+        result.postgresCpuMicrosPerRequest,
+        result.floor.postgresCpuMicrosPerRequest,
         result.errors,
       ]),
     );
     console.log(`\nwritten to ${await writeResults('token-read', { concurrency: 50, durationSeconds: DURATION, storedConnections: CONNECTIONS, results })}`);
   } finally {
-    await Promise.all([server.stop(), floor.stop(), yogaAlone.stop()]);
+    await Promise.all([server.stop(), floor.stop(), yogaAlone.stop(), pipelinedFloor.stop()]);
   }
 } finally {
   await bench.close();
