@@ -33,7 +33,7 @@ try {
       const [was, is] = await runInterleaved([{ target: before!, request }, { target: after!, request }], DURATION, 10);
       rows.push(
         [name, otherRoot, was!.requestsPerSecond, was!.p99, was!.cpuMicrosPerRequest, was!.postgresCpuMicrosPerRequest],
-        [name, ROOT, is!.requestsPerSecond, is!.p99, is!.cpuMicrosPerRequest, is!.postgresCpuMicrosPerRequest],
+        [name, path.resolve(ROOT), is!.requestsPerSecond, is!.p99, is!.cpuMicrosPerRequest, is!.postgresCpuMicrosPerRequest],
       );
     }
     printTable(`Two servers on one database, ${DURATION} s each, interleaved`, ['scenario', 'checkout', 'req/s', 'p99 ms', 'CPU µs/req', 'Postgres CPU µs/req'], rows);
