@@ -1,6 +1,5 @@
 // The SQL of the connections table. Listing and reading a connection never
 // selects its credentials; only the credential reads do.
-import type pg from 'pg';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { inTransaction } from './pool.js';
@@ -80,9 +79,9 @@ const CREDENTIALS_COLUMN = 'connections.credentials';
  * prepared statement (planned once per connection, not per read) on the shared,
  * pipelined read connections (read-connections.ts), without slonik's per-query
  * work. The columns are Postgres-typed; the row is checked by hand rather than
- * by zod, for the same reason. Each column
- * costs the driver some work per read: the config key and connection id are
- * the ones asked for, so they are not read back.
+ * by zod, for the same reason. Each column costs the driver some work per
+ * read: the config key and connection id are the ones asked for, so they are
+ * not read back.
  */
 const HOT_READ = `
   SELECT c.id::text AS id, p.provider, c.connection_config, c.metadata,
