@@ -71,7 +71,7 @@ export class ReadConnections {
 
   /** Runs one read-only statement (`rowMode: 'array'` for rows as arrays). */
   query<Row extends pg.QueryResultRow>(config: pg.QueryConfig | pg.QueryArrayConfig): Promise<pg.QueryResult<Row>> {
-    return this.run<Row>(config as pg.QueryConfig, true);
+    return this.run<Row>(config as pg.QueryConfig);
   }
 
   state(): ReadConnectionsState {
@@ -93,8 +93,11 @@ export class ReadConnections {
     );
   }
 
-  /** `retrySlot`: the slot of a connection just lost, where the read is sent again, on a new connection; not the other, which may be going down too. */
-  private run<Row extends pg.QueryResultRow>(config: pg.QueryConfig, mayRetry: boolean, retrySlot?: number): Promise<pg.QueryResult<Row>> {
+  /**
+   * `retrySlot`, on the one retry: the slot of the connection just lost, where the read is
+   * sent again on a new connection (not the other slot's, which may be going down too).
+   */
+  private run<Row extends pg.QueryResultRow>(config: pg.QueryConfig, retrySlot?: number): Promise<pg.QueryResult<Row>> {
     if (this.closed) return Promise.reject(new ReadConnectionsClosedError('the read connections are closed'));
     const slot = retrySlot ?? (this.turn = (this.turn + 1) % CONNECTIONS);
     const connection = this.slots[slot] ?? this.open(slot);
@@ -105,12 +108,12 @@ export class ReadConnections {
     } else {
       result = connection.ready.then(() => connection.client.query<Row>(config));
     }
-    if (!mayRetry) return result;
+    if (retrySlot !== undefined) return result;
     return result.catch((error: unknown) => {
       const sessionEnded = error instanceof pg.DatabaseError && error.code !== undefined && SESSION_ENDED.has(error.code);
       if (!connection.lost && !sessionEnded) throw error;
       this.retire(connection);
-      return this.run<Row>(config, false, slot);
+      return this.run<Row>(config, slot);
     });
   }
 
