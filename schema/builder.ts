@@ -1,9 +1,12 @@
 // The Pothos builder and the root types. Object types live one per file.
 import SchemaBuilder from '@pothos/core';
 import type { Core } from '../server/core/core.js';
+import type { Principal } from '../server/core/principal.js';
 
 export interface Context {
   core: Core;
+  /** Who is calling, as the HTTP edge proved it. */
+  principal: Principal;
 }
 
 export const builder = new SchemaBuilder<{

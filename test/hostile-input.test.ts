@@ -140,7 +140,7 @@ const cases: Case[] = [
   { name: 'REST: an encoded NUL in the connection id', run: () => rest('GET', '/connection/user%00-1?provider_config_key=idp'), status: 400, code: 'invalid_input' },
   { name: 'REST: path traversal in the connection id', run: () => rest('GET', '/connection/..%2F..%2Fetc%2Fpasswd?provider_config_key=idp'), status: 404, code: 'unknown_connection' },
   // Left undecoded, it is just an id nobody has.
-  { name: 'REST: broken percent-encoding', run: () => rest('GET', '/connection/%E0%A4%A?provider_config_key=idp'), status: 404, code: 'unknown_connection' },
+  { name: 'REST: broken percent-encoding', run: () => rest('GET', '/connection/%E0%A4%A?provider_config_key=idp'), status: 400, code: 'invalid_input' },
   { name: 'REST: deleting a connection that does not exist', run: () => rest('DELETE', '/connection/ghost?provider_config_key=idp'), status: 404, code: 'unknown_connection' },
   { name: 'REST: a method no route has', run: () => rest('PUT', '/connection/user-1?provider_config_key=idp'), status: 404, code: 'not_found' },
   { name: 'REST: no Authorization header', run: () => rest('GET', '/connection/user-1?provider_config_key=idp', {}), status: 401, code: 'missing_auth_header' },

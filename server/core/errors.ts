@@ -1,67 +1,97 @@
-// The one error type of the domain: a stable machine-readable code, an HTTP
-// status, and a message that is always safe to show the caller.
+import { databaseFailure } from '../db/failures.js';
 
-export type ErrorCode =
-  | 'invalid_input'
-  | 'unknown_provider_template'
-  | 'duplicate_provider_config'
-  | 'unknown_provider_config'
-  | 'oidc_discovery_failed'
-  | 'missing_connection_id'
-  | 'missing_connection_config_param'
-  | 'unknown_connection'
-  | 'invalid_state'
-  | 'access_denied'
-  | 'authorization_failed'
-  | 'missing_code'
-  | 'token_error'
-  | 'provider_unreachable'
-  | 'provider_timeout'
-  | 'refresh_failed'
-  | 'missing_auth_header'
-  | 'invalid_secret_key'
-  | 'invalid_public_key'
-  | 'payload_too_large';
+// The error catalogue: every code a caller can see, with its HTTP status and a
+// message that is always safe to show. The faces (REST JSON, GraphQL
+// extensions, the popup page, the CLI) render these and invent none of their own.
 
-const STATUS: Record<ErrorCode, number> = {
-  invalid_input: 400,
-  unknown_provider_template: 400,
-  duplicate_provider_config: 409,
-  unknown_provider_config: 404,
-  oidc_discovery_failed: 502,
-  missing_connection_id: 400,
-  missing_connection_config_param: 400,
-  unknown_connection: 404,
-  invalid_state: 400,
-  access_denied: 403,
-  authorization_failed: 400,
-  missing_code: 400,
-  token_error: 502,
-  provider_unreachable: 502,
-  provider_timeout: 504,
-  refresh_failed: 502,
-  missing_auth_header: 401,
-  invalid_secret_key: 401,
-  invalid_public_key: 401,
-  payload_too_large: 413,
-};
+const CATALOGUE = {
+  // The caller's request.
+  invalid_input: { status: 400, message: 'The request is not valid.' },
+  not_found: { status: 404, message: 'There is no such route.' },
+  payload_too_large: { status: 413, message: 'The request body is over the limit.' },
+  missing_auth_header: { status: 401, message: 'This server requires its secret key: send `Authorization: Bearer <NANGO_SECRET_KEY>`.' },
+  invalid_secret_key: { status: 401, message: "The secret key in the Authorization header is not this server's." },
+  invalid_public_key: { status: 401, message: 'This server requires its public key: pass `publicKey` to the frontend SDK (public_key=<key>).' },
+  // Provider configs and connections.
+  unknown_provider_template: { status: 400, message: 'There is no such provider template.' },
+  duplicate_provider_config: { status: 409, message: 'A provider config with this key exists already.' },
+  unknown_provider_config: { status: 404, message: 'There is no such provider config.' },
+  oidc_discovery_failed: { status: 502, message: "The issuer's OpenID Connect discovery failed." },
+  missing_connection_id: { status: 400, message: 'A connection id is required.' },
+  missing_connection_config_param: { status: 400, message: 'A connection param the provider template needs is missing.' },
+  unknown_connection: { status: 404, message: 'There is no such connection.' },
+  // The OAuth flow.
+  invalid_state: { status: 400, message: 'The OAuth state is unknown, used or expired.' },
+  access_denied: { status: 403, message: 'The end user or the provider denied the authorization.' },
+  authorization_failed: { status: 400, message: 'The provider reported an authorization error.' },
+  missing_code: { status: 400, message: 'The provider sent no authorization code.' },
+  token_error: { status: 502, message: 'The provider refused to issue a token.' },
+  // Talking to providers.
+  provider_unreachable: { status: 502, message: 'The provider could not be reached.' },
+  provider_timeout: { status: 504, message: 'The provider did not answer in time.' },
+  refresh_failed: { status: 502, message: 'Refreshing the credentials failed.' },
+  // The server itself.
+  database_unavailable: { status: 503, message: 'The database does not answer.' },
+  internal_error: { status: 500, message: 'An unexpected error occurred.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/**
+ * The GraphQL protocol's own codes, which GraphQL clients know by these names
+ * (Yoga's and Apollo's), for what goes wrong before or around a resolver.
+ */
+const GRAPHQL_PROTOCOL = {
+  BAD_REQUEST: { status: 400, message: 'The GraphQL request is not valid.' },
+  BAD_USER_INPUT: { status: 400, message: 'A variable is not valid.' },
+  GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document does not parse.' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, message: 'The GraphQL document is not valid against the schema.' },
+  QUERY_TOO_COMPLEX: { status: 400, message: 'The GraphQL document is over a limit.' },
+  CSRF_PREVENTED: { status: 403, message: 'The request looks like a cross-site request.' },
+  INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof CATALOGUE;
+export type GraphQLProtocolCode = keyof typeof GRAPHQL_PROTOCOL;
+
+/** Every code a caller can see, for tests and documentation. */
+export const ERROR_CODES: ReadonlyArray<ErrorCode | GraphQLProtocolCode> = [
+  ...(Object.keys(CATALOGUE) as ErrorCode[]),
+  ...(Object.keys(GRAPHQL_PROTOCOL) as GraphQLProtocolCode[]),
+];
+
+export function statusOf(code: ErrorCode | GraphQLProtocolCode): number {
+  return code in CATALOGUE ? CATALOGUE[code as ErrorCode].status : GRAPHQL_PROTOCOL[code as GraphQLProtocolCode].status;
+}
 
 export class AppError extends Error {
   readonly status: number;
 
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    /** Safe to show the caller; the catalogue's message when not given. */
+    message: string = CATALOGUE[code].message,
     /** Extra machine-readable facts (e.g. the offending field); never secrets. */
     readonly details: Record<string, string> = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'AppError';
-    this.status = STATUS[code];
+    this.status = CATALOGUE[code].status;
   }
 }
 
 export function invalidInput(field: string, problem: string): AppError {
   return new AppError('invalid_input', `${field}: ${problem}`, { field });
+}
+
+/**
+ * What a face shows for any error: an AppError as it is, a database that does
+ * not answer as database_unavailable, anything else as internal_error (with
+ * `unexpected` set, for the face to log it once).
+ */
+export function asAppError(error: unknown): { error: AppError; unexpected: boolean } {
+  if (error instanceof AppError) return { error, unexpected: false };
+  const failure = databaseFailure(error);
+  if (failure === 'unavailable') return { error: new AppError('database_unavailable', undefined, {}, { cause: error }), unexpected: false };
+  if (failure === 'refused_bytes') return { error: new AppError('invalid_input', 'The request holds bytes the database cannot store (a NUL character or invalid UTF-8).', {}, { cause: error }), unexpected: false };
+  return { error: new AppError('internal_error', CATALOGUE.internal_error.message, {}, { cause: error }), unexpected: true };
 }

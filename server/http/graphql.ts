@@ -8,10 +8,25 @@ import { createYoga, maskError as yogaMaskError, type YogaServerInstance } from 
 import type { Context } from '../../schema/builder.js';
 import { schema } from '../../schema/index.js';
 import type { Core } from '../core/core.js';
-import { AppError } from '../core/errors.js';
+import { asAppError } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
 import { errorSummary, type Logger } from '../log.js';
+import { PlainOperations } from './graphql-lane.js';
 import { useErrorCodes } from './use-error-codes.js';
 import { useLimits } from './use-limits.js';
+
+/** What the dispatchers give Yoga with each request: who is calling, as the edge proved it. */
+export interface ServerContext {
+  principal: Principal;
+}
+
+export type Yoga = YogaServerInstance<ServerContext, Context>;
+
+export interface GraphQLService {
+  yoga: Yoga;
+  /** Backends' plain JSON operations, without Yoga's HTTP layer (graphql-lane.ts). */
+  plain: PlainOperations;
+}
 
 const EXAMPLE_QUERY = `# Welcome to the token service. Try:
 query ProviderConfigs {
@@ -30,14 +45,14 @@ query ProviderConfigs {
 }
 `;
 
-export function createGraphQLHandler(core: Core, logger: Logger, options: { secretKeyRequired: boolean }): YogaServerInstance<object, Context> {
-  return createYoga<object, Context>({
+export function createGraphQLService(core: Core, logger: Logger, options: { secretKeyRequired: boolean }): GraphQLService {
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // The router limits bodies already (server/http/app.ts); a second limit would stream every body again.
+    // The edge limits bodies already (server/http/edge.ts); a second limit would stream every body again.
     maxRequestBodySize: false,
-    context: () => ({ core }),
+    context: ({ principal }) => ({ core, principal }),
     renderGraphiQL,
     // Rejects simple (form-like) requests that a hostile page could send cross-site;
     // JSON bodies and clients sending this header pass.
@@ -56,6 +71,7 @@ export function createGraphQLHandler(core: Core, logger: Logger, options: { secr
     },
     maskedErrors: { maskError: graphQLErrorMask(logger) },
   });
+  return { yoga, plain: new PlainOperations(yoga, graphQLErrorMask(logger)) };
 }
 
 /**
@@ -70,21 +86,26 @@ function useCompiledQueries(logger: Logger) {
   });
 }
 
-/** Domain errors keep their code and status; anything unexpected is logged once, safely, and masked. */
+/**
+ * Errors from the catalogue keep their code and status (a database that does
+ * not answer is database_unavailable); anything unexpected is logged once,
+ * safely, and masked.
+ */
 export function graphQLErrorMask(logger: Logger): (error: unknown, message: string) => Error {
   return (error, message) => {
     const original = error instanceof GraphQLError ? error.originalError : error;
-    if (original instanceof AppError) {
-      return new GraphQLError(original.message, {
+    // GraphQL's own errors (syntax, validation, variables) have no original error and stay as they are.
+    if (error instanceof GraphQLError && !original) return yogaMaskError(error, message, false);
+    const { error: known, unexpected } = asAppError(original);
+    if (!unexpected) {
+      return new GraphQLError(known.message, {
         nodes: error instanceof GraphQLError ? error.nodes : undefined,
         path: error instanceof GraphQLError ? error.path : undefined,
         // The status is the domain's (404 unknown_connection, 502 refresh_failed, ...); Yoga answers the highest.
-        extensions: { code: original.code, ...original.details, http: { status: original.status } },
+        extensions: { code: known.code, ...known.details, http: { status: known.status } },
       });
     }
-    if (!(error instanceof GraphQLError) || error.originalError) {
-      logger.error({ err: errorSummary(original) }, 'unexpected error in a GraphQL operation');
-    }
+    logger.error({ err: errorSummary(original) }, 'unexpected error in a GraphQL operation');
     // Never the development mode: it would put the original error in the response.
     return yogaMaskError(error, message, false);
   };

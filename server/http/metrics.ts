@@ -1,7 +1,6 @@
 // GET /metrics, in Prometheus format (prom-client): request latency by route,
 // refreshes by outcome and provider, OAuth flows, the database pool and the
 // read connections.
-import type { MiddlewareHandler } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreObserver } from '../core/observer.js';
 import type { DatabasePool } from '../db/pool.js';
@@ -10,8 +9,7 @@ import type { ReadConnections } from '../db/read-connections.js';
 export interface Metrics {
   registry: Registry;
   observer: CoreObserver;
-  observeRequests(): MiddlewareHandler;
-  /** One answered request; `started` is a performance.now() reading. For routes served outside the router. */
+  /** One answered request, under its route's pattern; `started` is a performance.now() reading. */
   recordRequest(method: string, route: string, status: number, started: number): void;
 }
 
@@ -80,11 +78,6 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
     observer: {
       refreshed: (outcome, provider) => refreshes.inc({ outcome, provider }),
       flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
-    },
-    observeRequests: () => async (c, next) => {
-      const started = performance.now();
-      await next();
-      observeRequest(c.req.method, c.req.routePath || 'unmatched', c.res.status, started);
     },
     recordRequest: observeRequest,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { presentedKey, sameKey } from './api-keys.js';
+import { presentedKey, sameKey } from './principals.js';
 
 const basic = (value: string) => `Basic ${Buffer.from(value).toString('base64')}`;
 

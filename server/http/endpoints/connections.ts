@@ -1,12 +1,12 @@
-// The REST compatibility face, in the shape Nango 0.x clients read (snake_case,
-// ISO-8601 dates). Same core functions as GraphQL, same error codes.
-import type { Hono } from 'hono';
+// The REST connection routes in the shape Nango 0.x clients read (snake_case,
+// ISO-8601 dates): the token read, the pages of the list, and deletion. The
+// same core functions as GraphQL, the same error codes.
 import { z } from 'zod';
-import type { ConnectionSummary } from '../core/connections.js';
-import type { Core } from '../core/core.js';
-import type { Credentials } from '../core/credentials.js';
-import { invalidInput } from '../core/errors.js';
-import type { FreshConnection } from '../core/fresh-credentials.js';
+import type { ConnectionSummary } from '../../core/connections.js';
+import type { Credentials } from '../../core/credentials.js';
+import { invalidInput } from '../../core/errors.js';
+import type { FreshConnection } from '../../core/fresh-credentials.js';
+import { json, type Reply, type RouteRequest, type Services } from '../route.js';
 
 // The token read's parameters are checked by hand: it is the request our users
 // repeat most, and a zod parse cost it more than the check itself.
@@ -48,35 +48,25 @@ export interface NangoConnectionListJson {
   next_cursor: string | null;
 }
 
-/**
- * GET /connection/:id, given its decoded id and query parameters. The router
- * serves it only when the REST read lane (rest-read-lane.ts) leaves a request to it.
- */
-export async function readConnection(core: Core, connectionId: string, query: Record<string, string>): Promise<NangoConnectionJson> {
-  const key = configKeyParam(query);
-  return nangoConnection(await core.freshCredentials.get(key, connectionId, forceRefreshParam(query)));
+export async function readConnection({ params, query }: RouteRequest, { core }: Services): Promise<Reply> {
+  const fresh = await core.freshCredentials.get(configKeyParam(query), params.connectionId!, forceRefreshParam(query));
+  return json(nangoConnection(fresh));
 }
 
-export function mountRestRoutes(app: Hono, core: Core): void {
-  app.get('/connection/:connectionId', async (c) => c.json(await readConnection(core, c.req.param('connectionId'), c.req.query())));
-
-  app.get('/connection', async (c) => c.json(await listConnections(core, c.req.query())));
-
-  app.delete('/connection/:connectionId', async (c) => {
-    await core.connections.delete(configKeyParam(c.req.query()), c.req.param('connectionId'));
-    return c.body(null, 204);
-  });
-}
-
-/** GET /connection: a page of Nango 0.x list entries. Served like readConnection(). */
-export async function listConnections(core: Core, query: Record<string, string>): Promise<NangoConnectionListJson> {
+export async function listConnections({ query }: RouteRequest, { core }: Services): Promise<Reply> {
   const { provider_config_key, first, after } = parseQuery(query, ListQuery);
   const page = await core.connections.listSummaries({ providerConfigKey: provider_config_key, first: first ?? 100, after });
-  return {
+  const list: NangoConnectionListJson = {
     connections: page.nodes.map(listEntry),
     // Not in Nango 0.x, which sent every connection at once: pass as ?after= for the next page.
     next_cursor: page.hasNextPage ? page.endCursor : null,
   };
+  return json(list);
+}
+
+export async function deleteConnection({ params, query }: RouteRequest, { core }: Services): Promise<Reply> {
+  await core.connections.delete(configKeyParam(query), params.connectionId!);
+  return { status: 204, body: null };
 }
 
 function parseQuery<T extends z.ZodTypeAny>(query: Record<string, string>, schema: T): z.infer<T> {

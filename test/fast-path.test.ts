@@ -1,5 +1,6 @@
-// GET /connection/:id and GET /connection are served by a lane in front of the
-// router (server/http/rest-read-lane.ts). These tests hold the two to the same answers.
+// GET /connection/:id and GET /connection are declared `fast`: Node's listener
+// serves them (server/http/fast-path.ts) unless the request carries a body,
+// which sends it to the router. These tests hold the two to the same answers.
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -41,7 +42,7 @@ async function get(path: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
 }
 
-describe('the REST read lane', () => {
+describe('the fast path for the REST reads', () => {
   it('answers the Nango-shaped connection, decoding the id as the router does', async () => {
     for (const [path, id] of [['plain', 'plain'], ['with%20space', 'with space'], [encodeURIComponent('ünïcode'), 'ünïcode']]) {
       const read = await get(`/connection/${path}?provider_config_key=github`);
@@ -104,11 +105,12 @@ describe('the REST read lane', () => {
     }
   });
 
-  it('leaves odd paths to the router', async () => {
+  it('answers a path no route has with not_found, and bytes that are not UTF-8 or a NUL with invalid_input', async () => {
     expect((await get('/connection/plain/extra?provider_config_key=github')).body.error.code).toBe('not_found');
-    const badEscape = await get('/connection/%E0%A4%A?provider_config_key=github');
-    expect(badEscape.status).toBe(404);
-    expect(badEscape.body.error.code).toBe('unknown_connection');
+    for (const path of ['/connection/%E0%A4%A?provider_config_key=github', '/connection/pl%00ain?provider_config_key=github', '/connection/plain?provider_config_key=git%FFhub', '/connection?after=%00']) {
+      const answer = await get(path);
+      expect([path, answer.status, answer.body.error.code]).toEqual([path, 400, 'invalid_input']);
+    }
   });
 
   it('logs its line and counts its requests under the route pattern, never the path or the query', async () => {

@@ -1,0 +1,134 @@
+// What runs around every request, whichever dispatcher took it: the body
+// limit, the bytes of the path and query, the route's declared query
+// parameters, authentication, the handler, error rendering, and afterwards the
+// metrics and the log line. Written once, called by fast-path.ts and router.ts.
+import { AppError } from '../core/errors.js';
+import { renderError } from './error-faces.js';
+import { authenticate } from './principals.js';
+import { logRequest } from './request-log.js';
+import type { Match, Reply, RouteRequest, Services } from './route.js';
+
+/** Generous for any GraphQL operation or provider config; small enough that no body is a burden. */
+export const MAX_BODY_BYTES = 100 * 1024;
+
+/** A request as a dispatcher received it. */
+export interface Incoming {
+  method: string;
+  /** As sent, percent-encoded, without the query. */
+  path: string;
+  /** The query string as sent, without '?' ('' when none). */
+  search: string;
+  header(name: string): string | undefined;
+  headers(): Record<string, string | string[] | undefined>;
+  text(): Promise<string>;
+  toWebRequest(): Promise<Request>;
+}
+
+/** A body whose client stopped sending half way: the caller's doing, not a fault of ours. */
+export function bodyCutOff(): AppError {
+  return new AppError('invalid_input', 'The request body was cut off.', { field: 'body' });
+}
+
+export function payloadTooLarge(): AppError {
+  return new AppError('payload_too_large', `The request body is over the limit of ${MAX_BODY_BYTES / 1024} KiB.`);
+}
+
+const BAD_BYTES = 'holds a NUL character or bytes that are not UTF-8';
+
+/** Decoded, or invalid_input when the percent-encoding hides a NUL or bytes that are not UTF-8. */
+function decodeComponent(value: string, field: string): string {
+  if (value.indexOf('%') === -1) return value;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    throw new AppError('invalid_input', `${field} ${BAD_BYTES}.`, { field });
+  }
+  if (decoded.includes('\u0000')) throw new AppError('invalid_input', `${field} ${BAD_BYTES}.`, { field });
+  return decoded;
+}
+
+/** The path and the query, refused as a whole when either holds bad bytes. */
+export function checkBytes(path: string, search: string): void {
+  decodeComponent(path, 'The path');
+  decodeComponent(search.replaceAll('+', ' '), 'The query');
+}
+
+/** The declared parameters that were sent (the first value of each); URLSearchParams decodes them. */
+function acceptedQuery(names: readonly string[], search: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  if (search === '' || names.length === 0) return query;
+  const params = new URLSearchParams(search);
+  if (names[0] === '*') {
+    for (const [key, value] of params) if (!(key in query)) query[key] = value;
+    return query;
+  }
+  for (const name of names) {
+    if (name.endsWith('[*]')) {
+      const family = name.slice(0, -2);
+      for (const [key, value] of params) if (key.startsWith(family) && key.endsWith(']') && !(key in query)) query[key] = value;
+      continue;
+    }
+    const value = params.get(name);
+    if (value !== null) query[name] = value;
+  }
+  return query;
+}
+
+/** Text from bytes that must be UTF-8; invalid_input when they are not. */
+export function utf8Body(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  // toString() replaces what is not UTF-8 with U+FFFD; only then is the strict decoder needed to tell.
+  if (text.includes('\uFFFD')) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new AppError('invalid_input', `The request body ${BAD_BYTES}.`, { field: 'body' });
+    }
+  }
+  return text;
+}
+
+/** Serves a matched route; never throws (errors become the route face's answer). */
+export async function serve({ route, rawParams }: Match, incoming: Incoming, services: Services): Promise<Reply> {
+  const params: Record<string, string> = {};
+  let query: Record<string, string> = {};
+  try {
+    const length = incoming.header('content-length');
+    if (length !== undefined && Number(length) > MAX_BODY_BYTES) throw payloadTooLarge();
+    checkBytes(incoming.path, incoming.search);
+    for (const name in rawParams) params[name] = decodeComponent(rawParams[name]!, `The path's ${name}`);
+    query = acceptedQuery(route.query, incoming.search);
+    const principal = authenticate(route.callers, { authorization: incoming.header('authorization'), publicKey: query.public_key }, services.keys);
+    const request: RouteRequest = {
+      method: incoming.method,
+      path: incoming.path,
+      params,
+      query,
+      principal,
+      header: incoming.header,
+      headers: incoming.headers,
+      text: incoming.text,
+      toWebRequest: incoming.toWebRequest,
+    };
+    return await route.handle(request, services);
+  } catch (error) {
+    return renderError(route.face, error, { logger: services.logger, path: incoming.path, params, query });
+  }
+}
+
+/** After the answer is written: the request's metric (under its route's pattern) and its log line. */
+export function recordRequest(services: Services, method: string, pattern: string, path: string, status: number, started: number): void {
+  services.metrics.recordRequest(method, pattern, status, started);
+  logRequest(services.logger, method, path, status, started);
+}
+
+/** The answer to a path no route has. */
+export function unmatched(method: string, path: string, search: string, services: Services): Reply {
+  try {
+    checkBytes(path, search);
+    throw new AppError('not_found', `No route for ${method} ${path}.`);
+  } catch (error) {
+    return renderError('rest', error, { logger: services.logger, path, params: {}, query: {} });
+  }
+}

@@ -1,0 +1,51 @@
+// One renderer per face for every error a route lets out: the REST shape
+// { error: { code, message } }, the GraphQL shape { errors: [{ message,
+// extensions: { code } }] }, and the popup page that reports a failed flow to
+// its opener. Codes, statuses and messages come from the catalogue
+// (core/errors.ts); what is unexpected is logged here, once, and masked.
+import { asAppError, type AppError } from '../core/errors.js';
+import { errorSummary, type Logger } from '../log.js';
+import { callbackPage } from './callback-page.js';
+import { json, type Face, type Reply } from './route.js';
+
+export interface ErrorContext {
+  logger: Logger;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+}
+
+/** A database outage fails every request; one warning a second says so without flooding the log. */
+let lastOutageWarning = 0;
+
+export function renderError(face: Face, thrown: unknown, context: ErrorContext): Reply {
+  const { error, unexpected } = asAppError(thrown);
+  if (unexpected) {
+    context.logger.error({ err: errorSummary(thrown), path: context.path }, 'unexpected error');
+  } else if (error.code === 'database_unavailable' && Date.now() - lastOutageWarning > 1000) {
+    lastOutageWarning = Date.now();
+    context.logger.warn({ err: errorSummary(thrown), path: context.path }, 'the database does not answer');
+  }
+  switch (face) {
+    case 'rest':
+      return json({ error: { code: error.code, message: error.message } }, error.status, challenge(error));
+    case 'graphql':
+      return json({ errors: [{ message: error.message, extensions: { code: error.code } }] }, error.status, challenge(error));
+    case 'page':
+      return failedFlowPage(error, context);
+  }
+}
+
+function challenge(error: AppError): Record<string, string> {
+  return error.status === 401 ? { 'www-authenticate': 'Bearer realm="nango"' } : {};
+}
+
+function failedFlowPage(error: AppError, { logger, params, query }: ErrorContext): Reply {
+  const identity = {
+    providerConfigKey: error.details.providerConfigKey ?? params.providerConfigKey,
+    connectionId: error.details.connectionId ?? query.connection_id,
+  };
+  logger.warn({ code: error.code, ...identity }, 'oauth flow failed');
+  const { html, headers } = callbackPage({ ok: false, identity, error: { type: error.code, message: error.message } });
+  return { status: error.status, headers: { 'content-type': 'text/html; charset=UTF-8', ...headers }, body: html };
+}

@@ -1,0 +1,103 @@
+// Who is calling: authentication runs once per request, through one strategy
+// per kind of caller a route may declare, and yields the Principal that
+// handlers and the GraphQL context receive. Keys are compared in constant
+// time; a key never appears in a log or a response.
+import { hash, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
+
+/** The kinds of caller a route declares (routes.ts). */
+export type Caller = 'backend' | 'frontend' | 'anyone';
+
+export type { Principal };
+
+/** What the strategies read from a request: the Authorization header and the `public_key` query parameter. */
+export interface Credentials {
+  authorization: string | undefined;
+  publicKey: string | undefined;
+}
+
+export interface ServerKeys {
+  secretKey?: string | undefined;
+  publicKey?: string | undefined;
+}
+
+const OPEN_BACKEND: Principal = { kind: 'backend', via: 'open' };
+const KEYED_BACKEND: Principal = { kind: 'backend', via: 'secret-key' };
+const OPEN_FRONTEND: Principal = { kind: 'frontend', via: 'open' };
+const KEYED_FRONTEND: Principal = { kind: 'frontend', via: 'public-key' };
+const ANONYMOUS: Principal = { kind: 'anonymous' };
+
+/**
+ * A strategy: the principal the request proves, null when it presents nothing
+ * of this kind; it throws when it presents something wrong (a wrong key is
+ * refused, never taken for no key).
+ */
+type Strategy = (credentials: Credentials, keys: ServerKeys) => Principal | null;
+
+const STRATEGIES: Record<Caller, { prove: Strategy; missing: () => AppError }> = {
+  backend: {
+    prove: ({ authorization }, { secretKey }) => {
+      if (!secretKey) return OPEN_BACKEND;
+      const presented = presentedKey(authorization);
+      if (presented === 'missing') return null;
+      if (presented === 'malformed' || !sameKey(presented.key, secretKey)) throw new AppError('invalid_secret_key');
+      return KEYED_BACKEND;
+    },
+    missing: () => new AppError('missing_auth_header'),
+  },
+  frontend: {
+    prove: ({ publicKey: presented }, { publicKey }) => {
+      if (!publicKey) return OPEN_FRONTEND;
+      if (presented === undefined) return null;
+      if (!sameKey(presented, publicKey)) throw new AppError('invalid_public_key');
+      return KEYED_FRONTEND;
+    },
+    missing: () => new AppError('invalid_public_key'),
+  },
+  anyone: { prove: () => ANONYMOUS, missing: () => new AppError('internal_error') },
+};
+
+/**
+ * The principal of a request to a route that admits `callers`, tried in the
+ * order declared; throws the first declared kind's refusal when none proves itself.
+ */
+export function authenticate(callers: readonly Caller[], credentials: Credentials, keys: ServerKeys): Principal {
+  for (const caller of callers) {
+    const principal = STRATEGIES[caller].prove(credentials, keys);
+    if (principal) return principal;
+  }
+  throw STRATEGIES[callers[0]!].missing();
+}
+
+export type Presented = { key: string } | 'missing' | 'malformed';
+
+/** The key from `Bearer <key>`, or from Basic with the key as user name (what Nango 0.x clients send). */
+export function presentedKey(authorization: string | undefined): Presented {
+  if (!authorization || authorization.trim() === '') return 'missing';
+  const [scheme, credentials = ''] = authorization.trim().split(/\s+/, 2);
+  if (/^bearer$/i.test(scheme ?? '')) return credentials ? { key: credentials } : 'malformed';
+  if (/^basic$/i.test(scheme ?? '')) {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const separator = decoded.indexOf(':');
+    const user = separator === -1 ? decoded : decoded.slice(0, separator);
+    return user ? { key: user } : 'malformed';
+  }
+  return 'malformed';
+}
+
+// One-shot hash(): half the cost of a Hash object per digest.
+const digest = (value: string) => hash('sha256', value, 'buffer');
+/** The configured keys' digests, computed once: a key is checked on every request. */
+const expectedDigests = new Map<string, Buffer>();
+
+export function sameKey(presented: string, expected: string): boolean {
+  let expectedDigest = expectedDigests.get(expected);
+  if (!expectedDigest) {
+    expectedDigest = digest(expected);
+    // Only the server's own keys (the secret and the public one) ever arrive here as `expected`.
+    if (expectedDigests.size < 8) expectedDigests.set(expected, expectedDigest);
+  }
+  // Equal-length digests: timingSafeEqual needs them, and the length of the key stays hidden.
+  return timingSafeEqual(digest(presented), expectedDigest);
+}

@@ -1,0 +1,64 @@
+// The route table's rules: how a path finds its route, and what stops the server at start-up.
+import { describe, expect, it } from '@jest/globals';
+import { compileRoutes, json, matchRoute, type Route } from './route.js';
+import { ROUTES } from './routes.js';
+
+const handle = async () => json({});
+const route = (method: Route['method'], pattern: string, extra: Partial<Route> = {}): Route => ({ method, pattern, query: [], callers: ['backend'], face: 'rest', fast: false, handle, ...extra });
+
+describe('matching a path to its route', () => {
+  const table = compileRoutes([
+    route('GET', '/connection/:connectionId'),
+    route('GET', '/connection/count'),
+    route('GET', '/connection'),
+    route('DELETE', '/connection/:connectionId'),
+    route('GET', '/a/:x/c'),
+    route('GET', '/a/b/:y'),
+  ]);
+  const found = (method: string, path: string) => {
+    const match = matchRoute(table, method, path);
+    return match && [`${match.route.method} ${match.route.pattern}`, match.rawParams];
+  };
+
+  it('prefers a static segment to a parameter, whatever the order of declaration', () => {
+    expect(found('GET', '/connection/count')).toEqual(['GET /connection/count', {}]);
+    expect(found('GET', '/connection/u%201')).toEqual(['GET /connection/:connectionId', { connectionId: 'u%201' }]);
+    expect(found('GET', '/a/b/c')).toEqual(['GET /a/b/:y', { y: 'c' }]);
+  });
+
+  it('matches the method and the whole path, and no empty parameter', () => {
+    expect(found('DELETE', '/connection/u1')).toEqual(['DELETE /connection/:connectionId', { connectionId: 'u1' }]);
+    expect(found('POST', '/connection/u1')).toBeNull();
+    expect(found('GET', '/connection/')).toBeNull();
+    expect(found('GET', '/connection/u1/extra')).toBeNull();
+    expect(found('GET', '/connections')).toBeNull();
+  });
+});
+
+describe('the route table', () => {
+  it('stops the server when a route declares no caller', () => {
+    expect(() => compileRoutes([route('GET', '/open', { callers: [] })])).toThrow('GET /open declares no caller');
+  });
+
+  it('stops the server when a route is declared twice, or admits the frontend without reading its key', () => {
+    expect(() => compileRoutes([route('GET', '/x'), route('GET', '/x')])).toThrow('declared twice');
+    expect(() => compileRoutes([route('GET', '/page', { callers: ['frontend'] })])).toThrow('public_key');
+  });
+
+  it("holds the server's routes, each with its callers, and only the hot reads on the fast path", () => {
+    const table = compileRoutes(ROUTES);
+    expect(table.filter((entry) => entry.fast).map((entry) => `${entry.method} ${entry.pattern}`).sort()).toEqual([
+      'GET /connection',
+      'GET /connection/:connectionId',
+      'POST /graphql',
+    ]);
+    // Only what a browser or a provider reaches without a key is open to anyone.
+    expect(table.filter((entry) => entry.callers.includes('anyone')).map((entry) => `${entry.method} ${entry.pattern}`).sort()).toEqual([
+      'GET /graphql',
+      'GET /health',
+      'GET /health/live',
+      'GET /oauth/callback',
+      'GET /sdk/frontend.js',
+    ]);
+  });
+});

@@ -1,0 +1,145 @@
+// What a route is, and how a request finds its route. The routes themselves
+// are declared in routes.ts; both dispatchers (fast-path.ts, router.ts) find
+// them with matchRoute() and serve them with edge.ts.
+import type { Core } from '../core/core.js';
+import type { Principal } from '../core/principal.js';
+import type { DatabasePool } from '../db/pool.js';
+import type { Logger } from '../log.js';
+import type { GraphQLService } from './graphql.js';
+import type { Metrics } from './metrics.js';
+import type { Caller, ServerKeys } from './principals.js';
+
+export type Method = 'GET' | 'POST' | 'DELETE' | 'OPTIONS';
+
+/** How a route's errors are rendered (error-faces.ts). */
+export type Face = 'rest' | 'graphql' | 'page';
+
+/** A request as a handler sees it, whichever dispatcher serves it. */
+export interface RouteRequest {
+  method: string;
+  /** The path as sent (still percent-encoded), without the query. */
+  path: string;
+  /** The pattern's parameters, decoded. */
+  params: Record<string, string>;
+  /** The route's declared query parameters that were sent, the first value of each, decoded; no other. */
+  query: Record<string, string>;
+  principal: Principal;
+  /** A request header (lower-case name). */
+  header(name: string): string | undefined;
+  /** All request headers, as Node's parser gives them. */
+  headers(): Record<string, string | string[] | undefined>;
+  /** The body as text (UTF-8, refused when it is not). */
+  text(): Promise<string>;
+  /** The request as a web Request, for handlers that hand it to a fetch-style library (Yoga). */
+  toWebRequest(): Promise<Request>;
+}
+
+export type Reply =
+  | { status: number; headers?: Record<string, string>; body: string | null }
+  /** A web Response as a library made it (Yoga's): passed on as it is. */
+  | { response: Response };
+
+/** What handlers work with, built once at start-up. */
+export interface Services {
+  core: Core;
+  pool: DatabasePool;
+  logger: Logger;
+  metrics: Metrics;
+  graphql: GraphQLService;
+  keys: ServerKeys;
+  /** The browser SDK, compiled at start-up. */
+  frontendSdk: string;
+}
+
+export interface Route {
+  method: Method;
+  /** Segments separated by '/'; `:name` is a parameter, matched against one whole segment. */
+  pattern: string;
+  /** The query parameters the route reads; `name[*]` stands for every `name[...]`, a lone `*` for all. Others are not passed on. */
+  query: readonly string[];
+  /** Who may call it, tried in this order (principals.ts). */
+  callers: readonly Caller[];
+  face: Face;
+  /** Served from Node's listener, without a web Request and Response, when the request allows (fast-path.ts). */
+  fast: boolean;
+  handle(request: RouteRequest, services: Services): Promise<Reply>;
+}
+
+/** A route with its pattern split once, for matching. */
+export interface CompiledRoute extends Route {
+  segments: ReadonlyArray<{ name: string; parameter: boolean }>;
+}
+
+export class RouteTableError extends Error {
+  override name = 'RouteTableError';
+}
+
+/**
+ * Checks the table once, at start-up: a route without a declared caller, a
+ * pattern declared twice, or a frontend route that does not read the public
+ * key stops the server before it listens.
+ */
+export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
+  const seen = new Set<string>();
+  return routes.map((route) => {
+    const name = `${route.method} ${route.pattern}`;
+    if (route.callers.length === 0) throw new RouteTableError(`${name} declares no caller: say who may call it (anyone, backend, frontend)`);
+    if (seen.has(name)) throw new RouteTableError(`${name} is declared twice`);
+    seen.add(name);
+    if (route.callers.includes('frontend') && !route.query.includes('public_key')) {
+      throw new RouteTableError(`${name} admits the frontend, which proves itself by ?public_key=: declare that query parameter`);
+    }
+    if (!route.pattern.startsWith('/')) throw new RouteTableError(`${name}: a pattern starts with /`);
+    const segments = route.pattern.slice(1).split('/').map((segment) => ({ name: segment.replace(/^:/, ''), parameter: segment.startsWith(':') }));
+    return { ...route, segments };
+  });
+}
+
+export interface Match {
+  route: CompiledRoute;
+  /** The parameters as sent, still percent-encoded. */
+  rawParams: Record<string, string>;
+}
+
+/**
+ * The route for a method and a path (as sent): a static segment wins over a
+ * parameter at the same place, so `/connection/count` beside
+ * `/connection/:connectionId` is its own route.
+ */
+export function matchRoute(routes: readonly CompiledRoute[], method: string, path: string): Match | null {
+  const parts = path.slice(1).split('/');
+  let best: Match | null = null;
+  let bestScore = -1;
+  for (const route of routes) {
+    if (route.method !== method || route.segments.length !== parts.length) continue;
+    let score = 0;
+    let rawParams: Record<string, string> | null = {};
+    for (let index = 0; index < parts.length; index++) {
+      const segment = route.segments[index]!;
+      const part = parts[index]!;
+      if (segment.parameter) {
+        if (part === '') {
+          rawParams = null;
+          break;
+        }
+        rawParams[segment.name] = part;
+      } else if (segment.name === part) {
+        // Earlier static segments weigh more: /a/:x/c loses to /a/b/:y.
+        score += 2 ** (parts.length - index);
+      } else {
+        rawParams = null;
+        break;
+      }
+    }
+    if (rawParams && score > bestScore) {
+      best = { route, rawParams };
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** A JSON answer. */
+export function json(value: unknown, status = 200, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
+}

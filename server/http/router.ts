@@ -1,0 +1,70 @@
+// The second dispatcher: what the fast path leaves (fast-path.ts) is served
+// through Hono's Node adapter, as web Requests and Responses, from the same
+// table and through the same edge (edge.ts). Routes are found by the table's
+// own matcher, so both dispatchers agree on which route a path is. Bodies are
+// read within the limit as they arrive, chunked ones included.
+import type { RequestListener } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
+import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
+
+export function router(routes: readonly CompiledRoute[], services: Services): RequestListener {
+  const app = new Hono();
+  app.all('*', async (c) => {
+    const started = performance.now();
+    const path = c.req.path;
+    const url = c.req.url;
+    const queryAt = url.indexOf('?');
+    const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
+    const match = matchRoute(routes, c.req.method, path);
+    if (!match) {
+      const response = toResponse(unmatched(c.req.method, path, search, services));
+      recordRequest(services, c.req.method, 'unmatched', path, response.status, started);
+      return response;
+    }
+    const { route } = match;
+    const response = toResponse(await serve(match, incomingOf(c, path, search), services));
+    // A request answered before its body was read (401, 413, ...) leaves that body on the socket;
+    // telling the client to close keeps it from reusing a socket that may be closing.
+    if (c.req.raw.body && !c.req.raw.bodyUsed) response.headers.set('connection', 'close');
+    recordRequest(services, route.method, route.pattern, path, response.status, started);
+    return response;
+  });
+  return getRequestListener(app.fetch);
+}
+
+/** The body, counted as it arrives (a chunked one declares no length): payload_too_large past the limit. */
+async function readLimited(raw: Request): Promise<Buffer> {
+  if (!raw.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of raw.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw payloadTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function incomingOf(c: Context, path: string, search: string): Incoming {
+  const raw = c.req.raw;
+  let bytes: Promise<Buffer> | undefined;
+  const read = () => (bytes ??= readLimited(raw));
+  let text: Promise<string> | undefined;
+  return {
+    method: c.req.method,
+    path,
+    search,
+    header: (name) => raw.headers.get(name) ?? undefined,
+    headers: () => Object.fromEntries(raw.headers),
+    text: () => (text ??= read().then(utf8Body)),
+    // Read here, within the limit, rather than by the library it is handed to.
+    toWebRequest: async () => (raw.body ? new Request(raw.url, { method: raw.method, headers: raw.headers, body: (await read()) as Uint8Array<ArrayBuffer> }) : raw),
+  };
+}
+
+function toResponse(reply: Reply): Response {
+  if ('response' in reply) return reply.response;
+  return new Response(reply.body, { status: reply.status, headers: reply.headers });
+}

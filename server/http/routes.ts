@@ -1,0 +1,33 @@
+// Every route of the server, declared once: method, pattern, the query
+// parameters it reads, who may call it, how its errors look, whether Node's
+// listener serves it directly, and its handler. Both dispatchers (fast-path.ts
+// and router.ts) serve from this table and nothing else; a route that declares
+// no caller stops the server at start-up (compileRoutes). To add a route: write
+// its handler under endpoints/, add its line here, and test it.
+import { deleteConnection, listConnections, readConnection } from './endpoints/connections.js';
+import { frontendSdk } from './endpoints/frontend-sdk.js';
+import { graphiqlOrOperation, graphqlOperation, graphqlPreflight } from './endpoints/graphql.js';
+import { liveness, readiness } from './endpoints/health.js';
+import { metricsPage } from './endpoints/metrics.js';
+import { oauthCallback, oauthConnect } from './endpoints/oauth.js';
+import type { Route } from './route.js';
+
+export const ROUTES: readonly Route[] = [
+  // The token read in front of every API call of our users, and the pages of the list (Nango 0.x's REST shape).
+  { method: 'GET', pattern: '/connection/:connectionId', query: ['provider_config_key', 'force_refresh'], callers: ['backend'], face: 'rest', fast: true, handle: readConnection },
+  { method: 'GET', pattern: '/connection', query: ['provider_config_key', 'first', 'after'], callers: ['backend'], face: 'rest', fast: true, handle: listConnections },
+  { method: 'DELETE', pattern: '/connection/:connectionId', query: ['provider_config_key'], callers: ['backend'], face: 'rest', fast: false, handle: deleteConnection },
+  // GraphQL: operations from backends; GraphiQL's page for anyone (its operations need the key).
+  { method: 'POST', pattern: '/graphql', query: [], callers: ['backend'], face: 'graphql', fast: true, handle: graphqlOperation },
+  { method: 'GET', pattern: '/graphql', query: ['query', 'variables', 'operationName', 'extensions'], callers: ['backend', 'anyone'], face: 'graphql', fast: false, handle: graphiqlOrOperation },
+  { method: 'OPTIONS', pattern: '/graphql', query: [], callers: ['backend'], face: 'graphql', fast: false, handle: graphqlPreflight },
+  // The OAuth flow in the end user's popup: started by the operator's page, ended by the provider's
+  // redirect, which carries whatever the provider sends back (state, code, realmId, ...).
+  { method: 'GET', pattern: '/oauth/connect/:providerConfigKey', query: ['connection_id', 'public_key', 'params[*]'], callers: ['frontend'], face: 'page', fast: false, handle: oauthConnect },
+  { method: 'GET', pattern: '/oauth/callback', query: ['*'], callers: ['anyone'], face: 'page', fast: false, handle: oauthCallback },
+  { method: 'GET', pattern: '/sdk/frontend.js', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: frontendSdk },
+  // Operations: liveness (the process answers), readiness (the database answers too), Prometheus metrics.
+  { method: 'GET', pattern: '/health/live', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: liveness },
+  { method: 'GET', pattern: '/health', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: readiness },
+  { method: 'GET', pattern: '/metrics', query: [], callers: ['backend'], face: 'rest', fast: false, handle: metricsPage },
+];
