@@ -5,6 +5,20 @@ import { parseEncryptionKey, SecretBox } from './secret-box.js';
 const key = randomBytes(32);
 const other = randomBytes(32);
 
+/**
+ * The sealed value with one bit flipped in its IV, ciphertext or tag. Edited
+ * on the decoded bytes: a character swapped at the end of the base64 can land
+ * in its padding bits and leave the bytes as they were.
+ */
+function flipBit(sealed: string, part: 'iv' | 'ciphertext' | 'tag', round: number): string {
+  const head = sealed.slice(0, sealed.lastIndexOf(':') + 1);
+  const bytes = Buffer.from(sealed.slice(head.length), 'base64url');
+  const ranges = { iv: [0, 12], ciphertext: [12, bytes.length - 16], tag: [bytes.length - 16, bytes.length] };
+  const [start, end] = ranges[part];
+  bytes[start! + (round % (end! - start!))]! ^= 1 << round % 8;
+  return `${head}${bytes.toString('base64url')}`;
+}
+
 describe('the secret box', () => {
   it('seals with a fresh IV each time and opens what it sealed', () => {
     const box = new SecretBox(key);
@@ -18,10 +32,16 @@ describe('the secret box', () => {
 
   it('refuses a value moved to another column, or altered', () => {
     const box = new SecretBox(key);
-    const sealed = box.seal('top secret', 'provider_configs.client_secret');
-    expect(() => box.open(sealed, 'connections.credentials')).toThrow(/failed authentication/);
-    const altered = `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}A`;
-    expect(() => box.open(altered, 'provider_configs.client_secret')).toThrow(/failed authentication/);
+    // Many seals, so that every IV, ciphertext and tag the test meets is refused, not one lucky draw.
+    for (let round = 0; round < 200; round++) {
+      const sealed = box.seal('top secret', 'provider_configs.client_secret');
+      expect(() => box.open(sealed, 'connections.credentials')).toThrow(/failed authentication/);
+      for (const part of ['iv', 'ciphertext', 'tag'] as const) {
+        const altered = flipBit(sealed, part, round);
+        expect(altered).not.toBe(sealed);
+        expect(() => box.open(altered, 'provider_configs.client_secret')).toThrow(/failed authentication/);
+      }
+    }
   });
 
   it('opens values of the previous key during a rotation, and names a missing key', () => {
