@@ -3,14 +3,7 @@
 // details Yoga attaches (they can echo the body back).
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-
-/**
- * The codes a GraphQL error carries when the request itself was refused, beside
- * the domain's (server/core/errors.ts): ours below, and Yoga's for documents
- * that do not parse or validate.
- */
-export const REQUEST_ERROR_CODES = ['BAD_REQUEST', 'BAD_USER_INPUT', 'CSRF_PREVENTED', 'QUERY_TOO_COMPLEX', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED'] as const;
-export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
+import type { GraphQLProtocolCode } from '../core/errors.js';
 
 const ARMOR_REJECTION = /\b(Token|Aliases|Directives|Query depth|Query Cost) limit of \d+ exceeded/i;
 
@@ -41,18 +34,18 @@ function withCode(error: GraphQLError): GraphQLError {
   }
   if (ARMOR_REJECTION.test(error.message)) {
     // graphql-armor's limits reject in the parser (tokens) or in validation (depth, aliases, cost).
-    extensions.code = 'QUERY_TOO_COMPLEX' satisfies RequestErrorCode;
+    extensions.code = 'QUERY_TOO_COMPLEX' satisfies GraphQLProtocolCode;
     extensions.http = { ...extensions.http, status: 400 };
   } else if (!extensions.code) {
     if (error.message.startsWith('Variable "$')) {
-      extensions.code = 'BAD_USER_INPUT' satisfies RequestErrorCode;
+      extensions.code = 'BAD_USER_INPUT' satisfies GraphQLProtocolCode;
       extensions.http = { ...extensions.http, status: 400 };
     } else if (status === 403) {
-      extensions.code = 'CSRF_PREVENTED' satisfies RequestErrorCode;
+      extensions.code = 'CSRF_PREVENTED' satisfies GraphQLProtocolCode;
     } else if (status && status >= 400 && status < 500) {
-      extensions.code = 'BAD_REQUEST' satisfies RequestErrorCode;
+      extensions.code = 'BAD_REQUEST' satisfies GraphQLProtocolCode;
     } else if (!error.path) {
-      extensions.code = 'BAD_REQUEST' satisfies RequestErrorCode;
+      extensions.code = 'BAD_REQUEST' satisfies GraphQLProtocolCode;
       extensions.http = { ...extensions.http, status: 400 };
     }
   }

@@ -3,7 +3,7 @@
 // of thousand levels, within the token limit, exhaust the stack.
 import { GraphQLError, Lexer, Source, TokenKind, type Token } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { RequestErrorCode } from './use-error-codes.js';
+import type { GraphQLProtocolCode } from '../core/errors.js';
 
 const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
 const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
@@ -20,7 +20,7 @@ export function useNestingLimit({ n, tokens }: { n: number; tokens: number }): P
         const document = typeof source === 'string' ? new Source(source) : source;
         const opening = firstTooDeep(document, n, tokens);
         if (opening) {
-          const code: RequestErrorCode = 'QUERY_TOO_COMPLEX';
+          const code: GraphQLProtocolCode = 'QUERY_TOO_COMPLEX';
           throw new GraphQLError(`Syntax Error: Nesting limit of ${n} exceeded.`, { source: document, positions: [opening.start], extensions: { code, http: { status: 400 } } });
         }
         return parseFn(source, options);
