@@ -3,9 +3,8 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
-import { type GraphQLClient, type RequestOptions } from 'graphql-request';
-import { gql } from 'graphql-request';
-type GraphQLClientRequestHeaders = RequestOptions['requestHeaders'];
+import type { DocumentNode } from 'graphql';
+import { gql } from 'graphql-tag';
 export type CreateProviderConfigInput = {
   /** Required for the custom template; overrides the template otherwise. */
   authorizationUrl?: string | null | undefined;
@@ -246,43 +245,38 @@ export const ProvidersDocument = gql`
   }
 }
     `;
-
-export type SdkFunctionWrapper = <T>(action: (requestHeaders?:Record<string, string>) => Promise<T>, operationName: string, operationType?: string, variables?: any) => Promise<T>;
-
-
-const defaultWrapper: SdkFunctionWrapper = (action, _operationName, _operationType, _variables) => action();
-
-export function getSdk(client: GraphQLClient, withWrapper: SdkFunctionWrapper = defaultWrapper) {
+export type Requester<C = {}> = <R, V>(doc: DocumentNode, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
+export function getSdk<C>(requester: Requester<C>) {
   return {
-    Connections(variables?: ConnectionsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ConnectionsQuery> {
-      return withWrapper((wrappedRequestHeaders) => client.request<ConnectionsQuery>({ document: ConnectionsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'Connections', 'query', variables);
+    Connections(variables?: ConnectionsQueryVariables, options?: C): Promise<ConnectionsQuery> {
+      return requester<ConnectionsQuery, ConnectionsQueryVariables>(ConnectionsDocument, variables, options) as Promise<ConnectionsQuery>;
     },
-    Connection(variables: ConnectionQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ConnectionQuery> {
-      return withWrapper((wrappedRequestHeaders) => client.request<ConnectionQuery>({ document: ConnectionDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'Connection', 'query', variables);
+    Connection(variables: ConnectionQueryVariables, options?: C): Promise<ConnectionQuery> {
+      return requester<ConnectionQuery, ConnectionQueryVariables>(ConnectionDocument, variables, options) as Promise<ConnectionQuery>;
     },
-    DeleteConnection(variables: DeleteConnectionMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<DeleteConnectionMutation> {
-      return withWrapper((wrappedRequestHeaders) => client.request<DeleteConnectionMutation>({ document: DeleteConnectionDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'DeleteConnection', 'mutation', variables);
+    DeleteConnection(variables: DeleteConnectionMutationVariables, options?: C): Promise<DeleteConnectionMutation> {
+      return requester<DeleteConnectionMutation, DeleteConnectionMutationVariables>(DeleteConnectionDocument, variables, options) as Promise<DeleteConnectionMutation>;
     },
-    ConnectionCredentials(variables: ConnectionCredentialsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ConnectionCredentialsQuery> {
-      return withWrapper((wrappedRequestHeaders) => client.request<ConnectionCredentialsQuery>({ document: ConnectionCredentialsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'ConnectionCredentials', 'query', variables);
+    ConnectionCredentials(variables: ConnectionCredentialsQueryVariables, options?: C): Promise<ConnectionCredentialsQuery> {
+      return requester<ConnectionCredentialsQuery, ConnectionCredentialsQueryVariables>(ConnectionCredentialsDocument, variables, options) as Promise<ConnectionCredentialsQuery>;
     },
-    ProviderConfigs(variables?: ProviderConfigsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ProviderConfigsQuery> {
-      return withWrapper((wrappedRequestHeaders) => client.request<ProviderConfigsQuery>({ document: ProviderConfigsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'ProviderConfigs', 'query', variables);
+    ProviderConfigs(variables?: ProviderConfigsQueryVariables, options?: C): Promise<ProviderConfigsQuery> {
+      return requester<ProviderConfigsQuery, ProviderConfigsQueryVariables>(ProviderConfigsDocument, variables, options) as Promise<ProviderConfigsQuery>;
     },
-    ProviderConfig(variables: ProviderConfigQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ProviderConfigQuery> {
-      return withWrapper((wrappedRequestHeaders) => client.request<ProviderConfigQuery>({ document: ProviderConfigDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'ProviderConfig', 'query', variables);
+    ProviderConfig(variables: ProviderConfigQueryVariables, options?: C): Promise<ProviderConfigQuery> {
+      return requester<ProviderConfigQuery, ProviderConfigQueryVariables>(ProviderConfigDocument, variables, options) as Promise<ProviderConfigQuery>;
     },
-    CreateProviderConfig(variables: CreateProviderConfigMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<CreateProviderConfigMutation> {
-      return withWrapper((wrappedRequestHeaders) => client.request<CreateProviderConfigMutation>({ document: CreateProviderConfigDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'CreateProviderConfig', 'mutation', variables);
+    CreateProviderConfig(variables: CreateProviderConfigMutationVariables, options?: C): Promise<CreateProviderConfigMutation> {
+      return requester<CreateProviderConfigMutation, CreateProviderConfigMutationVariables>(CreateProviderConfigDocument, variables, options) as Promise<CreateProviderConfigMutation>;
     },
-    UpdateProviderConfig(variables: UpdateProviderConfigMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<UpdateProviderConfigMutation> {
-      return withWrapper((wrappedRequestHeaders) => client.request<UpdateProviderConfigMutation>({ document: UpdateProviderConfigDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'UpdateProviderConfig', 'mutation', variables);
+    UpdateProviderConfig(variables: UpdateProviderConfigMutationVariables, options?: C): Promise<UpdateProviderConfigMutation> {
+      return requester<UpdateProviderConfigMutation, UpdateProviderConfigMutationVariables>(UpdateProviderConfigDocument, variables, options) as Promise<UpdateProviderConfigMutation>;
     },
-    DeleteProviderConfig(variables: DeleteProviderConfigMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<DeleteProviderConfigMutation> {
-      return withWrapper((wrappedRequestHeaders) => client.request<DeleteProviderConfigMutation>({ document: DeleteProviderConfigDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'DeleteProviderConfig', 'mutation', variables);
+    DeleteProviderConfig(variables: DeleteProviderConfigMutationVariables, options?: C): Promise<DeleteProviderConfigMutation> {
+      return requester<DeleteProviderConfigMutation, DeleteProviderConfigMutationVariables>(DeleteProviderConfigDocument, variables, options) as Promise<DeleteProviderConfigMutation>;
     },
-    Providers(variables?: ProvidersQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<ProvidersQuery> {
-      return withWrapper((wrappedRequestHeaders) => client.request<ProvidersQuery>({ document: ProvidersDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'Providers', 'query', variables);
+    Providers(variables?: ProvidersQueryVariables, options?: C): Promise<ProvidersQuery> {
+      return requester<ProvidersQuery, ProvidersQueryVariables>(ProvidersDocument, variables, options) as Promise<ProvidersQuery>;
     }
   };
 }

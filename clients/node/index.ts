@@ -6,10 +6,9 @@ import type {
   CreateProviderConfigInput,
   ProviderConfigFieldsFragment,
   ProvidersQuery,
-  Sdk,
   UpdateProviderConfigInput,
 } from '../generated/sdk.js';
-import { createSdk, NangoError, type ConnectionOptions } from './graphql-client.js';
+import { createSdk, NangoError, type ConnectionOptions, type Sdk } from './graphql-client.js';
 
 export { NangoError };
 export type Credentials = ConnectionCredentialsQuery['connection']['credentials'];
@@ -21,8 +20,8 @@ export type ProviderTemplate = ProvidersQuery['providers'][number];
 
 export interface NangoOptions {
   /** Default http://localhost:3003. */
-  host?: string;
-  secretKey?: string;
+  host?: string | undefined;
+  secretKey?: string | undefined;
 }
 
 export interface ConnectionPage {
@@ -63,7 +62,7 @@ export class Nango {
     return (await this.sdk.Connection({ providerConfigKey, connectionId })).connection;
   }
 
-  async listConnections(options: { providerConfigKey?: string; first?: number; after?: string } = {}): Promise<ConnectionPage> {
+  async listConnections(options: { providerConfigKey?: string | undefined; first?: number | undefined; after?: string | undefined } = {}): Promise<ConnectionPage> {
     const { connections } = await this.sdk.Connections(options);
     return { connections: connections.nodes, nextCursor: connections.pageInfo.hasNextPage ? connections.pageInfo.endCursor : null };
   }
