@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   const databaseUrl = settings.databaseUrl ?? embedded!.url;
   try {
     await migrate(databaseUrl, logger);
-    const pool = await createDatabasePool(databaseUrl);
+    const pool = await createDatabasePool(databaseUrl, { answerWithinMs: null });
     try {
       const box = new SecretBox(settings.encryptionKey, settings.previousEncryptionKey ?? null);
       const { reencryptedValues } = await rotateEncryptionKey(pool, box);

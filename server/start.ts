@@ -97,7 +97,9 @@ export async function startServer(settings: Settings, logger: Logger, options: S
         await closed;
         clearInterval(sweep);
         clearTimeout(deadline);
-        await Promise.all([pool.end(), reads.end()]);
+        // A connection the database dropped (an outage before the stop) fails to end: nothing is lost by that.
+        const ended = (what: string) => (error: unknown) => logger.warn({ err: errorSummary(error) }, `${what} did not end cleanly`);
+        await Promise.all([pool.end().catch(ended('the database pool')), reads.end().catch(ended('the read connections'))]);
         await embedded?.stop();
       },
     };

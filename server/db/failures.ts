@@ -29,8 +29,12 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 const UNAVAILABLE_MESSAGES = /connection terminated|query read timeout|timeout exceeded when trying to connect|not queryable|connection (is )?closed/i;
 
 export function databaseFailure(error: unknown): DatabaseFailure | null {
-  // Slonik and pg wrap the driver's error: the cause says what happened.
-  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+  // Slonik and pg wrap the driver's error: the cause says what happened. Node's own errors
+  // (a refused socket) may come from another realm than this module's Error (a VM context),
+  // so they are recognised by their shape.
+  for (let current = error as { cause?: unknown; message?: unknown; code?: unknown; name?: unknown } | null, depth = 0;
+    typeof current === 'object' && current !== null && depth < 4;
+    current = current.cause as typeof current, depth++) {
     if (
       current instanceof DatabaseTimeoutError ||
       current instanceof ConnectionError ||
@@ -41,12 +45,12 @@ export function databaseFailure(error: unknown): DatabaseFailure | null {
     ) {
       return 'unavailable';
     }
-    const code = (current as { code?: unknown }).code;
+    const code = current.code;
     if (typeof code === 'string') {
       if (REFUSED_BYTES_STATES.has(code)) return 'refused_bytes';
       if (UNAVAILABLE_STATES.test(code) || NETWORK_CODES.has(code)) return 'unavailable';
     }
-    if (UNAVAILABLE_MESSAGES.test(current.message)) return 'unavailable';
+    if (typeof current.message === 'string' && UNAVAILABLE_MESSAGES.test(current.message)) return 'unavailable';
   }
   return null;
 }

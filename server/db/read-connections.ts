@@ -16,14 +16,13 @@
 // nothing when it is back by then.
 import net from 'node:net';
 import pg from 'pg';
+import { DATABASE_TIMEOUT_MS } from './failures.js';
 import { fastTypes } from './timestamps.js';
 
 /** Two: one connection would serialize every read in one Postgres process, on a machine with more than one core. */
 const CONNECTIONS = 2;
 /** A read that takes longer is cancelled by Postgres, so that it cannot hold up the reads behind it for long. */
 const STATEMENT_TIMEOUT_MS = 10_000;
-/** A database that does not answer fails the reads waiting for it instead of holding them. */
-const CONNECT_TIMEOUT_MS = 10_000;
 
 /** SQLSTATEs by which Postgres says the session is over: admin_shutdown, crash_shutdown, cannot_connect_now. */
 const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
@@ -131,7 +130,10 @@ export class ReadConnections {
       types: fastTypes,
       pipeline: true,
       statement_timeout: STATEMENT_TIMEOUT_MS,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // A database that does not answer (frozen, or gone without a word) fails the reads waiting
+      // for it instead of holding them; pg then ends the connection, and the next read opens another.
+      connectionTimeoutMillis: DATABASE_TIMEOUT_MS,
+      query_timeout: DATABASE_TIMEOUT_MS,
       keepAlive: true,
       application_name: 'nango-reads',
     });

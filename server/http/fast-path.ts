@@ -29,8 +29,14 @@ export function fastPath(routes: readonly CompiledRoute[], services: Services, r
     }
     const started = performance.now();
     const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
-    serve(match, incomingOf(req, path, search), services)
-      .then((reply) => write(res, reply))
+    const incoming = incomingOf(req, path, search);
+    serve(match, incoming, services)
+      .then((reply) => {
+        // Answered before its body was read (a wrong key, ...): the body is still on the socket, so the
+        // client is told not to reuse a socket that Node will close after discarding it.
+        if (!incoming.bodyRead() && req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') res.setHeader('connection', 'close');
+        return write(res, reply);
+      })
       .then(() => recordRequest(services, match.route.method, match.route.pattern, path, res.statusCode, started))
       .catch((error: unknown) => {
         // Only a failure to read the request or to write the answer lands here: the socket is gone.
@@ -40,10 +46,11 @@ export function fastPath(routes: readonly CompiledRoute[], services: Services, r
   };
 }
 
-function incomingOf(req: IncomingMessage, path: string, search: string): Incoming {
+function incomingOf(req: IncomingMessage, path: string, search: string): Incoming & { bodyRead(): boolean } {
   let body: Promise<string> | undefined;
   const text = () => (body ??= readBody(req));
   return {
+    bodyRead: () => body !== undefined,
     method: req.method!,
     path,
     search,
