@@ -133,7 +133,7 @@ const SUITE_DATABASE = `
     expect((await readdir(tmp)).filter((name) => name.startsWith('nango-test-pg-'))).toEqual([]);
   }, 90_000);
 
-  it("leaves a folder its group may use to an ACL entry, and says in one line when setfacl is missing", async () => {
+  it("never regroups a folder its group may use: an ACL entry for postgres, or one clear line when setfacl is missing", async () => {
     const folder = await privateFolder();
     const shared = path.join(folder, 'shared');
     await mkdir(shared, { mode: 0o750 });
@@ -145,6 +145,9 @@ const SUITE_DATABASE = `
     expect(after.gid).toBe(before.gid);
     if (hasSetfacl) {
       expect(result.code).toBe(0);
+      const acl = await new Promise<string>((resolve) => execFile('getfacl', ['--omit-header', shared], (_error, stdout) => resolve(stdout)));
+      expect(acl).toMatch(/^user:postgres:--x$/m);
+      expect(acl).toMatch(/^group::r-x$/m);
     } else {
       expect(result.code).not.toBe(0);
       expect(result.stdout).toBe('');
