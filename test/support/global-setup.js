@@ -12,14 +12,31 @@ export default async function globalSetup() {
   const { startEmbeddedPostgres } = await tsImport('../../server/db/embedded.ts', import.meta.url);
   const { createLogger } = await tsImport('../../server/log.ts', import.meta.url);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nango-test-pg-'));
-  // mkdtemp makes it 0700; as root, Postgres runs as 'postgres' and must reach it.
+  globalThis.__embeddedTestDataDir = dataDir;
+  // Our own throwaway folder (its password file stays 0600): open it rather than
+  // have every run grant the 'postgres' user access to a new folder.
   await chmod(dataDir, 0o755);
-  const database = await startEmbeddedPostgres({
-    dataDir,
-    database: 'postgres',
-    persistent: false,
-    logger: createLogger('silent'),
-  });
-  globalThis.__embeddedTestDatabase = database;
-  process.env.TEST_DATABASE_URL = database.url;
+  try {
+    globalThis.__embeddedTestDatabase = await startEmbeddedPostgres({
+      dataDir,
+      database: 'postgres',
+      persistent: false,
+      logger: createLogger('info', grantsOnly),
+    });
+  } catch (error) {
+    // Jest prints a global setup's failure with its stack; the message is what helps.
+    const clear = new Error(`the test run's Postgres did not start: ${error.message} (or set TEST_DATABASE_URL to use another Postgres)`);
+    clear.name = error.name;
+    clear.stack = `${clear.name}: ${clear.message}`;
+    throw clear;
+  }
+  process.env.TEST_DATABASE_URL = globalThis.__embeddedTestDatabase.url;
 }
+
+/** Of the embedded database's log, only the access given to the 'postgres' user (as root) is news to someone running the tests. */
+const grantsOnly = {
+  write(line) {
+    const entry = JSON.parse(line);
+    if (entry.access || entry.uid) process.stderr.write(`test database: ${entry.msg}\n`);
+  },
+};
