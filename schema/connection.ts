@@ -1,43 +1,54 @@
 // Connection: one end user's authorization of one provider config, with its
 // queries and mutations. Credentials are not part of the list.
 import type { GraphQLResolveInfo, SelectionNode } from 'graphql';
-import { present, type Connection, type ConnectionSummary } from '../server/core/connections.js';
+import { present, type Connection, type ConnectionSummary, type Page } from '../server/core/connections.js';
+
 import type { ConnectionWithCredentials } from '../server/core/fresh-credentials.js';
-import { builder } from './builder.js';
+import { builder, type Context } from './builder.js';
 
 /**
- * What a Connection is resolved from: the whole connection, or, in a list whose
- * query asks for nothing more, what a list entry shows (see Query.connections).
+ * What a Connection is resolved from: the whole connection (with the row read
+ * for it, credentials included, when Query.connection read one: its
+ * credentials field then reads nothing more), or, in a list whose query asks
+ * for nothing more, what a list entry shows (see Query.connections). Each
+ * field resolver handles both shapes; the compiler holds it to that.
  */
-export type ConnectionSource = Connection | ConnectionSummary;
+export type ConnectionSource =
+  | { shape: 'whole'; connection: Connection; row?: ConnectionWithCredentials }
+  | { shape: 'summary'; summary: ConnectionSummary };
 
 /** The fields of Connection that a summary answers (credentials are read by key and id). */
 const SUMMARY_FIELDS = new Set(['__typename', 'connectionId', 'providerConfigKey', 'createdAt', 'credentials']);
 
-/** The whole connection, for the fields a summary lacks. */
-export function whole(source: ConnectionSource): Connection {
-  if ('provider' in source) return source;
-  throw new Error('a connection summary reached a field that only the whole connection has');
+function identityOf(source: ConnectionSource): { providerConfigKey: string; connectionId: string } {
+  return source.shape === 'whole' ? source.connection : source.summary;
 }
 
-// The row Query.connection read, credentials included, for Connection.credentials
-// to use instead of reading it again.
-const rowsRead = new WeakMap<ConnectionSource, ConnectionWithCredentials>();
-
-export function rowRead(connection: ConnectionSource): ConnectionWithCredentials | undefined {
-  return rowsRead.get(connection);
+/**
+ * A resolver for a field only the whole connection has. A summary reaches it
+ * only if the list's look-ahead let through a field it does not answer; the
+ * connection is then read whole (once per such field). The whole shape stays
+ * synchronous: a page resolves these for a hundred connections.
+ */
+export function fromWhole<T>(pick: (connection: Connection) => T): (source: ConnectionSource, args: object, context: Context) => T | Promise<T> {
+  return (source, _args, { core }) =>
+    source.shape === 'whole' ? pick(source.connection) : core.freshCredentials.read(source.summary.providerConfigKey, source.summary.connectionId).then((row) => pick(present(row)));
 }
 
 export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').implement({
   description: "One end user's stored authorization for a provider config.",
   fields: (t) => ({
-    connectionId: t.exposeString('connectionId'),
-    providerConfigKey: t.exposeString('providerConfigKey'),
-    provider: t.string({ description: 'The provider template of the config.', resolve: (source) => whole(source).provider }),
-    connectionConfig: t.field({ type: 'JSON', description: 'Connection params given at connect time (e.g. subdomain).', resolve: (source) => whole(source).connectionConfig }),
-    metadata: t.field({ type: 'JSON', resolve: (source) => whole(source).metadata }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (source) => whole(source).updatedAt }),
+    connectionId: t.string({ resolve: (source) => identityOf(source).connectionId }),
+    providerConfigKey: t.string({ resolve: (source) => identityOf(source).providerConfigKey }),
+    provider: t.string({ description: 'The provider template of the config.', resolve: fromWhole((connection) => connection.provider) }),
+    connectionConfig: t.field({
+      type: 'JSON',
+      description: 'Connection params given at connect time (e.g. subdomain).',
+      resolve: fromWhole((connection) => connection.connectionConfig),
+    }),
+    metadata: t.field({ type: 'JSON', resolve: fromWhole((connection) => connection.metadata) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (source) => (source.shape === 'whole' ? source.connection.createdAt : source.summary.createdAt) }),
+    updatedAt: t.field({ type: 'DateTime', resolve: fromWhole((connection) => connection.updatedAt) }),
   }),
 });
 
@@ -74,7 +85,7 @@ const PageInfoRef = builder
   });
 
 const ConnectionPageRef = builder
-  .objectRef<{ nodes: ConnectionSource[]; endCursor: string | null; hasNextPage: boolean }>('ConnectionPage')
+  .objectRef<Page<ConnectionSource>>('ConnectionPage')
   .implement({
     fields: (t) => ({
       nodes: t.field({ type: [ConnectionRef], resolve: (page) => page.nodes }),
@@ -91,9 +102,14 @@ builder.queryField('connections', (t) =>
       first: t.arg.int(),
       after: t.arg.string(),
     },
-    resolve: (_root, args, { core }, info) => {
+    resolve: async (_root, args, { core }, info): Promise<Page<ConnectionSource>> => {
       const options = { providerConfigKey: args.providerConfigKey ?? undefined, first: args.first ?? undefined, after: args.after ?? undefined };
-      return nodesAskOnlySummaryFields(info) ? core.connections.listSummaries(options) : core.connections.list(options);
+      if (nodesAskOnlySummaryFields(info)) {
+        const page = await core.connections.listSummaries(options);
+        return { ...page, nodes: page.nodes.map((summary) => ({ shape: 'summary', summary })) };
+      }
+      const page = await core.connections.list(options);
+      return { ...page, nodes: page.nodes.map((connection) => ({ shape: 'whole', connection })) };
     },
   }),
 );
@@ -106,11 +122,9 @@ builder.queryField('connection', (t) =>
       providerConfigKey: t.arg.string({ required: true }),
       connectionId: t.arg.string({ required: true }),
     },
-    resolve: async (_root, { providerConfigKey, connectionId }, { core }) => {
+    resolve: async (_root, { providerConfigKey, connectionId }, { core }): Promise<ConnectionSource> => {
       const row = await core.freshCredentials.read(providerConfigKey, connectionId);
-      const connection = present(row);
-      rowsRead.set(connection, row);
-      return connection;
+      return { shape: 'whole', connection: present(row), row };
     },
   }),
 );

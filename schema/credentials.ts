@@ -2,7 +2,7 @@
 // refreshes them first when they are near expiry.
 import type { OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
 import { builder } from './builder.js';
-import { ConnectionRef, rowRead, whole } from './connection.js';
+import { ConnectionRef, fromWhole } from './connection.js';
 
 const OAuth2CredentialsRef = builder.objectRef<OAuth2Credentials>('OAuth2Credentials').implement({
   fields: (t) => ({
@@ -45,23 +45,26 @@ builder.objectFields(ConnectionRef, (t) => ({
       'Fresh credentials: refreshed first when they expire within the refresh window (exactly once, across instances). ' +
       'Fails with refresh_failed, carrying the provider error code, when the provider refuses.',
     args: { forceRefresh: t.arg.boolean({ defaultValue: false }) },
-    resolve: async (connection, { forceRefresh }, { core }) =>
-      (await core.freshCredentials.get(connection.providerConfigKey, connection.connectionId, forceRefresh ?? false, rowRead(connection))).credentials,
+    resolve: async (source, { forceRefresh }, { core }) => {
+      const { providerConfigKey, connectionId } = source.shape === 'whole' ? source.connection : source.summary;
+      // The row Query.connection read, when it read one: a token read stays one query.
+      const row = source.shape === 'whole' ? source.row : undefined;
+      return (await core.freshCredentials.get(providerConfigKey, connectionId, forceRefresh ?? false, row)).credentials;
+    },
   }),
   lastRefreshSuccess: t.field({
     type: 'DateTime',
     nullable: true,
-    resolve: (connection) => whole(connection).lastRefreshSuccessAt,
+    resolve: fromWhole((connection) => connection.lastRefreshSuccessAt),
   }),
   lastRefreshFailure: t.field({
     type: RefreshFailureRef,
     nullable: true,
     description: 'The last failed refresh, cleared by the next successful one.',
-    resolve: (source) => {
-      const connection = whole(source);
-      return connection.lastRefreshFailureAt && connection.lastRefreshFailureCode
+    resolve: fromWhole((connection) =>
+      connection.lastRefreshFailureAt && connection.lastRefreshFailureCode
         ? { at: connection.lastRefreshFailureAt, code: connection.lastRefreshFailureCode, description: connection.lastRefreshFailureDescription }
-        : null;
-    },
+        : null,
+    ),
   }),
 }));
