@@ -4,6 +4,8 @@ import type { LogLevel } from './settings.js';
 
 export type { Logger };
 
+// Not `code`: that is an error's code (invalid_grant, token_error), which a person reading the log
+// needs. An OAuth authorization code is never logged (the request line leaves out the query string).
 const REDACTED_KEYS = [
   'authorization',
   'clientSecret',
@@ -13,7 +15,7 @@ const REDACTED_KEYS = [
   'refreshToken',
   'refresh_token',
   'password',
-  'code',
+  'authorizationCode',
   'codeVerifier',
   'code_verifier',
 ];
@@ -28,6 +30,16 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     },
     destination,
   );
+}
+
+/**
+ * Where the server's log goes: JSON lines, one per event, for machines (a file,
+ * a container's log); readable lines when a person watches it in a terminal.
+ */
+export async function consoleDestination(): Promise<DestinationStream | undefined> {
+  if (!process.stdout.isTTY) return undefined;
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
 
 /**

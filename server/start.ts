@@ -66,7 +66,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       providerTimeoutSeconds,
       refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
       box,
-      observer: metrics.observer,
+      observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
       reads,
     });
     const server = http.createServer(await createRequestListener({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey }));

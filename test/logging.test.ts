@@ -70,6 +70,10 @@ describe('logs', () => {
 
     const everything = lines.join('\n');
     expect(everything).toContain('oauth flow completed');
+    // The failures a person must find: at warn, with their code and whose they are.
+    const warnings = lines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 40);
+    expect(warnings).toContainEqual(expect.objectContaining({ msg: 'oauth flow failed', code: 'token_error', providerConfigKey: 'bad-secret', connectionId: 'user-2' }));
+    expect(warnings).toContainEqual(expect.objectContaining({ msg: 'refresh failed', code: 'invalid_grant', providerConfigKey: 'idp', connectionId: 'user-1', provider: 'oidc' }));
     for (const secret of [
       TEST_CLIENT.client_secret,
       `${SECRET}-wrong`,

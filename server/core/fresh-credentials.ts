@@ -116,6 +116,7 @@ export class FreshCredentials {
         const failure = describeFailure(error);
         await this.options.connections.recordRefreshFailure(transaction, locked.id, failure);
         this.observer.refreshed('failure', locked.provider);
+        this.observer.refreshFailed({ ...identity, provider: locked.provider, code: failure.code });
         // A provider outage must not take away a token that still works.
         if (isTransient(failure.code) && this.stillValid(current)) {
           return { ok: true as const, fresh: { connection: locked, credentials: current } };

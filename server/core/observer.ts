@@ -1,14 +1,25 @@
-// What the domain reports as it works (for metrics), without knowing who listens.
+// What the domain reports as it works (for metrics and the log), without knowing who listens.
 
 export type RefreshOutcome = 'success' | 'failure' | 'cooldown';
 export type FlowEvent = 'started' | 'completed' | 'failed';
 
+/** A refresh the provider (or the way to it) refused: never a token, only what a person needs to find it. */
+export interface RefreshFailure {
+  providerConfigKey: string;
+  connectionId: string;
+  provider: string;
+  /** The provider's error code (invalid_grant, ...) or ours (provider_timeout, no_refresh_token, ...). */
+  code: string;
+}
+
 export interface CoreObserver {
   refreshed(outcome: RefreshOutcome, provider: string): void;
+  refreshFailed(failure: RefreshFailure): void;
   flow(event: FlowEvent, provider: string): void;
 }
 
 export const silentObserver: CoreObserver = {
   refreshed: () => undefined,
+  refreshFailed: () => undefined,
   flow: () => undefined,
 };

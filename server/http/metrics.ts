@@ -77,6 +77,8 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
     registry,
     observer: {
       refreshed: (outcome, provider) => refreshes.inc({ outcome, provider }),
+      // Counted by refreshed('failure'); logged by the server (start.ts).
+      refreshFailed: () => undefined,
       flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
     },
     recordRequest: observeRequest,
