@@ -1,5 +1,6 @@
-// The server as its own OS process (`node --import tsx server/main.ts`), for
-// tests of several instances sharing one database.
+// The server as its own OS process (`node dist/server/main.js`, what `npm start` runs;
+// jest's global setup builds dist/), for tests of several instances sharing one
+// database and of how the process starts and stops.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './server.js';
@@ -18,7 +19,7 @@ export interface ServerProcess {
 
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['dist/server/main.js'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +43,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     });
   });
   return {
-    url: `http://localhost:${port}`,
+    url: `http://127.0.0.1:${port}`,
     exited,
     output: () => output,
     kill: (signal) => child.kill(signal),
