@@ -10,7 +10,7 @@ export class ListenError extends Error {
 export interface BoundPort {
   server: http.Server;
   port: number;
-  /** A URL this machine reaches the server at, e.g. http://127.0.0.1:3003. */
+  /** A URL this machine reaches the server at, e.g. http://localhost:3003. */
   url: string;
   /** Hands the requests to the server proper; until then they are answered 503. */
   serve(listener: http.RequestListener): void;
@@ -64,8 +64,12 @@ function explainListenFailure(error: NodeJS.ErrnoException, host: string, port: 
   }
 }
 
-/** Every interface (0.0.0.0, ::) includes loopback; an IPv6 literal needs brackets in a URL. */
+/**
+ * localhost for loopback and every interface (0.0.0.0 and :: include loopback): the name
+ * the default server URL and the quick start use, whichever of 127.0.0.1 and ::1 it
+ * resolves to first. Any other address as it is; an IPv6 literal needs brackets in a URL.
+ */
 function reachableHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  if (['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
 }

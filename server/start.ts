@@ -17,7 +17,7 @@ import { createOidcDiscovery } from './providers/oidc-discovery.js';
 import type { Settings } from './settings.js';
 
 export interface RunningServer {
-  /** Where this machine reaches the server, e.g. http://127.0.0.1:3003. */
+  /** Where this machine reaches the server, e.g. http://localhost:3003. */
   url: string;
   port: number;
   close(): Promise<void>;

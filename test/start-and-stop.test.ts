@@ -104,7 +104,7 @@ describe('where the server listens', () => {
     const started = await npmStart();
     try {
       expect(started.output()).toContain(
-        `listening on http://127.0.0.1:${started.port} (GraphiQL at http://127.0.0.1:${started.port}/graphql); secret key: off, public key: off, encryption: off`,
+        `listening on http://127.0.0.1:${started.port} (GraphiQL at http://localhost:${started.port}/graphql); secret key: off, public key: off, encryption: off`,
       );
       expect(await portIsOpen(started.port, '127.0.0.1')).toBe(true);
       if (otherAddress) expect(await portIsOpen(started.port, otherAddress)).toBe(false);
