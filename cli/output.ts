@@ -1,6 +1,6 @@
 // How the CLI prints: plain tables for people, JSON for machines (--json),
 // and `❌ <message>` on stderr with exit code 1 for every error.
-import { NangoError } from '../clients/node/graphql-client.js';
+import type { NangoError } from '../clients/node/graphql-client.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -20,11 +20,16 @@ export function printSuccess(message: string): void {
   process.stdout.write(`✅ ${message}\n`);
 }
 
+// By name, not instanceof: importing the class would load graphql-request into every
+// command, `nango help` included (the SDK is loaded only by commands that call the server).
+const isNangoError = (error: unknown): error is NangoError => error instanceof Error && error.name === 'NangoError';
+
 export function fail(error: unknown, options: OutputOptions): never {
-  const nangoError =
-    error instanceof NangoError ? error : new NangoError('cli_error', error instanceof Error ? error.message : String(error));
-  if (options.json) printJson({ error: { code: nangoError.code, message: nangoError.message } });
-  process.stderr.write(`❌ ${nangoError.message}\n`);
+  const { code, message } = isNangoError(error)
+    ? error
+    : { code: 'cli_error', message: error instanceof Error ? error.message : String(error) };
+  if (options.json) printJson({ error: { code, message } });
+  process.stderr.write(`❌ ${message}\n`);
   process.exit(1);
 }
 

@@ -46,7 +46,7 @@ export async function consoleDestination(): Promise<DestinationStream | undefine
  * The parts of an error that are safe to log. Database and HTTP client errors
  * carry query values and response bodies as properties, which may hold secrets.
  */
-export function errorSummary(error: unknown): { name: string; message: string; stack?: string } {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+export function errorSummary(error: unknown, { stack = true } = {}): { name: string; message: string; stack?: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message, ...(stack ? { stack: error.stack } : {}) };
   return { name: typeof error, message: String(error) };
 }

@@ -1,16 +1,26 @@
-// `npm start`: settings → server, and a clean stop on SIGINT/SIGTERM.
-import { EmbeddedDatabaseError, releaseSignalHandlers } from './db/embedded.js';
-import { EncryptionKeyError } from './db/encryption.js';
-import { createLogger, errorSummary } from './log.js';
+// `npm start`: settings → port → server, and a clean stop on SIGINT/SIGTERM.
+// Only light modules load before the port is bound: the rest of the server takes a
+// second or more to import, and a port in use should not wait for that.
+import { bindPort, ListenError } from './bind-port.js';
+import { consoleDestination, createLogger, errorSummary } from './log.js';
 import { loadSettingsOrExit } from './settings.js';
-import { startServer } from './start.js';
 
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
-  const logger = createLogger(settings.logLevel);
+  const logger = createLogger(settings.logLevel, await consoleDestination());
+  const bound = await bindPort(settings.host, settings.port).catch((error: unknown) => {
+    if (!(error instanceof ListenError)) throw error;
+    logger.fatal(error.message);
+    process.exit(1);
+  });
+  const [{ startServer }, { EmbeddedDatabaseError, releaseSignalHandlers }, { EncryptionKeyError }] = await Promise.all([
+    import('./start.js'),
+    import('./db/embedded.js'),
+    import('./db/encryption.js'),
+  ]);
   let server;
   try {
-    server = await startServer(settings, logger);
+    server = await startServer(settings, logger, { bound });
   } catch (error) {
     if (error instanceof EmbeddedDatabaseError || error instanceof EncryptionKeyError) {
       logger.fatal(error.message);
@@ -19,22 +29,32 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
+  const address = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${server.port}`;
+  const on = (setting: unknown) => (setting ? 'on' : 'off');
   logger.info(
-    { port: server.port, serverUrl: settings.serverUrl },
-    `Nango token service listening on http://localhost:${server.port} (GraphiQL at http://localhost:${server.port}/graphql)`,
+    { host: settings.host, port: server.port, serverUrl: settings.serverUrl },
+    `Nango token service listening on ${address} (GraphiQL at ${server.url}/graphql); ` +
+      `secret key: ${on(settings.secretKey)}, public key: ${on(settings.publicKey)}, encryption: ${on(settings.encryptionKey)}`,
   );
 
+  // The log is written asynchronously: exiting at once could cut its last lines or let an
+  // earlier line land after a later one.
+  const exit = (code: number) => logger.flush(() => process.exit(code));
   let stopping = false;
   const stop = (signal: string) => {
+    // Ctrl-C reaches both npm and the server, and npm passes it on: one stop is enough.
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: no new connections, finishing the requests under way');
     server
       .close()
-      .then(() => process.exit(0))
+      .then(() => {
+        logger.info('stopped');
+        exit(0);
+      })
       .catch((error: unknown) => {
         logger.error({ err: errorSummary(error) }, 'error while stopping');
-        process.exit(1);
+        exit(1);
       });
   };
   releaseSignalHandlers();

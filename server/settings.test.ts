@@ -5,6 +5,7 @@ import { loadSettings, SettingsError } from './settings.js';
 describe('settings', () => {
   it('has defaults that run a local server on 3003 with an embedded database', () => {
     expect(loadSettings({})).toEqual({
+      host: '127.0.0.1',
       port: 3003,
       serverUrl: 'http://localhost:3003',
       databaseUrl: undefined,
@@ -23,6 +24,18 @@ describe('settings', () => {
   it('derives the callback URL from the server URL unless NANGO_CALLBACK_URL is set', () => {
     expect(loadSettings({ NANGO_SERVER_URL: 'https://nango.example.com' }).callbackUrl).toBe('https://nango.example.com/oauth/callback');
     expect(loadSettings({ NANGO_CALLBACK_URL: 'https://example.com/cb' }).callbackUrl).toBe('https://example.com/cb');
+  });
+
+  it('listens on loopback only without a secret key, on every interface with one, and where HOST says when set', () => {
+    const secretKey = 'a-secret-key-of-some-length';
+    expect(loadSettings({}).host).toBe('127.0.0.1');
+    expect(loadSettings({ NANGO_PUBLIC_KEY: 'a-public-key-of-some-length' }).host).toBe('127.0.0.1');
+    expect(loadSettings({ NANGO_SECRET_KEY: secretKey }).host).toBe('0.0.0.0');
+    expect(loadSettings({ NANGO_SECRET_KEY: secretKey, HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadSettings({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadSettings({ HOST: '::' }).host).toBe('::');
+    expect(loadSettings({ HOST: 'localhost' }).host).toBe('localhost');
+    expect(loadSettings({ HOST: '' }).host).toBe('127.0.0.1');
   });
 
   it('accepts SERVER_PORT, and PORT wins over it', () => {
@@ -54,6 +67,8 @@ describe('settings', () => {
     [{ PORT: 'abc' }, 'PORT must be a number'],
     [{ PORT: '70000' }, 'PORT must be between 0 and 65535'],
     [{ SERVER_PORT: '3.5' }, 'SERVER_PORT must be a whole number'],
+    [{ HOST: 'http://0.0.0.0' }, 'HOST must be an IP address'],
+    [{ HOST: '0.0.0.0:3003' }, 'HOST must be an IP address'],
     [{ NANGO_SERVER_URL: 'localhost:3003' }, 'NANGO_SERVER_URL must'],
     [{ DATABASE_URL: 'mysql://u:hunter2@db/nango' }, 'DATABASE_URL must start with postgres://'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL Invalid enum value'],

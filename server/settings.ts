@@ -1,5 +1,6 @@
 // Environment → validated settings. The only module that reads process.env;
 // everything else receives a Settings value.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseEncryptionKey } from './db/secret-box.js';
@@ -11,6 +12,11 @@ const port = z.coerce
   .int('must be a whole number')
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
+
+// An address to bind: an IP literal (0.0.0.0, ::, 127.0.0.1, ::1) or a host name such as localhost.
+const host = z
+  .string()
+  .refine((value) => isIP(value) !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(value), 'must be an IP address such as 127.0.0.1 or 0.0.0.0, or a host name');
 
 const httpUrl = z
   .string()
@@ -34,6 +40,7 @@ const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 const EnvSchema = z.object({
+  HOST: optional(host),
   PORT: optional(port),
   SERVER_PORT: optional(port),
   NANGO_SERVER_URL: optional(httpUrl),
@@ -52,6 +59,8 @@ const EnvSchema = z.object({
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Settings {
+  /** The address the HTTP server binds to. */
+  host: string;
   port: number;
   serverUrl: string;
   /** Unset: the server runs its own embedded Postgres under dataDir/pg. */
@@ -91,6 +100,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   const listenPort = values.PORT ?? values.SERVER_PORT ?? 3003;
   const serverUrl = (values.NANGO_SERVER_URL ?? `http://localhost:${listenPort}`).replace(/\/+$/, '');
   return {
+    // With no secret key the API is open: reachable from this machine only unless HOST says
+    // otherwise. A key set means a deployment, where the load balancer must reach us.
+    host: values.HOST ?? (values.NANGO_SECRET_KEY ? '0.0.0.0' : '127.0.0.1'),
     port: listenPort,
     serverUrl,
     callbackUrl: values.NANGO_CALLBACK_URL ?? `${serverUrl}/oauth/callback`,

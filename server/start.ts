@@ -1,7 +1,7 @@
-// Start-up, in order: database (embedded or DATABASE_URL) → migrations → pool →
-// core → HTTP. Returns a handle whose close() undoes it all in reverse.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Start-up, in order: the HTTP port (answering 503 meanwhile) → database (embedded
+// or DATABASE_URL) → migrations → pool → core → requests served. Returns a handle
+// whose close() undoes it all in reverse.
+import { bindPort, type BoundPort } from './bind-port.js';
 import { createCore } from './core/core.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { prepareEncryption } from './db/encryption.js';
@@ -17,7 +17,7 @@ import { createOidcDiscovery } from './providers/oidc-discovery.js';
 import type { Settings } from './settings.js';
 
 export interface RunningServer {
-  /** Where the server listens, e.g. http://localhost:3003. */
+  /** Where this machine reaches the server, e.g. http://localhost:3003. */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -29,22 +29,26 @@ const SHUTDOWN_GRACE_MS = 25_000;
 export interface StartOptions {
   /** Tests give a catalog with local fake providers; the server loads providers.json. */
   catalog?: ProviderCatalog;
+  /** The port, already bound (main.ts binds it before loading the server's modules). */
+  bound?: BoundPort;
 }
 
 export async function startServer(settings: Settings, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
-  const catalog = options.catalog ?? loadCatalog();
+  // The port before anything else: one in use fails at once, not after a database started.
+  const bound = options.bound ?? (await bindPort(settings.host, settings.port));
   let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = settings.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: settings.dataDir, logger });
-    databaseUrl = embedded.url;
-    logger.info({ dataDir: settings.dataDir }, 'embedded Postgres started');
-  }
   try {
+    const catalog = options.catalog ?? loadCatalog();
+    let databaseUrl = settings.databaseUrl;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres({ dataDir: settings.dataDir, logger });
+      databaseUrl = embedded.url;
+      logger.info({ dataDir: settings.dataDir }, 'embedded Postgres started');
+    }
     await migrate(databaseUrl, logger);
     const pool = await createDatabasePool(databaseUrl);
     // An 'error' event without a listener would bring the process down.
-    pool.on('error', (error) => logger.error({ err: errorSummary(error) }, 'database pool error'));
+    pool.on('error', (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database connection was lost; the next query opens another'));
     const box = new SecretBox(settings.encryptionKey ?? null, settings.previousEncryptionKey ?? null);
     const { encryptedValues } = await prepareEncryption(pool, box).catch(async (error: unknown) => {
       await pool.end();
@@ -55,7 +59,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     if (!settings.secretKey && !settings.publicKey) {
       logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
     }
-    const reads = new ReadConnections(databaseUrl, (error) => logger.error({ err: errorSummary(error) }, 'database read connection error'));
+    const reads = new ReadConnections(databaseUrl, (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database read connection was lost; the next read opens another'));
     const metrics = createMetrics(pool, reads);
     const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
     const core = createCore({
@@ -69,20 +73,10 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
       reads,
     });
-    const server = http.createServer(await createRequestListener({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey }));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(settings.port, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    // Idle keep-alive connections outlive a load balancer's (60 s is common), so it never
-    // reuses one we are closing; a request must still arrive whole within 70 s.
-    Object.assign(server, { keepAliveTimeout: 61_000, headersTimeout: 65_000, requestTimeout: 70_000 });
-    const { port } = server.address() as AddressInfo;
+    bound.serve(await createRequestListener({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey }));
+    const { server, port, url } = bound;
     return {
-      url: `http://localhost:${port}`,
+      url,
       port,
       // Stop accepting, let the requests under way (and their refreshes) finish,
       // then the pool, then the embedded database.
@@ -104,6 +98,8 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       },
     };
   } catch (error) {
+    bound.server.closeAllConnections();
+    await new Promise((resolve) => bound.server.close(resolve));
     await embedded?.stop();
     throw error;
   }

@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runNango, type CliRun } from './support/cli.js';
+import { NANGO, runNango, type CliRun } from './support/cli.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
 
 let server: TestServer;
@@ -132,5 +133,28 @@ describe('the nango CLI', () => {
     expect(trello).toMatchObject({ authMode: 'OAUTH1', docsUrl: expect.stringMatching(/^https:/) });
     const zendesk = await nango(['providers:list', 'zendesk']);
     expect(zendesk.stdout).toMatch(/zendesk\s+Zendesk\s+OAUTH2\s+subdomain/);
+  });
+});
+
+describe('how fast the nango command starts', () => {
+  // The one timing this suite asserts (issue 13 asks for the bound): `nango help` within 4×
+  // a bare `node -e 0`, both measured in this run, interleaved, median of 5, so the
+  // machine's load weighs on both alike.
+  it('shows its help within 4× the time Node takes to run nothing', async () => {
+    const elapsed = async (args: string[]) => {
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) =>
+        execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? '' } }, (error) => (error ? reject(error) : resolve())),
+      );
+      return performance.now() - started;
+    };
+    const node: number[] = [];
+    const help: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      node.push(await elapsed(['-e', '0']));
+      help.push(await elapsed([NANGO, 'help']));
+    }
+    const median = (times: number[]) => [...times].sort((a, b) => a - b)[2]!;
+    expect(median(help)).toBeLessThan(4 * median(node));
   });
 });

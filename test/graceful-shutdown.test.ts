@@ -47,6 +47,7 @@ describe('graceful shutdown', () => {
     expect((await response.json()).credentials.access_token).toBe('after-shutdown-began');
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain('stopping: no new connections');
+    expect(server.output()).toMatch(/"msg":"stopped"\}\n$/);
 
     // The refresh was committed before the process went away.
     const { rows } = await db.query("SELECT credentials FROM connections WHERE connection_id = 'user-1'");

@@ -35,7 +35,7 @@ async function privateFolder(): Promise<string> {
  */
 async function cloneInto(dir: string): Promise<void> {
   await mkdir(dir);
-  for (const entry of ['server', 'schema', 'clients', 'package.json', 'tsconfig.json']) {
+  for (const entry of ['dist', 'server', 'schema', 'clients', 'package.json', 'tsconfig.json']) {
     await cp(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   const modules = path.join(dir, 'node_modules');

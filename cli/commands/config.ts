@@ -60,7 +60,8 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
       'List the provider configs',
       (command) => command.example('$0 config:list', 'Show every provider config'),
       handled(async (args) => {
-        const { providerConfigs } = await sdkFromEnvironment().ProviderConfigs();
+        const sdk = await sdkFromEnvironment();
+        const { providerConfigs } = await sdk.ProviderConfigs();
         if (args.json) return printJson(providerConfigs);
         if (providerConfigs.length === 0) {
           console.log('No provider configs yet. Create one with: nango config:create <key> <provider> <client_id> <client_secret> <scopes>');
@@ -82,7 +83,8 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
           .positional('key', { type: 'string', demandOption: true, describe: 'The config key' })
           .example('$0 config:get github', 'Show the config with key github'),
       handled(async (args) => {
-        const { providerConfig } = await sdkFromEnvironment().ProviderConfig({ key: args.key });
+        const sdk = await sdkFromEnvironment();
+        const { providerConfig } = await sdk.ProviderConfig({ key: args.key });
         if (args.json) return printJson(providerConfig);
         console.log(describeConfig(providerConfig));
       }),
@@ -96,7 +98,8 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
           'Register a GitHub OAuth app under the key github',
         ),
       handled(async (args) => {
-        const { createProviderConfig } = await sdkFromEnvironment().CreateProviderConfig({ input: inputFrom(args as ConfigArgs) });
+        const sdk = await sdkFromEnvironment();
+        const { createProviderConfig } = await sdk.CreateProviderConfig({ input: inputFrom(args as ConfigArgs) });
         if (args.json) return printJson(createProviderConfig);
         printSuccess(`Provider config "${createProviderConfig.key}" created (provider ${createProviderConfig.provider}, scopes ${createProviderConfig.scopes.join(',') || 'none'}).`);
       }),
@@ -110,7 +113,8 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
           'Change the secret and scopes of the github config',
         ),
       handled(async (args) => {
-        const { updateProviderConfig } = await sdkFromEnvironment().UpdateProviderConfig({ input: inputFrom(args as ConfigArgs) });
+        const sdk = await sdkFromEnvironment();
+        const { updateProviderConfig } = await sdk.UpdateProviderConfig({ input: inputFrom(args as ConfigArgs) });
         if (args.json) return printJson(updateProviderConfig);
         printSuccess(`Provider config "${updateProviderConfig.key}" updated.`);
       }),
@@ -123,7 +127,8 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
           .positional('key', { type: 'string', demandOption: true, describe: 'The config key' })
           .example('$0 config:delete github', 'Delete the config with key github'),
       handled(async (args) => {
-        await sdkFromEnvironment().DeleteProviderConfig({ key: args.key });
+        const sdk = await sdkFromEnvironment();
+        await sdk.DeleteProviderConfig({ key: args.key });
         if (args.json) return printJson({ key: args.key, deleted: true });
         printSuccess(`Provider config "${args.key}" deleted.`);
       }),

@@ -33,7 +33,7 @@ export function connectionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptio
           .option('provider-config-key', { type: 'string', describe: 'Only the connections of this provider config' })
           .example('$0 connection:list --provider-config-key github', 'List the GitHub connections'),
       handled(async (args) => {
-        const sdk = sdkFromEnvironment();
+        const sdk = await sdkFromEnvironment();
         const connections: ConnectionFieldsFragment[] = [];
         let after: string | undefined;
         // Every page: the CLI shows the whole list, the API hands it out 100 at a time.
@@ -61,7 +61,8 @@ export function connectionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptio
       'Show one connection (not its tokens)',
       (command) => withIdentity(command).example('$0 connection:get github user-42', 'Show the GitHub connection of user-42'),
       handled(async (args) => {
-        const { connection } = await sdkFromEnvironment().Connection({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id });
+        const sdk = await sdkFromEnvironment();
+        const { connection } = await sdk.Connection({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id });
         if (args.json) return printJson(connection);
         console.log(describeConnection(connection));
       }),
@@ -71,7 +72,8 @@ export function connectionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptio
       'Delete a connection and its tokens',
       (command) => withIdentity(command).example('$0 connection:delete github user-42', 'Forget the GitHub connection of user-42'),
       handled(async (args) => {
-        await sdkFromEnvironment().DeleteConnection({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id });
+        const sdk = await sdkFromEnvironment();
+        await sdk.DeleteConnection({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id });
         if (args.json) return printJson({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id, deleted: true });
         printSuccess(`Connection "${args.connection_id}" of "${args.provider_config_key}" deleted.`);
       }),

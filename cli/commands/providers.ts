@@ -12,7 +12,8 @@ export function providerCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions
         .positional('search', { type: 'string', describe: 'Only templates whose name or display name contains this' })
         .example('$0 providers:list google', 'Show the Google templates'),
     handled(async (args) => {
-      const { providers } = await sdkFromEnvironment().Providers({ search: args.search });
+      const sdk = await sdkFromEnvironment();
+      const { providers } = await sdk.Providers({ search: args.search });
       if (args.json) return printJson(providers);
       if (providers.length === 0) {
         console.log(`No provider template matches "${args.search}".`);

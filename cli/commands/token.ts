@@ -14,7 +14,8 @@ export function tokenCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
         .option('force-refresh', { type: 'boolean', default: false, describe: 'Refresh even if the token is still fresh' })
         .example('$0 token:get github user-42', 'Print the access token of user-42'),
     handled(async (args) => {
-      const { connection } = await sdkFromEnvironment().ConnectionCredentials({
+      const sdk = await sdkFromEnvironment();
+      const { connection } = await sdk.ConnectionCredentials({
         providerConfigKey: args.provider_config_key,
         connectionId: args.connection_id,
         forceRefresh: args['force-refresh'],

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const NANGO = fileURLToPath(new URL('../../cli/bin/nango.js', import.meta.url));
+export const NANGO = fileURLToPath(new URL('../../cli/bin/nango.js', import.meta.url));
 
 export interface CliRun {
   code: number;

@@ -1,5 +1,6 @@
-// The server as its own OS process (`node --import tsx server/main.ts`), for
-// tests of several instances sharing one database.
+// The server as its own OS process (`node dist/server/main.js`, what `npm start` runs;
+// jest's global setup builds dist/), for tests of several instances sharing one
+// database and of how the process starts and stops.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './server.js';
@@ -19,7 +20,7 @@ export interface ServerProcess {
 /** `cwd`: a checkout other than this one (with its own node_modules). */
 export async function spawnServer(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['dist/server/main.js'], {
     cwd,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,7 +31,8 @@ export async function spawnServer(env: Record<string, string>, cwd = ROOT): Prom
     const timer = setTimeout(() => reject(new Error(`server process did not start: ${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('listening on')) {
+      // The whole line, not just its start: a chunk may end half way through it.
+      if (/listening on[^\n]*\n/.test(output)) {
         clearTimeout(timer);
         resolve();
       }
@@ -43,7 +45,7 @@ export async function spawnServer(env: Record<string, string>, cwd = ROOT): Prom
     });
   });
   return {
-    url: `http://localhost:${port}`,
+    url: `http://127.0.0.1:${port}`,
     exited,
     output: () => output,
     kill: (signal) => child.kill(signal),
