@@ -2,36 +2,141 @@
 // selects its credentials; only the credential reads do.
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { inTransaction } from './pool.js';
+import { inTransaction, RowShapeError } from './pool.js';
 import type { ReadConnections } from './read-connections.js';
 import { SecretBox } from './secret-box.js';
 import { isoFromUtcText } from './timestamps.js';
 
-const timestamp = z.number().transform((ms) => new Date(ms));
-const jsonObject = z.record(z.string(), z.unknown());
-
-const ConnectionRow = z.object({
-  id: z.bigint(),
-  providerConfigKey: z.string(),
-  connectionId: z.string(),
-  provider: z.string(),
-  connectionConfig: jsonObject,
-  metadata: jsonObject,
-  createdAt: timestamp,
-  updatedAt: timestamp,
-  lastRefreshSuccessAt: timestamp.nullable(),
-  lastRefreshFailureAt: timestamp.nullable(),
-  lastRefreshFailureCode: z.string().nullable(),
-  lastRefreshFailureDescription: z.string().nullable(),
-});
-
-export type ConnectionRecord = z.infer<typeof ConnectionRow>;
-
-// The expiry is inside the credentials; the expires_at column is there for queries over it.
-const ConnectionWithCredentialsRow = ConnectionRow.extend({ credentials: z.string() });
+/** A connection as every whole read returns it (the credentials only where asked for). */
+export interface ConnectionRecord {
+  id: bigint;
+  providerConfigKey: string;
+  connectionId: string;
+  provider: string;
+  connectionConfig: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  lastRefreshSuccessAt: Date | null;
+  lastRefreshFailureAt: Date | null;
+  lastRefreshFailureCode: string | null;
+  lastRefreshFailureDescription: string | null;
+}
 
 /** A connection with its serialized credentials: only for the credential reads. */
-export type ConnectionWithCredentials = z.infer<typeof ConnectionWithCredentialsRow>;
+export type ConnectionWithCredentials = ConnectionRecord & { credentials: string };
+
+type ColumnKind = 'text' | 'text?' | 'json' | 'instant' | 'instant?';
+
+/**
+ * The columns of a whole connection, declared once: each read's SQL is built
+ * from this list, and each row it returns is checked against it (connectionRow)
+ * before it leaves this module. The expiry is inside the credentials; the
+ * expires_at column is there for queries over it.
+ */
+const CONNECTION_COLUMNS = [
+  { table: 'c', column: 'id', text: true, name: 'id', kind: 'text' },
+  { table: 'c', column: 'provider_config_key', name: 'providerConfigKey', kind: 'text' },
+  { table: 'c', column: 'connection_id', name: 'connectionId', kind: 'text' },
+  { table: 'p', column: 'provider', name: 'provider', kind: 'text' },
+  { table: 'c', column: 'connection_config', name: 'connectionConfig', kind: 'json' },
+  { table: 'c', column: 'metadata', name: 'metadata', kind: 'json' },
+  { table: 'c', column: 'created_at', name: 'createdAt', kind: 'instant' },
+  { table: 'c', column: 'updated_at', name: 'updatedAt', kind: 'instant' },
+  { table: 'c', column: 'last_refresh_success_at', name: 'lastRefreshSuccessAt', kind: 'instant?' },
+  { table: 'c', column: 'last_refresh_failure_at', name: 'lastRefreshFailureAt', kind: 'instant?' },
+  { table: 'c', column: 'last_refresh_failure_code', name: 'lastRefreshFailureCode', kind: 'text?' },
+  { table: 'c', column: 'last_refresh_failure_description', name: 'lastRefreshFailureDescription', kind: 'text?' },
+] as const satisfies ReadonlyArray<Column & { name: keyof ConnectionRecord }>;
+
+const CREDENTIALS_COLUMN_SQL: Column = { table: 'c', column: 'credentials', name: 'credentials', kind: 'text' };
+
+/** `text`: read as text (the bigint id, which JavaScript numbers cannot hold). */
+interface Column {
+  table: 'c' | 'p';
+  column: string;
+  text?: true;
+  name: string;
+  kind: ColumnKind;
+}
+
+function selectList(columns: readonly Column[]): string {
+  return columns.map((column) => `${column.table}.${column.column}${column.text ? '::text' : ''} AS "${column.name}"`).join(', ');
+}
+
+/**
+ * The token read leaves out the key and the id it was given (each column costs
+ * the driver some work per read, and this read is the one our users repeat).
+ */
+const ASKED_FOR = new Set(['providerConfigKey', 'connectionId']);
+const HOT_COLUMNS: readonly Column[] = [...CONNECTION_COLUMNS.filter((column) => !ASKED_FOR.has(column.name)), CREDENTIALS_COLUMN_SQL];
+const WITH_CREDENTIALS_COLUMNS: readonly Column[] = [...CONNECTION_COLUMNS, CREDENTIALS_COLUMN_SQL];
+
+/** The same select list as slonik's fragment (built once). */
+function slonikList(columns: readonly Column[]) {
+  return sql.join(
+    columns.map((column) => sql.fragment`${sql.identifier([column.table, column.column])}${column.text ? sql.fragment`::text` : sql.fragment``} AS ${sql.identifier([column.name])}`),
+    sql.fragment`, `,
+  );
+}
+
+const FROM = 'FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key';
+
+/** Whether a value read is of the column's kind; timestamps come as Dates (read connections) or milliseconds (slonik). */
+function ofKind(value: unknown, kind: ColumnKind): boolean {
+  switch (kind) {
+    case 'text':
+      return typeof value === 'string';
+    case 'text?':
+      return value === null || typeof value === 'string';
+    case 'json':
+      return typeof value === 'object' && value !== null;
+    case 'instant':
+      return value instanceof Date || typeof value === 'number';
+    case 'instant?':
+      return value === null || value instanceof Date || typeof value === 'number';
+  }
+}
+
+/** A row that connectionRow() has checked (the key and id may have been left out: `given`). */
+type CheckedRow = Omit<ConnectionRecord, 'id' | 'createdAt' | 'updatedAt' | 'lastRefreshSuccessAt' | 'lastRefreshFailureAt'> & {
+  id: string;
+  createdAt: Date | number;
+  updatedAt: Date | number;
+  lastRefreshSuccessAt: Date | number | null;
+  lastRefreshFailureAt: Date | number | null;
+};
+
+const instant = (value: Date | number) => (typeof value === 'number' ? new Date(value) : value);
+const maybeInstant = (value: Date | number | null) => (value === null ? null : instant(value));
+
+/**
+ * A row as its columns declare it, or an error that names the columns that do
+ * not match (never their values, which may be secrets).
+ */
+function connectionRow(row: Record<string, unknown>, columns: readonly Column[], given: Partial<ConnectionRecord> = {}): ConnectionRecord {
+  for (const column of columns) {
+    if (!ofKind(row[column.name], column.kind)) {
+      const wrong = columns.filter((each) => !ofKind(row[each.name], each.kind)).map((each) => each.name);
+      throw new RowShapeError(`a connections row did not match its model (columns: ${wrong.join(', ')})`);
+    }
+  }
+  const values = row as unknown as CheckedRow;
+  return {
+    id: BigInt(values.id),
+    providerConfigKey: given.providerConfigKey ?? values.providerConfigKey,
+    connectionId: given.connectionId ?? values.connectionId,
+    provider: values.provider,
+    connectionConfig: values.connectionConfig,
+    metadata: values.metadata,
+    createdAt: instant(values.createdAt),
+    updatedAt: instant(values.updatedAt),
+    lastRefreshSuccessAt: maybeInstant(values.lastRefreshSuccessAt),
+    lastRefreshFailureAt: maybeInstant(values.lastRefreshFailureAt),
+    lastRefreshFailureCode: values.lastRefreshFailureCode,
+    lastRefreshFailureDescription: values.lastRefreshFailureDescription,
+  };
+}
 
 export interface RefreshFailure {
   code: string;
@@ -55,51 +160,21 @@ export interface ListConnectionsOptions {
   beforeId?: bigint;
 }
 
-const COLUMNS = sql.fragment`
-  c.id,
-  c.provider_config_key AS "providerConfigKey",
-  c.connection_id AS "connectionId",
-  p.provider,
-  c.connection_config AS "connectionConfig",
-  c.metadata,
-  c.created_at AS "createdAt",
-  c.updated_at AS "updatedAt",
-  c.last_refresh_success_at AS "lastRefreshSuccessAt",
-  c.last_refresh_failure_at AS "lastRefreshFailureAt",
-  c.last_refresh_failure_code AS "lastRefreshFailureCode",
-  c.last_refresh_failure_description AS "lastRefreshFailureDescription"
-`;
-
-const CREDENTIAL_COLUMNS = sql.fragment`${COLUMNS}, c.credentials`;
-
 const CREDENTIALS_COLUMN = 'connections.credentials';
 
 /**
  * The token read, the query in front of every API call of our users: a named
  * prepared statement (planned once per connection, not per read) on the shared,
  * pipelined read connections (read-connections.ts), without slonik's per-query
- * work. The columns are Postgres-typed; the row is checked by hand rather than
- * by zod, for the same reason. Each column costs the driver some work per
- * read: the config key and connection id are the ones asked for, so they are
- * not read back.
+ * work; its row is checked by connectionRow() rather than by zod, for the same reason.
  */
-const HOT_READ = `
-  SELECT c.id::text AS id, p.provider, c.connection_config, c.metadata,
-    c.created_at, c.updated_at, c.last_refresh_success_at, c.last_refresh_failure_at,
-    c.last_refresh_failure_code, c.last_refresh_failure_description, c.credentials
-  FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-  WHERE c.provider_config_key = $1 AND c.connection_id = $2`;
+const HOT_READ = `SELECT ${selectList(HOT_COLUMNS)} ${FROM} WHERE c.provider_config_key = $1 AND c.connection_id = $2`;
 
-const LIST_COLUMNS = `
-  c.id::text AS id, c.provider_config_key, c.connection_id, p.provider, c.connection_config, c.metadata,
-  c.created_at, c.updated_at, c.last_refresh_success_at, c.last_refresh_failure_at,
-  c.last_refresh_failure_code, c.last_refresh_failure_description`;
-const LIST_ALL = `
-  SELECT ${LIST_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-  WHERE ($1::bigint IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`;
-const LIST_BY_KEY = `
-  SELECT ${LIST_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+const LIST_ALL = `SELECT ${selectList(CONNECTION_COLUMNS)} ${FROM} WHERE ($1::bigint IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`;
+const LIST_BY_KEY = `SELECT ${selectList(CONNECTION_COLUMNS)} ${FROM}
   WHERE c.provider_config_key = $1 AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`;
+
+const LOCKED_WITH_CREDENTIALS = slonikList(WITH_CREDENTIALS_COLUMNS);
 
 // A list entry shows four columns (Nango 0.x's list entry), and a page of them
 // is read as one text: a line per connection, its fields separated by tabs
@@ -131,23 +206,6 @@ export interface ConnectionSummaryRecord {
   createdAt: string;
 }
 
-interface HotRow {
-  id: string;
-  provider_config_key: string;
-  connection_id: string;
-  provider: string;
-  connection_config: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-  last_refresh_success_at: Date | null;
-  last_refresh_failure_at: Date | null;
-  last_refresh_failure_code: string | null;
-  last_refresh_failure_description: string | null;
-  /** Absent from the list queries. */
-  credentials?: string;
-}
-
 export class ConnectionStore {
   constructor(
     private readonly pool: DatabasePool,
@@ -157,9 +215,8 @@ export class ConnectionStore {
   ) {}
 
   /** Inserts, or replaces the credentials of the existing (config key, connection id). */
-  async upsert(values: ConnectionValues): Promise<ConnectionRecord> {
-    return this.pool.one(sql.type(ConnectionRow)`
-      WITH saved AS (
+  async upsert(values: ConnectionValues): Promise<void> {
+    await this.pool.query(sql.unsafe`
         INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, connection_config, metadata)
         VALUES (
           ${values.providerConfigKey}, ${values.connectionId}, ${this.box.seal(values.credentials, CREDENTIALS_COLUMN)},
@@ -172,23 +229,21 @@ export class ConnectionStore {
           connection_config = EXCLUDED.connection_config,
           metadata = connections.metadata || EXCLUDED.metadata,
           updated_at = now()
-        RETURNING *
-      )
-      SELECT ${COLUMNS} FROM saved c JOIN provider_configs p ON p.key = c.provider_config_key
     `);
   }
 
   /** One query: the connection, its credentials and refresh record. */
   async getWithCredentials(providerConfigKey: string, connectionId: string): Promise<ConnectionWithCredentials | null> {
-    const { rows } = await this.reads.query<Omit<HotRow, 'provider_config_key' | 'connection_id'>>({
+    const { rows } = await this.reads.query<Record<string, unknown>>({
       name: 'connection-with-credentials',
       text: HOT_READ,
       values: [providerConfigKey, connectionId],
     });
     const row = rows[0];
-    if (!row || typeof row.credentials !== 'string') return null;
+    if (!row) return null;
     // One object per read, the decrypted credentials added to it.
-    return Object.assign(recordOf(row, providerConfigKey, connectionId), { credentials: this.box.open(row.credentials, CREDENTIALS_COLUMN) });
+    const record = connectionRow(row, HOT_COLUMNS, { providerConfigKey, connectionId });
+    return Object.assign(record, { credentials: this.box.open(row.credentials as string, CREDENTIALS_COLUMN) });
   }
 
   /**
@@ -196,17 +251,14 @@ export class ConnectionStore {
    * commit, so that one refresh at a time happens for it across all instances.
    */
   async lockWithCredentials(transaction: CommonQueryMethods, id: bigint): Promise<ConnectionWithCredentials | null> {
-    return this.opened(
-      await transaction.maybeOne(sql.type(ConnectionWithCredentialsRow)`
-        SELECT ${CREDENTIAL_COLUMNS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-        WHERE c.id = ${id.toString()}::bigint
-        FOR UPDATE OF c
-      `),
-    );
-  }
-
-  private opened(row: ConnectionWithCredentials | null): ConnectionWithCredentials | null {
-    return row && { ...row, credentials: this.box.open(row.credentials, CREDENTIALS_COLUMN) };
+    const row: Record<string, unknown> | null = await transaction.maybeOne(sql.unsafe`
+      SELECT ${LOCKED_WITH_CREDENTIALS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
+      WHERE c.id = ${id.toString()}::bigint
+      FOR UPDATE OF c
+    `);
+    if (!row) return null;
+    const record = connectionRow(row, WITH_CREDENTIALS_COLUMNS);
+    return Object.assign(record, { credentials: this.box.open(row.credentials as string, CREDENTIALS_COLUMN) });
   }
 
   async saveRefreshed(connection: CommonQueryMethods, id: bigint, credentials: string, expiresAt: Date | null): Promise<void> {
@@ -241,8 +293,8 @@ export class ConnectionStore {
   /** Newest first (by id, which grows with creation). */
   async list(options: ListConnectionsOptions): Promise<readonly ConnectionRecord[]> {
     // Prepared too: a page of the list is the other read our users repeat.
-    const rows = await this.page<HotRow>(options, ['connections-page', LIST_ALL], ['connections-page-by-key', LIST_BY_KEY]);
-    return rows.map(fromHotRow);
+    const rows = await this.page<Record<string, unknown>>(options, ['connections-page', LIST_ALL], ['connections-page-by-key', LIST_BY_KEY]);
+    return rows.map((row) => connectionRow(row, CONNECTION_COLUMNS));
   }
 
   /** Like list(), with only what a list entry shows. */
@@ -296,28 +348,4 @@ function summariesFromLines(text: string): ConnectionSummaryRecord[] {
     start = end + 1;
   }
   return summaries;
-}
-
-function fromHotRow(row: HotRow): ConnectionRecord {
-  return recordOf(row, row.provider_config_key, row.connection_id);
-}
-
-function recordOf(row: Omit<HotRow, 'provider_config_key' | 'connection_id'>, providerConfigKey: string, connectionId: string): ConnectionRecord {
-  if (!(row.created_at instanceof Date) || typeof connectionId !== 'string') {
-    throw new Error('a connections row did not match its model (columns: created_at, connection_id)');
-  }
-  return {
-    id: BigInt(row.id),
-    providerConfigKey,
-    connectionId,
-    provider: row.provider,
-    connectionConfig: row.connection_config,
-    metadata: row.metadata,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    lastRefreshSuccessAt: row.last_refresh_success_at,
-    lastRefreshFailureAt: row.last_refresh_failure_at,
-    lastRefreshFailureCode: row.last_refresh_failure_code,
-    lastRefreshFailureDescription: row.last_refresh_failure_description,
-  };
 }
