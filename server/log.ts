@@ -36,10 +36,28 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
  * Where the server's log goes: JSON lines, one per event, for machines (a file,
  * a container's log); readable lines when a person watches it in a terminal.
  */
-export async function consoleDestination(): Promise<DestinationStream | undefined> {
-  if (!process.stdout.isTTY) return undefined;
+export async function consoleDestination(): Promise<ConsoleDestination> {
+  if (!process.stdout.isTTY) return pino.destination({ dest: 1, sync: false });
   const { default: pretty } = await import('pino-pretty');
   return pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+}
+
+export type ConsoleDestination = DestinationStream & NodeJS.EventEmitter & { end(): void };
+
+/**
+ * Writes what the destination still holds, in order, before the process
+ * exits: an asynchronous write may be under way, and the exit's own flush
+ * would write the lines after it first.
+ */
+export function closeDestination(destination: ConsoleDestination): Promise<void> {
+  return new Promise((resolve) => {
+    const done = setTimeout(resolve, 2_000);
+    destination.once('close', () => {
+      clearTimeout(done);
+      resolve();
+    });
+    destination.end();
+  });
 }
 
 /**

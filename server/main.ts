@@ -2,12 +2,13 @@
 // Only light modules load before the port is bound: the rest of the server takes a
 // second or more to import, and a port in use should not wait for that.
 import { bindPort, ListenError } from './bind-port.js';
-import { consoleDestination, createLogger, errorSummary } from './log.js';
+import { closeDestination, consoleDestination, createLogger, errorSummary } from './log.js';
 import { loadSettingsOrExit } from './settings.js';
 
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
-  const logger = createLogger(settings.logLevel, await consoleDestination());
+  const destination = await consoleDestination();
+  const logger = createLogger(settings.logLevel, destination);
   const bound = await bindPort(settings.host, settings.port).catch((error: unknown) => {
     if (!(error instanceof ListenError)) throw error;
     logger.fatal(error.message);
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
 
   // The log is written asynchronously: exiting at once could cut its last lines or let an
   // earlier line land after a later one.
-  const exit = (code: number) => logger.flush(() => process.exit(code));
+  const exit = (code: number) => void closeDestination(destination).then(() => process.exit(code));
   let stopping = false;
   const stop = (signal: string) => {
     // Ctrl-C reaches both npm and the server, and npm passes it on: one stop is enough.

@@ -16,7 +16,7 @@
 // nothing when it is back by then.
 import net from 'node:net';
 import pg from 'pg';
-import { DATABASE_TIMEOUT_MS } from './failures.js';
+import { DATABASE_TIMEOUT_MS, DatabaseTimeoutError } from './failures.js';
 import { fastTypes } from './timestamps.js';
 
 /** Two: one connection would serialize every read in one Postgres process, on a machine with more than one core. */
@@ -46,7 +46,23 @@ interface ReadConnection {
   ready: Promise<void> | null;
   /** Set when the connection failed or ended: its slot is freed for a new one. */
   lost: boolean;
+  /** Statements written, and answered (one ReadyForQuery each): the watchdog's view of progress. */
+  sent: number;
+  answered: number;
+  /** The watchdog's looks in a row that found reads waiting and no answer since the last. */
+  quietLooks: number;
+  answeredAtLastLook: number;
+  /** Ended by the watchdog: the database stopped answering, and its reads are not sent again. */
+  stalled: boolean;
 }
+
+/**
+ * How often the watchdog looks; a connection whose reads get no answer for
+ * DATABASE_TIMEOUT_MS is ended, which fails them (pg's own query_timeout would
+ * do the same with a timer per read, which cost the token read 2-3 µs).
+ */
+const WATCHDOG_MS = 1_000;
+const QUIET_LOOKS = Math.ceil(DATABASE_TIMEOUT_MS / WATCHDOG_MS);
 
 export class ReadConnections {
   private readonly slots: Array<ReadConnection | undefined> = new Array(CONNECTIONS).fill(undefined);
@@ -61,6 +77,8 @@ export class ReadConnections {
     }
     this.corked.length = 0;
   };
+
+  private readonly watchdog = setInterval(() => this.look(), WATCHDOG_MS).unref();
 
   constructor(
     private readonly connectionString: string,
@@ -82,6 +100,7 @@ export class ReadConnections {
   /** Waits for the reads under way, then closes the connections; later reads are refused. */
   async end(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     const connections = this.slots.splice(0, CONNECTIONS, ...new Array<undefined>(CONNECTIONS));
     await Promise.all(
       connections.map(async (connection) => {
@@ -103,13 +122,18 @@ export class ReadConnections {
     let result: Promise<pg.QueryResult<Row>>;
     if (connection.ready === null) {
       if (!connection.corked) this.cork(connection);
+      connection.sent++;
       result = connection.client.query<Row>(config);
     } else {
-      result = connection.ready.then(() => connection.client.query<Row>(config));
+      result = connection.ready.then(() => {
+        connection.sent++;
+        return connection.client.query<Row>(config);
+      });
     }
     if (retrySlot !== undefined) return result;
     return result.catch((error: unknown) => {
       const sessionEnded = error instanceof pg.DatabaseError && error.code !== undefined && SESSION_ENDED.has(error.code);
+      if (connection.stalled) throw new DatabaseTimeoutError(`the database gave no answer to a read within ${DATABASE_TIMEOUT_MS} ms`, { cause: error });
       if (!connection.lost && !sessionEnded) throw error;
       this.retire(connection);
       return this.run<Row>(config, slot);
@@ -131,16 +155,17 @@ export class ReadConnections {
       pipeline: true,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       // A database that does not answer (frozen, or gone without a word) fails the reads waiting
-      // for it instead of holding them; pg then ends the connection, and the next read opens another.
+      // for it instead of holding them: here for a new connection, and the watchdog for reads.
       connectionTimeoutMillis: DATABASE_TIMEOUT_MS,
-      query_timeout: DATABASE_TIMEOUT_MS,
       keepAlive: true,
       application_name: 'nango-reads',
     });
-    const connection: ReadConnection = { client, socket, corked: false, ready: null, lost: false };
+    const connection: ReadConnection = { client, socket, corked: false, ready: null, lost: false, sent: 0, answered: 0, quietLooks: 0, answeredAtLastLook: 0, stalled: false };
     connection.ready = client.connect().then(
       () => {
         connection.ready = null;
+        // Each statement in the pipeline ends with its own ReadyForQuery (the connection's own came before this).
+        (client as unknown as { connection: NodeJS.EventEmitter }).connection.on('readyForQuery', () => connection.answered++);
       },
       (error: unknown) => {
         this.retire(connection);
@@ -155,6 +180,22 @@ export class ReadConnections {
     client.on('end', () => this.retire(connection));
     this.slots[slot] = connection;
     return connection;
+  }
+
+  /** Ends the connections whose reads have waited DATABASE_TIMEOUT_MS without an answer (a frozen or silent database). */
+  private look(): void {
+    for (const connection of this.slots) {
+      if (!connection || connection.ready !== null || connection.lost) continue;
+      const waiting = connection.sent > connection.answered;
+      connection.quietLooks = waiting && connection.answered === connection.answeredAtLastLook ? connection.quietLooks + 1 : 0;
+      connection.answeredAtLastLook = connection.answered;
+      if (connection.quietLooks >= QUIET_LOOKS) {
+        connection.stalled = true;
+        this.onError(new DatabaseTimeoutError(`a read connection got no answer for ${DATABASE_TIMEOUT_MS} ms: ended`));
+        this.retire(connection);
+        connection.socket.destroy();
+      }
+    }
   }
 
   /** Frees the connection's slot; the next read there opens a new one. */

@@ -7,7 +7,7 @@
 // the same edge (edge.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { bodyCutOff, MAX_BODY_BYTES, recordRequest, serve, utf8Body, type Incoming } from './edge.js';
-import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
+import { matchRoute, type CompiledRoute, type Services } from './route.js';
 
 /** Whether the fast path can take the request's body: none for a GET, a declared length within the limit for a POST. */
 function bodyFits(req: IncomingMessage): boolean {
@@ -28,45 +28,68 @@ export function fastPath(routes: readonly CompiledRoute[], services: Services, r
       return;
     }
     const started = performance.now();
-    const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
-    const incoming = incomingOf(req, path, search);
+    const incoming = new NodeIncoming(req, path, queryAt === -1 ? '' : url.slice(queryAt + 1));
     serve(match, incoming, services)
       .then((reply) => {
         // Answered before its body was read (a wrong key, ...): the body is still on the socket, so the
         // client is told not to reuse a socket that Node will close after discarding it.
-        if (!incoming.bodyRead() && req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') res.setHeader('connection', 'close');
-        return write(res, reply);
+        if (incoming.body === undefined && req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') res.setHeader('connection', 'close');
+        if ('response' in reply) return writeResponse(res, reply.response).then(() => recordRequest(services, match.route.method, match.route.pattern, path, res.statusCode, started));
+        // Status and headers set, not written: end() then adds the Content-Length (writeHead would mean chunks).
+        res.statusCode = reply.status;
+        if (reply.headers) for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+        res.end(reply.body ?? undefined);
+        recordRequest(services, match.route.method, match.route.pattern, path, reply.status, started);
       })
-      .then(() => recordRequest(services, match.route.method, match.route.pattern, path, res.statusCode, started))
       .catch((error: unknown) => {
-        // Only a failure to read the request or to write the answer lands here: the socket is gone.
-        services.logger.warn({ path, err: error instanceof Error ? error.name : 'unknown' }, 'the request could not be read or answered');
+        // Only a failure to write the answer lands here: the socket is gone.
+        services.logger.warn({ path, err: error instanceof Error ? error.name : 'unknown' }, 'the answer could not be written');
         res.destroy();
       });
   };
 }
 
-function incomingOf(req: IncomingMessage, path: string, search: string): Incoming & { bodyRead(): boolean } {
-  let body: Promise<string> | undefined;
-  const text = () => (body ??= readBody(req));
-  return {
-    bodyRead: () => body !== undefined,
-    method: req.method!,
-    path,
-    search,
-    header: (name) => {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-    headers: () => req.headers,
-    text,
-    toWebRequest: async () => {
-      const headers = new Headers();
-      for (let index = 0; index < req.rawHeaders.length; index += 2) headers.append(req.rawHeaders[index]!, req.rawHeaders[index + 1]!);
-      const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-      return new Request(`http://localhost${req.url}`, { method: req.method!, headers, ...(hasBody ? { body: await text() } : {}) });
-    },
-  };
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  res.end(await response.text());
+}
+
+/** Node's request, as the edge reads it. */
+class NodeIncoming implements Incoming {
+  /** The body, once a handler asked for it. */
+  body: Promise<string> | undefined;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly path: string,
+    readonly search: string,
+  ) {}
+
+  get method(): string {
+    return this.req.method!;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  headers(): Record<string, string | string[] | undefined> {
+    return this.req.headers;
+  }
+
+  text(): Promise<string> {
+    return (this.body ??= readBody(this.req));
+  }
+
+  async toWebRequest(): Promise<Request> {
+    const { req } = this;
+    const headers = new Headers();
+    for (let index = 0; index < req.rawHeaders.length; index += 2) headers.append(req.rawHeaders[index]!, req.rawHeaders[index + 1]!);
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    return new Request(`http://localhost${req.url}`, { method: req.method!, headers, ...(hasBody ? { body: await this.text() } : {}) });
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -87,17 +110,4 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (!req.complete) reject(bodyCutOff());
     });
   });
-}
-
-async function write(res: ServerResponse, reply: Reply): Promise<void> {
-  // Status and headers set, not written: end() then adds the Content-Length (writeHead would mean chunks).
-  if ('response' in reply) {
-    res.statusCode = reply.response.status;
-    reply.response.headers.forEach((value, name) => res.setHeader(name, value));
-    res.end(await reply.response.text());
-    return;
-  }
-  res.statusCode = reply.status;
-  if (reply.headers) for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
-  res.end(reply.body ?? undefined);
 }

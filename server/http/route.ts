@@ -139,7 +139,9 @@ export function matchRoute(routes: readonly CompiledRoute[], method: string, pat
   return best;
 }
 
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
 /** A JSON answer. */
-export function json(value: unknown, status = 200, headers: Record<string, string> = {}): Reply {
-  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
+export function json(value: unknown, status = 200, headers?: Record<string, string>): Reply {
+  return { status, headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS, body: JSON.stringify(value) };
 }
