@@ -100,6 +100,8 @@ const cases: Case[] = [
         },
       });
       const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body, duplex: 'half' } as RequestInit);
+      // Answered before the body ended: the rest is still on the socket, which the client must not reuse.
+      expect(response.headers.get('connection')).toBe('close');
       const json = (await response.json()) as any;
       return { status: response.status, code: json.errors?.[0]?.extensions?.code, message: json.errors?.[0]?.message };
     },

@@ -24,10 +24,11 @@ export function router(routes: readonly CompiledRoute[], services: Services): Re
       return response;
     }
     const { route } = match;
-    const response = toResponse(await serve(match, incomingOf(c, path, search), services));
-    // A request answered before its body was read (401, 413, ...) leaves that body on the socket;
-    // telling the client to close keeps it from reusing a socket that may be closing.
-    if (c.req.raw.body && !c.req.raw.bodyUsed) response.headers.set('connection', 'close');
+    const incoming = incomingOf(c, path, search);
+    const response = toResponse(await serve(match, incoming, services));
+    // A request answered before its body was read to the end (401, 413, ...) leaves the rest on the
+    // socket; telling the client to close keeps it from reusing a socket that may be closing.
+    if (c.req.raw.body && !incoming.bodyEnded()) response.headers.set('connection', 'close');
     recordRequest(services, route.method, route.pattern, path, response.status, started);
     return response;
   });
@@ -35,7 +36,7 @@ export function router(routes: readonly CompiledRoute[], services: Services): Re
 }
 
 /** The body, counted as it arrives (a chunked one declares no length): payload_too_large past the limit. */
-async function readLimited(raw: Request): Promise<Buffer> {
+async function readLimited(raw: Request, ended: () => void): Promise<Buffer> {
   if (!raw.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -44,15 +45,21 @@ async function readLimited(raw: Request): Promise<Buffer> {
     if (size > MAX_BODY_BYTES) throw payloadTooLarge();
     chunks.push(chunk);
   }
+  ended();
   return Buffer.concat(chunks);
 }
 
-function incomingOf(c: Context, path: string, search: string): Incoming {
+function incomingOf(c: Context, path: string, search: string): Incoming & { bodyEnded(): boolean } {
   const raw = c.req.raw;
   let bytes: Promise<Buffer> | undefined;
-  const read = () => (bytes ??= readLimited(raw));
+  let ended = false;
+  const read = () =>
+    (bytes ??= readLimited(raw, () => {
+      ended = true;
+    }));
   let text: Promise<string> | undefined;
   return {
+    bodyEnded: () => ended,
     method: c.req.method,
     path,
     search,
