@@ -9,7 +9,7 @@ import { migrate } from './db/migrate.js';
 import { createDatabasePool } from './db/pool.js';
 import { ReadConnections } from './db/read-connections.js';
 import { SecretBox } from './db/secret-box.js';
-import { createRequestListener } from './http/app.js';
+import { createEdge, type Edge } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { errorSummary, type Logger } from './log.js';
 import { loadCatalog, type ProviderCatalog } from './providers/catalog.js';
@@ -38,42 +38,15 @@ export async function startServer(settings: Settings, logger: Logger, options: S
   const bound = options.bound ?? (await bindPort(settings.host, settings.port));
   let embedded: EmbeddedDatabase | undefined;
   try {
-    const catalog = options.catalog ?? loadCatalog();
+    const catalog = options.catalog;
     let databaseUrl = settings.databaseUrl;
     if (!databaseUrl) {
       embedded = await startEmbeddedPostgres({ dataDir: settings.dataDir, logger });
       databaseUrl = embedded.url;
       logger.info({ dataDir: settings.dataDir }, 'embedded Postgres started');
     }
-    await migrate(databaseUrl, logger);
-    const pool = await createDatabasePool(databaseUrl);
-    // An 'error' event without a listener would bring the process down.
-    pool.on('error', (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database connection was lost; the next query opens another'));
-    const box = new SecretBox(settings.encryptionKey ?? null, settings.previousEncryptionKey ?? null);
-    const { encryptedValues } = await prepareEncryption(pool, box).catch(async (error: unknown) => {
-      await pool.end();
-      throw error;
-    });
-    if (encryptedValues > 0) logger.info({ encryptedValues }, 'encryption key set for the first time: existing secrets encrypted');
-    if (!box.encrypts) logger.warn('NANGO_ENCRYPTION_KEY is not set: secrets and tokens are stored in plaintext');
-    if (!settings.secretKey && !settings.publicKey) {
-      logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
-    }
-    const reads = new ReadConnections(databaseUrl, (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database read connection was lost; the next read opens another'));
-    const metrics = createMetrics(pool, reads);
-    const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
-    const core = createCore({
-      pool,
-      catalog,
-      discover: createOidcDiscovery(providerTimeoutSeconds),
-      callbackUrl: settings.callbackUrl,
-      providerTimeoutSeconds,
-      refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
-      box,
-      observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
-      reads,
-    });
-    bound.serve(await createRequestListener({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey }));
+    const service = await assembleService(settings, databaseUrl, logger, catalog);
+    bound.serve(service.edge.listener);
     const { server, port, url } = bound;
     return {
       url,
@@ -91,9 +64,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
         await closed;
         clearInterval(sweep);
         clearTimeout(deadline);
-        // A connection the database dropped (an outage before the stop) fails to end: nothing is lost by that.
-        const ended = (what: string) => (error: unknown) => logger.warn({ err: errorSummary(error) }, `${what} did not end cleanly`);
-        await Promise.all([pool.end().catch(ended('the database pool')), reads.end().catch(ended('the read connections'))]);
+        await service.end();
         await embedded?.stop();
       },
     };
@@ -103,4 +74,55 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     await embedded?.stop();
     throw error;
   }
+}
+
+export interface Service {
+  edge: Edge;
+  /** Ends the database pool and the read connections. */
+  end(): Promise<void>;
+}
+
+/**
+ * Everything behind the port, on a database: migrations, the pool, encryption,
+ * the read connections, metrics, the core and the HTTP edge. startServer()
+ * serves it on a port; tests that need no socket call its edge's fetch().
+ */
+export async function assembleService(settings: Settings, databaseUrl: string, logger: Logger, catalog: ProviderCatalog = loadCatalog()): Promise<Service> {
+  await migrate(databaseUrl, logger);
+  const pool = await createDatabasePool(databaseUrl);
+  // An 'error' event without a listener would bring the process down.
+  pool.on('error', (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database connection was lost; the next query opens another'));
+  const box = new SecretBox(settings.encryptionKey ?? null, settings.previousEncryptionKey ?? null);
+  const { encryptedValues } = await prepareEncryption(pool, box).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
+  if (encryptedValues > 0) logger.info({ encryptedValues }, 'encryption key set for the first time: existing secrets encrypted');
+  if (!box.encrypts) logger.warn('NANGO_ENCRYPTION_KEY is not set: secrets and tokens are stored in plaintext');
+  if (!settings.secretKey && !settings.publicKey) {
+    logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');
+  }
+  const reads = new ReadConnections(databaseUrl, (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database read connection was lost; the next read opens another'));
+  const metrics = createMetrics(pool, reads);
+  const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
+  const core = createCore({
+    pool,
+    catalog,
+    discover: createOidcDiscovery(providerTimeoutSeconds),
+    callbackUrl: settings.callbackUrl,
+    providerTimeoutSeconds,
+    refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
+    box,
+    observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
+    reads,
+  });
+  const edge = await createEdge({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey });
+  return {
+    edge,
+    end: async () => {
+      // A connection the database dropped (an outage before the stop) fails to end: nothing is lost by that.
+      const ended = (what: string) => (error: unknown) => logger.warn({ err: errorSummary(error) }, `${what} did not end cleanly`);
+      await Promise.all([pool.end().catch(ended('the database pool')), reads.end().catch(ended('the read connections'))]);
+    },
+  };
 }

@@ -138,6 +138,9 @@ const cases: Case[] = [
     status: 405,
     code: 'BAD_REQUEST',
   },
+  // Stored as it is (no encryption key here): the database refuses a NUL, which is the caller's fault.
+  { name: 'GraphQL: a NUL byte in a client secret', run: () => graphql('mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }', { input: { key: 'nul-secret', provider: 'github', clientId: 'i', clientSecret: 's\u0000s', scopes: [] } }), status: 400, code: 'invalid_input' },
+  { name: 'GraphQL: a body that is not UTF-8', run: () => graphqlRaw(Buffer.concat([Buffer.from('{"query":"{ providers(search: \\"'), Buffer.from([0xff, 0xfe]), Buffer.from('\\") { name } }"}')]) as unknown as string), status: 400, code: 'invalid_input' },
   { name: 'GraphQL: SQL metacharacters in a new key', run: () => graphql(`mutation { createProviderConfig(input: { key: "x'); DROP TABLE connections; --", provider: "github", clientId: "i", clientSecret: "s", scopes: [] }) { key } }`), status: 400, code: 'invalid_input' },
   { name: 'GraphQL: path traversal in a new key', run: () => graphql('mutation { createProviderConfig(input: { key: "../../etc/passwd", provider: "github", clientId: "i", clientSecret: "s", scopes: [] }) { key } }'), status: 400, code: 'invalid_input' },
   { name: 'GraphQL: SQL metacharacters in a lookup', run: () => graphql(`{ providerConfig(key: "idp' OR '1'='1") { key } }`), status: 404, code: 'unknown_provider_config' },

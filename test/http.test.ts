@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startInProcessServer, type InProcessServer } from './support/in-process.js';
 
-let server: TestServer;
+let server: InProcessServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startInProcessServer();
 });
 afterAll(async () => {
   await server?.stop();
@@ -13,19 +13,19 @@ afterAll(async () => {
 
 describe('the HTTP server', () => {
   it('answers the health check once the database answers', async () => {
-    const response = await fetch(`${server.url}/health`);
+    const response = await server.fetch(`/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
   it('answers unknown routes with a stable code', async () => {
-    const response = await fetch(`${server.url}/no/such/route`);
+    const response = await server.fetch(`/no/such/route`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'No route for GET /no/such/route.' } });
   });
 
   it('serves GraphiQL to browsers, bundled (no CDN), with an example query', async () => {
-    const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    const response = await server.fetch(`/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     const html = await response.text();

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestIssuer, type TestIssuer } from './support/oidc-issuer.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startInProcessServer, type InProcessServer } from './support/in-process.js';
 
 const FIELDS = 'key provider clientId scopes authorizationUrl tokenUrl issuer createdAt updatedAt';
 const CREATE = `mutation Create($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { ${FIELDS} } }`;
 const UPDATE = `mutation Update($input: UpdateProviderConfigInput!) { updateProviderConfig(input: $input) { ${FIELDS} } }`;
 const GET = `query Get($key: String!) { providerConfig(key: $key) { ${FIELDS} } }`;
 
-let server: TestServer;
+let server: InProcessServer;
 let issuer: TestIssuer;
 
 beforeAll(async () => {
-  [server, issuer] = await Promise.all([startTestServer(), startTestIssuer()]);
+  [server, issuer] = await Promise.all([startInProcessServer(), startTestIssuer()]);
 });
 afterAll(async () => {
   await Promise.all([server?.stop(), issuer?.close()]);

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { createLogger } from '../server/log.js';
 import { seedGithubConnections } from './support/database.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startInProcessServer, type InProcessServer } from './support/in-process.js';
 
 const lines: string[] = [];
-let server: TestServer;
+let server: InProcessServer;
 let db: pg.Client;
 
 beforeAll(async () => {
@@ -20,7 +20,7 @@ beforeAll(async () => {
       done();
     },
   });
-  server = await startTestServer({ logger: createLogger('error', sink) });
+  server = await startInProcessServer({ logger: createLogger('error', sink) });
   db = new pg.Client({ connectionString: server.database.url });
   await db.connect();
   await seedGithubConnections(db, ['u1'], 'drift-token');
@@ -34,7 +34,7 @@ describe('a connections row that no longer matches its columns', () => {
   it('fails the token read, the list and GraphQL by the column name, without the row', async () => {
     await db.query('ALTER TABLE connections ALTER COLUMN metadata TYPE text USING metadata::text');
     try {
-      const read = await fetch(`${server.url}/connection/u1?provider_config_key=github`);
+      const read = await server.fetch(`/connection/u1?provider_config_key=github`);
       expect(read.status).toBe(500);
       expect(((await read.json()) as { error: { code: string } }).error.code).toBe('internal_error');
       const page = await server.graphql('{ connections { nodes { connectionId metadata } } }');

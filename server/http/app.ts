@@ -24,8 +24,15 @@ export interface AppDependencies {
   routes?: readonly Route[];
 }
 
-/** Node's request listener for the whole server; throws (at start-up) when the route table is wrong. */
-export async function createRequestListener({ core, pool, logger, metrics, secretKey, publicKey, routes = ROUTES }: AppDependencies): Promise<RequestListener> {
+export interface Edge {
+  /** Node's request listener: the fast path, then the router. */
+  listener: RequestListener;
+  /** The router alone, on web Requests: the same routes without a socket (tests). */
+  fetch(request: Request): Promise<Response>;
+}
+
+/** The whole HTTP edge; throws (at start-up) when the route table is wrong. */
+export async function createEdge({ core, pool, logger, metrics, secretKey, publicKey, routes = ROUTES }: AppDependencies): Promise<Edge> {
   const table = compileRoutes(routes);
   const services = {
     core,
@@ -36,5 +43,6 @@ export async function createRequestListener({ core, pool, logger, metrics, secre
     keys: { secretKey, publicKey },
     frontendSdk: await compileFrontendSdk(),
   };
-  return fastPath(table, services, router(table, services));
+  const routed = router(table, services);
+  return { listener: fastPath(table, services, routed.listener), fetch: routed.fetch };
 }

@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import { MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
 import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
 
-export function router(routes: readonly CompiledRoute[], services: Services): RequestListener {
+export function router(routes: readonly CompiledRoute[], services: Services): { listener: RequestListener; fetch(request: Request): Promise<Response> } {
   const app = new Hono();
   app.all('*', async (c) => {
     const started = performance.now();
@@ -32,7 +32,7 @@ export function router(routes: readonly CompiledRoute[], services: Services): Re
     recordRequest(services, route.method, route.pattern, path, response.status, started);
     return response;
   });
-  return getRequestListener(app.fetch);
+  return { listener: getRequestListener(app.fetch), fetch: async (request) => app.fetch(request) };
 }
 
 /** The body, counted as it arrives (a chunked one declares no length): payload_too_large past the limit. */
