@@ -3,21 +3,11 @@ import type { ConnectionRecord, ConnectionStore, ConnectionSummaryRecord, ListCo
 import { AppError, invalidInput } from './errors.js';
 import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
 
-export interface Connection {
+/** A connection as the faces show it: the stored record (one declaration, in the store), its id as text. */
+export type Connection = Omit<ConnectionRecord, 'id'> & {
   /** Internal id: the REST shape of Nango 0.x shows it. */
   id: string;
-  providerConfigKey: string;
-  connectionId: string;
-  provider: string;
-  connectionConfig: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  createdAt: Date;
-  updatedAt: Date;
-  lastRefreshSuccessAt: Date | null;
-  lastRefreshFailureAt: Date | null;
-  lastRefreshFailureCode: string | null;
-  lastRefreshFailureDescription: string | null;
-}
+};
 
 /** What a list entry shows (the REST list). */
 export interface ConnectionSummary {
@@ -96,20 +86,9 @@ export function unknownConnection(providerConfigKey: string, connectionId: strin
 }
 
 export function present(record: ConnectionRecord): Connection {
-  return {
-    id: record.id.toString(),
-    providerConfigKey: record.providerConfigKey,
-    connectionId: record.connectionId,
-    provider: record.provider,
-    connectionConfig: record.connectionConfig,
-    metadata: record.metadata,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    lastRefreshSuccessAt: record.lastRefreshSuccessAt,
-    lastRefreshFailureAt: record.lastRefreshFailureAt,
-    lastRefreshFailureCode: record.lastRefreshFailureCode,
-    lastRefreshFailureDescription: record.lastRefreshFailureDescription,
-  };
+  // Never the credentials, when the record read them too (a token read's row).
+  const { id, credentials: _credentials, ...fields } = record as ConnectionRecord & { credentials?: string };
+  return { ...fields, id: id.toString() };
 }
 
 function encodeCursor(id: bigint | string): string {

@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../../server/log.js';
 import { loadSettings } from '../../server/settings.js';
 import { assembleService } from '../../server/start.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import type { GraphQLBody } from './server.js';
+import { graphqlOver, type GraphQLBody } from './server.js';
 
 export interface InProcessServer {
   database: TestDatabase;
@@ -25,14 +25,7 @@ export async function startInProcessServer(options: { env?: Record<string, strin
   return {
     database,
     fetch,
-    graphql: async (query, variables) => {
-      const response = await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLBody<any>;
-    },
+    graphql: graphqlOver((init) => fetch('/graphql', init)),
     stop: async () => {
       await service.end();
       await database.drop();

@@ -34,14 +34,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     ...server,
     database,
-    graphql: async (query, variables) => {
-      const response = await fetch(`${server.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLBody<any>;
-    },
+    graphql: graphqlOver((init) => fetch(`${server.url}/graphql`, init)),
     stop: async () => {
       await server.close();
       await database.drop();
@@ -59,4 +52,16 @@ export function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** A graphql() helper over any way of sending a request to /graphql (a socket, or the in-process fetch). */
+export function graphqlOver(send: (init: RequestInit) => Promise<Response>) {
+  return async <T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLBody<T>> => {
+    const response = await send({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLBody<T>;
+  };
 }
