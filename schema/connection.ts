@@ -1,7 +1,7 @@
 // Connection: one end user's authorization of one provider config, with its
 // queries and mutations. Credentials are not part of the list.
 import type { GraphQLResolveInfo, SelectionNode } from 'graphql';
-import { present, type Connection, type ConnectionSummary, type Page } from '../server/core/connections.js';
+import { type Connection, type ConnectionSummary, type Page } from '../server/core/connections.js';
 
 import type { ConnectionWithCredentials } from '../server/core/fresh-credentials.js';
 import { builder, type Context } from './builder.js';
@@ -32,7 +32,7 @@ function identityOf(source: ConnectionSource): { providerConfigKey: string; conn
  */
 export function fromWhole<T>(pick: (connection: Connection) => T): (source: ConnectionSource, args: object, context: Context) => T | Promise<T> {
   return (source, _args, { core }) =>
-    source.shape === 'whole' ? pick(source.connection) : core.freshCredentials.read(source.summary.providerConfigKey, source.summary.connectionId).then((row) => pick(present(row)));
+    source.shape === 'whole' ? pick(source.connection) : core.freshCredentials.read(source.summary.providerConfigKey, source.summary.connectionId).then(pick);
 }
 
 export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').implement({
@@ -124,7 +124,7 @@ builder.queryField('connection', (t) =>
     },
     resolve: async (_root, { providerConfigKey, connectionId }, { core }): Promise<ConnectionSource> => {
       const row = await core.freshCredentials.read(providerConfigKey, connectionId);
-      return { shape: 'whole', connection: present(row), row };
+      return { shape: 'whole', connection: row, row };
     },
   }),
 );

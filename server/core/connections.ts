@@ -3,11 +3,8 @@ import type { ConnectionRecord, ConnectionStore, ConnectionSummaryRecord, ListCo
 import { AppError, invalidInput } from './errors.js';
 import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
 
-/** A connection as the faces show it: the stored record (one declaration, in the store), its id as text. */
-export type Connection = Omit<ConnectionRecord, 'id'> & {
-  /** Internal id: the REST shape of Nango 0.x shows it. */
-  id: string;
-};
+/** A connection as the faces show it: the stored record, declared once in the store. */
+export type Connection = ConnectionRecord;
 
 /** What a list entry shows (the REST list). */
 export interface ConnectionSummary {
@@ -40,7 +37,7 @@ export class Connections {
   constructor(private readonly store: ConnectionStore) {}
 
   async list(options: ListOptions = {}): Promise<ConnectionPage> {
-    return this.page(options, (query) => this.store.list(query), present);
+    return this.page(options, (query) => this.store.list(query), (record): Connection => record);
   }
 
   /** The same pages as list(), each connection as a list entry shows it. */
@@ -49,7 +46,7 @@ export class Connections {
     return this.page(options, (query) => this.store.listSummaries(query), (record: ConnectionSummaryRecord): ConnectionSummary => record);
   }
 
-  private async page<Stored extends { id: bigint | string }, Node>(
+  private async page<Stored extends { id: string }, Node>(
     options: ListOptions,
     read: (query: ListConnectionsOptions) => Promise<readonly Stored[]>,
     toNode: (record: Stored) => Node,
@@ -85,13 +82,9 @@ export function unknownConnection(providerConfigKey: string, connectionId: strin
   );
 }
 
-export function present(record: ConnectionRecord): Connection {
-  // Never the credentials, when the record read them too (a token read's row).
-  const { id, credentials: _credentials, ...fields } = record as ConnectionRecord & { credentials?: string };
-  return { ...fields, id: id.toString() };
-}
 
-function encodeCursor(id: bigint | string): string {
+
+function encodeCursor(id: string): string {
   return Buffer.from(`${CURSOR_PREFIX}${id}`).toString('base64url');
 }
 

@@ -9,7 +9,8 @@ import { isoFromUtcText } from './timestamps.js';
 
 /** A connection as every whole read returns it (the credentials only where asked for). */
 export interface ConnectionRecord {
-  id: bigint;
+  /** The bigint id, as text (JavaScript numbers cannot hold every bigint). */
+  id: string;
   providerConfigKey: string;
   connectionId: string;
   provider: string;
@@ -99,8 +100,7 @@ function ofKind(value: unknown, kind: ColumnKind): boolean {
 }
 
 /** A row that connectionRow() has checked (the key and id may have been left out: `given`). */
-type CheckedRow = Omit<ConnectionRecord, 'id' | 'createdAt' | 'updatedAt' | 'lastRefreshSuccessAt' | 'lastRefreshFailureAt'> & {
-  id: string;
+type CheckedRow = Omit<ConnectionRecord, 'createdAt' | 'updatedAt' | 'lastRefreshSuccessAt' | 'lastRefreshFailureAt'> & {
   createdAt: Date | number;
   updatedAt: Date | number;
   lastRefreshSuccessAt: Date | number | null;
@@ -123,7 +123,7 @@ function connectionRow(row: Record<string, unknown>, columns: readonly Column[],
   }
   const values = row as unknown as CheckedRow;
   return {
-    id: BigInt(values.id),
+    id: values.id,
     providerConfigKey: given.providerConfigKey ?? values.providerConfigKey,
     connectionId: given.connectionId ?? values.connectionId,
     provider: values.provider,
@@ -250,10 +250,10 @@ export class ConnectionStore {
    * Inside a transaction: re-reads the connection and holds its row lock until
    * commit, so that one refresh at a time happens for it across all instances.
    */
-  async lockWithCredentials(transaction: CommonQueryMethods, id: bigint): Promise<ConnectionWithCredentials | null> {
+  async lockWithCredentials(transaction: CommonQueryMethods, id: string): Promise<ConnectionWithCredentials | null> {
     const row: Record<string, unknown> | null = await transaction.maybeOne(sql.unsafe`
       SELECT ${LOCKED_WITH_CREDENTIALS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-      WHERE c.id = ${id.toString()}::bigint
+      WHERE c.id = ${id}::bigint
       FOR UPDATE OF c
     `);
     if (!row) return null;
@@ -261,7 +261,7 @@ export class ConnectionStore {
     return Object.assign(record, { credentials: this.box.open(row.credentials as string, CREDENTIALS_COLUMN) });
   }
 
-  async saveRefreshed(connection: CommonQueryMethods, id: bigint, credentials: string, expiresAt: Date | null): Promise<void> {
+  async saveRefreshed(connection: CommonQueryMethods, id: string, credentials: string, expiresAt: Date | null): Promise<void> {
     await connection.query(sql.unsafe`
       UPDATE connections SET
         credentials = ${this.box.seal(credentials, CREDENTIALS_COLUMN)},
@@ -271,17 +271,17 @@ export class ConnectionStore {
         last_refresh_failure_code = NULL,
         last_refresh_failure_description = NULL,
         updated_at = now()
-      WHERE id = ${id.toString()}::bigint
+      WHERE id = ${id}::bigint
     `);
   }
 
-  async recordRefreshFailure(connection: CommonQueryMethods, id: bigint, failure: RefreshFailure): Promise<void> {
+  async recordRefreshFailure(connection: CommonQueryMethods, id: string, failure: RefreshFailure): Promise<void> {
     await connection.query(sql.unsafe`
       UPDATE connections SET
         last_refresh_failure_at = now(),
         last_refresh_failure_code = ${failure.code},
         last_refresh_failure_description = ${failure.description}
-      WHERE id = ${id.toString()}::bigint
+      WHERE id = ${id}::bigint
     `);
   }
 

@@ -79,7 +79,7 @@ function parseQuery<T extends z.ZodTypeAny>(query: Record<string, string>, schem
 
 function nangoConnection({ connection, credentials }: FreshConnection): NangoConnectionJson {
   return {
-    id: connection.id.toString(),
+    id: connection.id,
     created_at: connection.createdAt.toISOString(),
     updated_at: connection.updatedAt.toISOString(),
     provider_config_key: connection.providerConfigKey,
