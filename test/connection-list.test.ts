@@ -4,7 +4,7 @@
 // ones it does not.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startInProcessServer, type InProcessServer } from './support/in-process.js';
 
 // Everything a key or connection id may hold: no control characters, up to 255 characters.
 const KEYS = ['plain', 'quote"back\\slash', 'ünï cödé'];
@@ -21,11 +21,11 @@ const IDS = [
   'x'.repeat(255),
 ];
 
-let server: TestServer;
+let server: InProcessServer;
 let db: pg.Client;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startInProcessServer();
   db = new pg.Client({ connectionString: server.database.url });
   await db.connect();
 });
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 async function restPage(query: string): Promise<{ connections: Array<{ id: string; connection_id: string; provider: string; created: string }>; next_cursor: string | null }> {
-  const response = await fetch(`${server.url}/connection?${query}`);
+  const response = await server.fetch(`/connection?${query}`);
   expect(response.status).toBe(200);
   return (await response.json()) as never;
 }
