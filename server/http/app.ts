@@ -9,7 +9,7 @@ import { compileFrontendSdk } from './endpoints/frontend-sdk.js';
 import { fastPath } from './fast-path.js';
 import { createGraphQLService } from './graphql.js';
 import type { Metrics } from './metrics.js';
-import { compileRoutes, type Route } from './route.js';
+import { compileRoutes } from './route.js';
 import { router } from './router.js';
 import { ROUTES } from './routes.js';
 
@@ -20,8 +20,6 @@ export interface AppDependencies {
   metrics: Metrics;
   secretKey?: string | undefined;
   publicKey?: string | undefined;
-  /** Tests give a table of their own; the server serves ROUTES. */
-  routes?: readonly Route[];
 }
 
 export interface Edge {
@@ -32,8 +30,8 @@ export interface Edge {
 }
 
 /** The whole HTTP edge; throws (at start-up) when the route table is wrong. */
-export async function createEdge({ core, pool, logger, metrics, secretKey, publicKey, routes = ROUTES }: AppDependencies): Promise<Edge> {
-  const table = compileRoutes(routes);
+export async function createEdge({ core, pool, logger, metrics, secretKey, publicKey }: AppDependencies): Promise<Edge> {
+  const table = compileRoutes(ROUTES);
   const services = {
     core,
     pool,

@@ -91,7 +91,7 @@ export function utf8Body(bytes: Buffer): string {
 }
 
 /** A request as handlers see it: the dispatcher's, with what the edge found out. One object, no closures, per request. */
-class Request_ implements RouteRequest {
+class EdgeRequest implements RouteRequest {
   constructor(
     private readonly incoming: Incoming,
     readonly params: Record<string, string>,
@@ -140,7 +140,7 @@ export function serve({ route, rawParams }: Match, incoming: Incoming, services:
     for (const name in rawParams) params[name] = decodeComponent(rawParams[name]!, `The path's ${name}`);
     query = acceptedQuery(route.query, incoming.search);
     const principal = authenticate(route.callers, { authorization: incoming.header('authorization'), publicKey: query.public_key }, services.keys);
-    return route.handle(new Request_(incoming, params, query, principal), services).catch((error: unknown) =>
+    return route.handle(new EdgeRequest(incoming, params, query, principal), services).catch((error: unknown) =>
       renderError(route.face, error, { logger: services.logger, path: incoming.path, params, query }),
     );
   } catch (error) {
