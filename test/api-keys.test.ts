@@ -69,6 +69,19 @@ describe('with NANGO_SECRET_KEY set', () => {
     expect((await fetch(`${server.url}/sdk/frontend.js`)).status).toBe(200);
   });
 
+  it('admits anyone to GET /graphql only for the GraphiQL page: an operation over GET needs the key', async () => {
+    const query = `/graphql?query=${encodeURIComponent('{ providerConfigs { key clientId } }')}`;
+    const bare = await fetch(`${server.url}${query}`, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
+    expect(bare.status).toBe(401);
+    expect((await bare.json()).errors[0].extensions.code).toBe('missing_auth_header');
+    const wrong = await fetch(`${server.url}${query}`, { headers: { accept: 'text/html', authorization: 'Bearer sk-wrong-key-0000000000' } });
+    expect(wrong.status).toBe(401);
+    // A request that asks for the page as well as JSON gets the page: the operation does not run.
+    const both = await fetch(`${server.url}${query}`, { headers: { accept: 'application/json, text/html', 'x-graphql-yoga-csrf': '1' } });
+    expect(both.headers.get('content-type')).toContain('text/html');
+    expect(await both.text()).not.toContain('"providerConfigs"');
+  });
+
   it('lets the CLI and the Node client in with the key they are given, and only then', async () => {
     const withKey = await runNango(['config:list', '--json'], { NANGO_HOSTPORT: server.url, NANGO_SECRET_KEY: SECRET_KEY });
     expect(JSON.parse(withKey.stdout)).toEqual([expect.objectContaining({ key: 'github' })]);

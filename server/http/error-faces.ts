@@ -18,14 +18,24 @@ export interface ErrorContext {
 /** A database outage fails every request; one warning a second says so without flooding the log. */
 let lastOutageWarning = 0;
 
-export function renderError(face: Face, thrown: unknown, context: ErrorContext): Reply {
-  const { error, unexpected } = asAppError(thrown);
-  if (unexpected) {
-    context.logger.error({ err: errorSummary(thrown), path: context.path }, 'unexpected error');
-  } else if (error.code === 'database_unavailable' && Date.now() - lastOutageWarning > 1000) {
+/**
+ * The catalogue's error for anything thrown, logged where a person must hear of
+ * it: the unexpected (masked to the caller) and a database outage. For every
+ * face, GraphQL's masking included.
+ */
+export function knownError(thrown: unknown, logger: Logger, path: string): { error: AppError; unexpected: boolean } {
+  const known = asAppError(thrown);
+  if (known.unexpected) {
+    logger.error({ err: errorSummary(thrown), path }, 'unexpected error');
+  } else if (known.error.code === 'database_unavailable' && Date.now() - lastOutageWarning > 1000) {
     lastOutageWarning = Date.now();
-    context.logger.warn({ err: errorSummary(thrown), path: context.path }, 'the database does not answer');
+    logger.warn({ err: errorSummary(thrown, { stack: false }), path }, 'the database does not answer');
   }
+  return known;
+}
+
+export function renderError(face: Face, thrown: unknown, context: ErrorContext): Reply {
+  const { error } = knownError(thrown, context.logger, context.path);
   switch (face) {
     case 'rest':
       return json({ error: { code: error.code, message: error.message } }, error.status, challenge(error));

@@ -8,9 +8,9 @@ import { createYoga, maskError as yogaMaskError, type YogaServerInstance } from 
 import type { Context } from '../../schema/builder.js';
 import { schema } from '../../schema/index.js';
 import type { Core } from '../core/core.js';
-import { asAppError } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
-import { errorSummary, type Logger } from '../log.js';
+import type { Logger } from '../log.js';
+import { knownError } from './error-faces.js';
 import { PlainOperations } from './graphql-lane.js';
 import { useErrorCodes } from './use-error-codes.js';
 import { useLimits } from './use-limits.js';
@@ -96,7 +96,7 @@ export function graphQLErrorMask(logger: Logger): (error: unknown, message: stri
     const original = error instanceof GraphQLError ? error.originalError : error;
     // GraphQL's own errors (syntax, validation, variables) have no original error and stay as they are.
     if (error instanceof GraphQLError && !original) return yogaMaskError(error, message, false);
-    const { error: known, unexpected } = asAppError(original);
+    const { error: known, unexpected } = knownError(original, logger, '/graphql');
     if (!unexpected) {
       return new GraphQLError(known.message, {
         nodes: error instanceof GraphQLError ? error.nodes : undefined,
@@ -105,7 +105,6 @@ export function graphQLErrorMask(logger: Logger): (error: unknown, message: stri
         extensions: { code: known.code, ...known.details, http: { status: known.status } },
       });
     }
-    logger.error({ err: errorSummary(original) }, 'unexpected error in a GraphQL operation');
     // Never the development mode: it would put the original error in the response.
     return yogaMaskError(error, message, false);
   };
