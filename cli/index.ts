@@ -3,6 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { configCommands } from './commands/config.js';
+import { connectSessionCommands } from './commands/connect-sessions.js';
 import { connectionCommands } from './commands/connections.js';
 import { providerCommands } from './commands/providers.js';
 import { tokenCommands } from './commands/token.js';
@@ -20,7 +21,7 @@ const cli: Argv<{ json: boolean }> = yargs(hideBin(process.argv))
     cli.showHelp('log');
   });
 
-tokenCommands(connectionCommands(configCommands(providerCommands(cli))))
+connectSessionCommands(tokenCommands(connectionCommands(configCommands(providerCommands(cli)))))
   .example([
     ['$0 providers:list git', 'Find provider templates (github, gitlab, ...)'],
     ['$0 config:create github github <client-id> <client-secret> "repo,user"', 'Register an OAuth app'],
@@ -32,6 +33,7 @@ tokenCommands(connectionCommands(configCommands(providerCommands(cli))))
     ['$0 connection:get github user-42', 'Show one connection'],
     ['$0 connection:delete github user-42', 'Delete it'],
     ['$0 token:get github user-42', 'Print a fresh access token'],
+    ['$0 connect-session:create github user-42', 'Let user-42 connect GitHub: a session token and a connect URL'],
     ['$0 config:list --json', 'Any command, as JSON'],
   ])
   .demandCommand(1, 'Give a command; `nango help` lists them.')

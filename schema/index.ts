@@ -5,5 +5,6 @@ import './provider.js';
 import './provider-config.js';
 import './connection.js';
 import './credentials.js';
+import './connect-session.js';
 
 export const schema = builder.toSchema();

@@ -15,10 +15,22 @@ describe('settings', () => {
       providerTimeoutMs: 10_000,
       refreshCooldownSeconds: 30,
       secretKey: undefined,
+      connectPolicy: 'open',
+      maxOpenFlowsPerConfig: 1000,
+      maxOpenFlowsPerClient: 30,
+      trustProxyHops: 0,
       publicKey: undefined,
       encryptionKey: undefined,
       previousEncryptionKey: undefined,
     });
+  });
+
+  it('needs connect sessions by default once a secret key is set; NANGO_CONNECT_POLICY says otherwise', () => {
+    const secretKey = 'a-secret-key-of-some-length';
+    expect(loadSettings({ NANGO_SECRET_KEY: secretKey }).connectPolicy).toBe('session');
+    expect(loadSettings({ NANGO_SECRET_KEY: secretKey, NANGO_CONNECT_POLICY: 'public-key' }).connectPolicy).toBe('public-key');
+    expect(loadSettings({ NANGO_CONNECT_POLICY: 'session' }).connectPolicy).toBe('session');
+    expect(() => loadSettings({ NANGO_CONNECT_POLICY: 'anyone' })).toThrow('NANGO_CONNECT_POLICY must be one of open, session, public-key');
   });
 
   it('derives the callback URL from the server URL unless NANGO_CALLBACK_URL is set', () => {

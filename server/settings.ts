@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { CONNECT_POLICIES, type ConnectPolicy } from './core/principal.js';
 import { parseEncryptionKey } from './db/secret-box.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -39,6 +40,9 @@ const postgresUrl = z
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+const count = (min: number, max: number) =>
+  z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
 const EnvSchema = z.object({
   HOST: optional(host),
   PORT: optional(port),
@@ -53,10 +57,15 @@ const EnvSchema = z.object({
   NANGO_ENCRYPTION_KEY: optional(encryptionKey),
   NANGO_ENCRYPTION_KEY_PREVIOUS: optional(encryptionKey),
   NANGO_REFRESH_COOLDOWN_SECONDS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(3600, 'must be at most 3600')),
+  NANGO_CONNECT_POLICY: optional(z.enum(CONNECT_POLICIES, { errorMap: () => ({ message: `must be one of ${CONNECT_POLICIES.join(', ')}` }) })),
+  NANGO_MAX_OPEN_FLOWS_PER_CONFIG: optional(count(1, 1_000_000)),
+  NANGO_MAX_OPEN_FLOWS_PER_CLIENT: optional(count(1, 1_000_000)),
+  NANGO_TRUST_PROXY_HOPS: optional(count(0, 10)),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
 
 export interface Settings {
   /** The address the HTTP server binds to. */
@@ -77,6 +86,13 @@ export interface Settings {
   secretKey: string | undefined;
   /** Required as ?public_key= on /oauth/connect when set. */
   publicKey: string | undefined;
+  /** Default: `session` with a secret key, `open` without. */
+  connectPolicy: ConnectPolicy;
+  /** Flows started and not yet finished or expired, per provider config and per client address; more are refused. */
+  maxOpenFlowsPerConfig: number;
+  maxOpenFlowsPerClient: number;
+  /** How many proxies in front of the server append to X-Forwarded-For (0: the socket's address is the client's). */
+  trustProxyHops: number;
   /** Encrypts secrets at rest when set (32 bytes). */
   encryptionKey: Buffer | undefined;
   /** During a key rotation: the key being replaced, for reading only. */
@@ -109,6 +125,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     providerTimeoutMs: values.NANGO_PROVIDER_TIMEOUT_MS ?? 10_000,
     refreshCooldownSeconds: values.NANGO_REFRESH_COOLDOWN_SECONDS ?? 30,
     secretKey: values.NANGO_SECRET_KEY,
+    connectPolicy: values.NANGO_CONNECT_POLICY ?? (values.NANGO_SECRET_KEY ? 'session' : 'open'),
+    maxOpenFlowsPerConfig: values.NANGO_MAX_OPEN_FLOWS_PER_CONFIG ?? 1000,
+    maxOpenFlowsPerClient: values.NANGO_MAX_OPEN_FLOWS_PER_CLIENT ?? 30,
+    trustProxyHops: values.NANGO_TRUST_PROXY_HOPS ?? 0,
     publicKey: values.NANGO_PUBLIC_KEY,
     encryptionKey: values.NANGO_ENCRYPTION_KEY,
     previousEncryptionKey: values.NANGO_ENCRYPTION_KEY_PREVIOUS,

@@ -110,13 +110,17 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
     catalog,
     discover: createOidcDiscovery(providerTimeoutSeconds),
     callbackUrl: settings.callbackUrl,
+    serverUrl: settings.serverUrl,
+    connectPolicy: settings.connectPolicy,
+    maxOpenFlowsPerConfig: settings.maxOpenFlowsPerConfig,
+    maxOpenFlowsPerClient: settings.maxOpenFlowsPerClient,
     providerTimeoutSeconds,
     refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
     box,
     observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
     reads,
   });
-  const edge = await createEdge({ core, pool, logger, metrics, secretKey: settings.secretKey, publicKey: settings.publicKey });
+  const edge = await createEdge({ core, pool, logger, metrics, settings });
   return {
     edge,
     end: async () => {

@@ -94,21 +94,32 @@ describe('with NANGO_SECRET_KEY set', () => {
   });
 });
 
-describe('with NANGO_PUBLIC_KEY set', () => {
-  it('refuses /oauth/connect without the public key, reporting it to the popup', async () => {
-    const result = await walkFlow(`${server.url}/oauth/connect/github?connection_id=u1`);
-    expect(result.status).toBe(401);
-    expect(result.message).toEqual({
-      eventType: 'AUTHORIZATION_FAILED',
-      data: { connectionId: 'u1', providerConfigKey: 'github', error: { type: 'invalid_public_key', message: expect.any(String) } },
-    });
-    const wrong = await walkFlow(`${server.url}/oauth/connect/github?connection_id=u1&public_key=pk-wrong`);
-    expect(wrong.message?.data.error.type).toBe('invalid_public_key');
+describe('with NANGO_SECRET_KEY set, /oauth/connect (the `session` connect policy by default)', () => {
+  it('refuses a flow without a connect session, even with the public key, reporting it to the popup', async () => {
+    for (const query of ['', `&public_key=${PUBLIC_KEY}`]) {
+      const result = await walkFlow(`${server.url}/oauth/connect/github?connection_id=u1${query}`);
+      expect(result.status).toBe(401);
+      expect(result.message).toEqual({
+        eventType: 'AUTHORIZATION_FAILED',
+        data: { connectionId: 'u1', providerConfigKey: 'github', error: { type: 'connect_session_required', message: expect.any(String) } },
+      });
+    }
   });
 
-  it('redirects to the provider with the public key', async () => {
-    const response = await fetch(`${server.url}/oauth/connect/github?connection_id=u1&public_key=${PUBLIC_KEY}`, { redirect: 'manual' });
+  it('redirects to the provider with a connect session the backend created', async () => {
+    const created = await graphql('mutation { createConnectSession(input: { providerConfigKey: "github", connectionId: "u1" }) { token connectUrl } }', `Bearer ${SECRET_KEY}`);
+    const { token, connectUrl } = created.body.data.createConnectSession;
+    expect(connectUrl).toBe(`${server.url}/oauth/connect/github?connection_id=u1&connect_session_token=${token}`);
+    const response = await fetch(connectUrl, { redirect: 'manual' });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/^https:\/\/github\.com\/login\/oauth\/authorize\?/);
+  });
+
+  it('refuses a made-up or wrong-shaped session token', async () => {
+    for (const token of ['ncs_' + 'A'.repeat(43), 'nope']) {
+      const result = await walkFlow(`${server.url}/oauth/connect/github?connection_id=u1&connect_session_token=${token}`);
+      expect(result.status).toBe(401);
+      expect(result.message?.data.error.type).toBe('invalid_connect_session');
+    }
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { ERROR_CODES, statusOf, type ErrorCode, type GraphQLProtocolCode } from '../server/core/errors.js';
 import { runNango } from './support/cli.js';
-import { walkFlow } from './support/flow-client.js';
+import { openConnect, walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
 
@@ -49,10 +49,20 @@ async function rest(method: string, path: string, headers: Record<string, string
   return { status: response.status, code: json.error?.code, message: json.error?.message };
 }
 
-async function flow(path: string): Promise<Outcome> {
-  const result = await walkFlow(`${server.url}${path}`);
+async function flow(path: string, cookies?: Record<string, string>): Promise<Outcome> {
+  const result = await walkFlow(`${server.url}${path}`, { cookies });
   expect(result.message?.eventType).toBe('AUTHORIZATION_FAILED');
   return { status: result.status, code: result.message?.data.error.type, message: result.message?.data.error.message };
+}
+
+async function restJson(method: string, path: string, body: unknown): Promise<Outcome> {
+  return restWith(method, path, { ...AUTH, 'content-type': 'application/json' }, typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+async function restWith(method: string, path: string, headers: Record<string, string>, body: string): Promise<Outcome> {
+  const response = await fetch(`${server.url}${path}`, { method, headers, body });
+  const json = (await response.json()) as { error?: { code: string; message: string } };
+  return { status: response.status, code: json.error?.code, message: json.error?.message };
 }
 
 async function cli(args: string[]): Promise<Outcome> {
@@ -62,12 +72,14 @@ async function cli(args: string[]): Promise<Outcome> {
   return { status: run.code, code: error.code, message: error.message };
 }
 
-/** Starts a flow and returns its state: a pending oauth_sessions row. */
+/** Starts a flow and returns its state and the flow's cookie: a pending oauth_sessions row, and the browser that may end it. */
 async function pendingFlow(key: string): Promise<Record<string, string>> {
-  const response = await fetch(`${server.url}/oauth/connect/${key}?connection_id=victim&public_key=${PUBLIC_KEY}`, { redirect: 'manual' });
-  expect(response.status).toBe(302);
-  return { state: new URL(response.headers.get('location')!).searchParams.get('state')! };
+  const opened = await openConnect(`${server.url}/oauth/connect/${key}?connection_id=victim&public_key=${PUBLIC_KEY}`);
+  expect(opened.status).toBe(302);
+  return { state: opened.location.searchParams.get('state')!, cookies: JSON.stringify(opened.cookies) };
 }
+
+const cookiesOf = (prepared: Record<string, string>) => JSON.parse(prepared.cookies!) as Record<string, string>;
 
 const longId = 'x'.repeat(10_000);
 const aliases = Array.from({ length: 50 }, (_, index) => `a${index}: providers { name }`).join(' ');
@@ -189,20 +201,26 @@ const cases: Case[] = [
     status: 400,
     code: 'invalid_state',
   },
-  { name: 'callback: no code', setup: () => pendingFlow('idp'), run: ({ state }) => flow(`/oauth/callback?state=${state}`), status: 400, code: 'missing_code' },
+  { name: 'callback: no code', setup: () => pendingFlow('idp'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}`, cookiesOf(prepared)), status: 400, code: 'missing_code' },
+  { name: 'callback: a pending state from another browser', setup: () => pendingFlow('idp'), run: ({ state }) => flow(`/oauth/callback?state=${state}&code=abc`), status: 400, code: 'invalid_state' },
+  { name: 'connect: a made-up connect session token', run: () => flow(`/oauth/connect/idp?connection_id=u&connect_session_token=ncs_${'x'.repeat(43)}`), status: 401, code: 'invalid_connect_session' },
+  { name: 'connect: re-authorizing an existing connection with only the public key', run: () => flow(`/oauth/connect/idp?connection_id=user-1&public_key=${PUBLIC_KEY}`), status: 401, code: 'connect_session_required' },
+  { name: 'REST: a connect session for an unknown config', run: () => restJson('POST', '/connect/sessions', { provider_config_key: 'nope', connection_id: 'u' }), status: 404, code: 'unknown_provider_config' },
+  { name: 'REST: a connect session with an unknown field', run: () => restJson('POST', '/connect/sessions', { provider_config_key: 'idp', connection_id: 'u', admin: true }), status: 400, code: 'invalid_input' },
+  { name: 'REST: a connect session that is not JSON', run: () => restJson('POST', '/connect/sessions', '{"provider_config_key": '), status: 400, code: 'invalid_input' },
   {
     name: 'callback: a provider error carrying markup',
     setup: () => pendingFlow('idp'),
-    run: async ({ state }) => {
-      const result = await walkFlow(`${server.url}/oauth/callback?state=${state}&error=${encodeURIComponent('<script>alert(1)</script>')}`);
+    run: async (prepared) => {
+      const result = await walkFlow(`${server.url}/oauth/callback?state=${prepared.state}&error=${encodeURIComponent('<script>alert(1)</script>')}`, { cookies: cookiesOf(prepared) });
       expect(result.html).not.toContain('<script>alert(1)</script>');
       return { status: result.status, code: result.message?.data.error.type, message: result.message?.data.error.message };
     },
     status: 400,
     code: 'authorization_failed',
   },
-  { name: 'callback: a provider answering HTML', setup: () => pendingFlow('html-provider'), run: ({ state }) => flow(`/oauth/callback?state=${state}&code=abc`), status: 502, code: 'token_error' },
-  { name: 'callback: a provider that never answers', setup: () => pendingFlow('silent-provider'), run: ({ state }) => flow(`/oauth/callback?state=${state}&code=abc`), status: 504, code: 'provider_timeout' },
+  { name: 'callback: a provider answering HTML', setup: () => pendingFlow('html-provider'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}&code=abc`, cookiesOf(prepared)), status: 502, code: 'token_error' },
+  { name: 'callback: a provider that never answers', setup: () => pendingFlow('silent-provider'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}&code=abc`, cookiesOf(prepared)), status: 504, code: 'provider_timeout' },
   // CLI
   { name: 'CLI: a key with SQL metacharacters', run: () => cli(['config:create', "x'; DROP TABLE connections;--", 'github', 'id', 'secret', 'repo']), status: 1, code: 'invalid_input' },
   { name: 'CLI: a scope with a space', run: () => cli(['config:create', 'spaced', 'github', 'id', 'secret', 'repo,read user']), status: 1, code: 'invalid_input' },
@@ -231,7 +249,8 @@ beforeAll(async () => {
   const providersUrl = `http://127.0.0.1:${(providers.address() as AddressInfo).port}`;
   server = await startTestServer({
     port,
-    env: { NANGO_SECRET_KEY: SECRET_KEY, NANGO_PUBLIC_KEY: PUBLIC_KEY, NANGO_PROVIDER_TIMEOUT_MS: '1000' },
+    // The public-key connect policy (Nango 0.x's frontend): the page's key opens flows.
+    env: { NANGO_SECRET_KEY: SECRET_KEY, NANGO_PUBLIC_KEY: PUBLIC_KEY, NANGO_CONNECT_POLICY: 'public-key', NANGO_PROVIDER_TIMEOUT_MS: '1000' },
   });
   db = new pg.Client({ connectionString: server.database.url });
   await db.connect();

@@ -26,6 +26,17 @@ afterAll(async () => {
   await Promise.all([server?.stop(), issuer?.close()]);
 });
 
+/** A connect session's URL, as the backend hands it to the page. */
+async function connectUrl(connectionId: string): Promise<string> {
+  const response = await fetch(`${server.url}/connect/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...AUTH },
+    body: JSON.stringify({ provider_config_key: 'idp', connection_id: connectionId }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { data: { connect_url: string } }).data.connect_url;
+}
+
 async function metrics(): Promise<string> {
   const response = await fetch(`${server.url}/metrics`, { headers: AUTH });
   expect(response.status).toBe(200);
@@ -46,7 +57,7 @@ describe('GET /metrics', () => {
   it('counts requests by route pattern, flows by event, refreshes by outcome and provider, and the pool', async () => {
     await fetch(`${server.url}/health`);
     await fetch(`${server.url}/connection/nobody-at-all?provider_config_key=idp`, { headers: AUTH });
-    expect((await walkFlow(`${server.url}/oauth/connect/idp?connection_id=user-1`)).message?.eventType).toBe('AUTHORIZATION_SUCEEDED');
+    expect((await walkFlow(await connectUrl('user-1'))).message?.eventType).toBe('AUTHORIZATION_SUCEEDED');
     await walkFlow(`${server.url}/oauth/callback?state=forged&code=x`);
     const refreshed = await fetch(`${server.url}/connection/user-1?provider_config_key=idp&force_refresh=true`, { headers: AUTH });
     expect(refreshed.status).toBe(200);

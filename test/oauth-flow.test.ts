@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { walkFlow } from './support/flow-client.js';
+import { openConnect, walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
 
@@ -126,7 +126,7 @@ describe('the connect flow', () => {
     expect(replay.status).toBe(400);
     expect(replay.message).toEqual({
       eventType: 'AUTHORIZATION_FAILED',
-      data: { connectionId: null, providerConfigKey: null, error: { type: 'invalid_state', message: expect.stringContaining('expired or already used') } },
+      data: { connectionId: null, providerConfigKey: null, error: { type: 'invalid_state', message: expect.stringContaining('expired, already used') } },
     });
   });
 
@@ -181,9 +181,9 @@ describe('the connect flow', () => {
   });
 
   it('rejects a callback without a code', async () => {
-    const response = await fetch(connectUrl('idp', 'user-no-code'), { redirect: 'manual' });
-    const state = new URL(response.headers.get('location')!).searchParams.get('state')!;
-    const result = await walkFlow(`${server.url}/oauth/callback?state=${state}`);
+    const opened = await openConnect(connectUrl('idp', 'user-no-code'));
+    const state = opened.location.searchParams.get('state')!;
+    const result = await walkFlow(`${server.url}/oauth/callback?state=${state}`, { cookies: opened.cookies });
     expect(result.status).toBe(400);
     expect(result.message?.data).toMatchObject({ connectionId: 'user-no-code', error: { type: 'missing_code' } });
   });

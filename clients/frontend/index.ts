@@ -7,6 +7,8 @@ export interface NangoOptions {
 }
 
 export interface AuthOptions {
+  /** A connect session token from your backend (createConnectSession): required when the server's connect policy is `session`. */
+  sessionToken?: string;
   /** Extra connection params, sent as `params[name]=value`. */
   params?: Record<string, string>;
   /** Give up (and close the popup) after this long. Default: 10 minutes. */
@@ -113,12 +115,16 @@ export default class Nango {
       if (!isNonEmptyString(connectionId)) {
         return fail('invalid_argument', 'connectionId must be a non-empty string');
       }
-      const { params = {}, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+      const { params = {}, timeoutMs = DEFAULT_TIMEOUT_MS, sessionToken } = options;
       if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
         return fail('invalid_argument', 'timeoutMs must be a positive number');
       }
 
       const query = new URLSearchParams({ connection_id: connectionId });
+      if (sessionToken !== undefined) {
+        if (!isNonEmptyString(sessionToken)) return fail('invalid_argument', 'sessionToken must be a non-empty string');
+        query.set('connect_session_token', sessionToken);
+      }
       if (this.publicKey) query.set('public_key', this.publicKey);
       for (const [name, value] of Object.entries(params)) {
         query.set(`params[${name}]`, String(value));

@@ -5,6 +5,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentNode } from 'graphql';
 import { gql } from 'graphql-tag';
+export type CreateConnectSessionInput = {
+  /** The connection the flow writes: created, or re-authorized when it exists. */
+  connectionId: string;
+  endUser?: EndUserInput | null | undefined;
+  /** Connection params fixed for this flow, e.g. {"subdomain": "acme"}: the browser cannot change them. */
+  params?: unknown;
+  providerConfigKey: string;
+};
+
 export type CreateProviderConfigInput = {
   /** Required for the custom template; overrides the template otherwise. */
   authorizationUrl?: string | null | undefined;
@@ -22,6 +31,14 @@ export type CreateProviderConfigInput = {
   tokenUrl?: string | null | undefined;
 };
 
+/** Who the connection is for, as your product knows them. */
+export type EndUserInput = {
+  displayName?: string | null | undefined;
+  email?: string | null | undefined;
+  /** Your id for the end user. */
+  id: string;
+};
+
 /** Fields left out keep their value. */
 export type UpdateProviderConfigInput = {
   authorizationUrl?: string | null | undefined;
@@ -34,6 +51,13 @@ export type UpdateProviderConfigInput = {
   scopes?: Array<string> | null | undefined;
   tokenUrl?: string | null | undefined;
 };
+
+export type CreateConnectSessionMutationVariables = Exact<{
+  input: CreateConnectSessionInput;
+}>;
+
+
+export type CreateConnectSessionMutation = { createConnectSession: { token: string, expiresAt: string, connectUrl: string } };
 
 export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null };
 
@@ -146,6 +170,15 @@ export const ProviderConfigFieldsFragmentDoc = gql`
   updatedAt
 }
     `;
+export const CreateConnectSessionDocument = gql`
+    mutation CreateConnectSession($input: CreateConnectSessionInput!) {
+  createConnectSession(input: $input) {
+    token
+    expiresAt
+    connectUrl
+  }
+}
+    `;
 export const ConnectionsDocument = gql`
     query Connections($providerConfigKey: String, $first: Int, $after: String) {
   connections(providerConfigKey: $providerConfigKey, first: $first, after: $after) {
@@ -248,6 +281,9 @@ export const ProvidersDocument = gql`
 export type Requester<C = {}> = <R, V>(doc: DocumentNode, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
+    CreateConnectSession(variables: CreateConnectSessionMutationVariables, options?: C): Promise<CreateConnectSessionMutation> {
+      return requester<CreateConnectSessionMutation, CreateConnectSessionMutationVariables>(CreateConnectSessionDocument, variables, options) as Promise<CreateConnectSessionMutation>;
+    },
     Connections(variables?: ConnectionsQueryVariables, options?: C): Promise<ConnectionsQuery> {
       return requester<ConnectionsQuery, ConnectionsQueryVariables>(ConnectionsDocument, variables, options) as Promise<ConnectionsQuery>;
     },

@@ -2,6 +2,8 @@
 // `getToken` is meant to be called right before every API call.
 import type {
   ConnectionCredentialsQuery,
+  CreateConnectSessionInput,
+  CreateConnectSessionMutation,
   ConnectionFieldsFragment,
   CreateProviderConfigInput,
   ProviderConfigFieldsFragment,
@@ -17,6 +19,7 @@ export type OAuth1Credentials = Extract<Credentials, { __typename: 'OAuth1Creden
 export type Connection = ConnectionFieldsFragment;
 export type ProviderConfig = ProviderConfigFieldsFragment;
 export type ProviderTemplate = ProvidersQuery['providers'][number];
+export type ConnectSession = CreateConnectSessionMutation['createConnectSession'];
 
 export interface NangoOptions {
   /** Default http://localhost:3003. */
@@ -65,6 +68,14 @@ export class Nango {
   async listConnections(options: { providerConfigKey?: string | undefined; first?: number | undefined; after?: string | undefined } = {}): Promise<ConnectionPage> {
     const { connections } = await this.sdk.Connections(options);
     return { connections: connections.nodes, nextCursor: connections.pageInfo.hasNextPage ? connections.pageInfo.endCursor : null };
+  }
+
+  /**
+   * Lets one end user's browser authorize one connection: pass the token to the
+   * frontend SDK (`nango.auth(configKey, connectionId, { sessionToken })`).
+   */
+  async createConnectSession(input: CreateConnectSessionInput): Promise<ConnectSession> {
+    return (await this.sdk.CreateConnectSession({ input })).createConnectSession;
   }
 
   async deleteConnection(providerConfigKey: string, connectionId: string): Promise<void> {

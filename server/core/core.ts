@@ -1,6 +1,7 @@
 // The domain's front door: one object with every service, built once at
 // start-up and handed to the GraphQL and HTTP faces.
 import type { DatabasePool } from '../db/pool.js';
+import { ConnectSessionStore } from '../db/connect-session-store.js';
 import { ConnectionStore } from '../db/connection-store.js';
 import { OAuthSessionStore } from '../db/oauth-session-store.js';
 import { ProviderConfigStore } from '../db/provider-config-store.js';
@@ -8,9 +9,11 @@ import type { ReadConnections } from '../db/read-connections.js';
 import { SecretBox } from '../db/secret-box.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
+import { ConnectSessions } from './connect-sessions.js';
 import { Connections } from './connections.js';
 import { FreshCredentials } from './fresh-credentials.js';
 import type { CoreObserver } from './observer.js';
+import type { ConnectPolicy } from './principal.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
 
@@ -18,6 +21,7 @@ export interface Core {
   catalog: ProviderCatalog;
   providerConfigs: ProviderConfigs;
   connections: Connections;
+  connectSessions: ConnectSessions;
   oauthFlow: OAuthFlow;
   freshCredentials: FreshCredentials;
 }
@@ -28,6 +32,11 @@ export interface CoreDependencies {
   discover: DiscoverEndpoints;
   /** The redirect_uri registered at the providers. */
   callbackUrl: string;
+  /** The server's public URL, for the connect URLs of connect sessions. */
+  serverUrl: string;
+  connectPolicy: ConnectPolicy;
+  maxOpenFlowsPerConfig: number;
+  maxOpenFlowsPerClient: number;
   providerTimeoutSeconds: number;
   /** After a failed refresh, how long to answer refresh_failed without calling the provider. */
   refreshFailureCooldownSeconds?: number;
@@ -43,13 +52,19 @@ export function createCore(dependencies: CoreDependencies): Core {
   const box = dependencies.box ?? SecretBox.plaintext();
   const configs = new ProviderConfigStore(pool, box);
   const connections = new ConnectionStore(pool, box, dependencies.reads);
+  const connectSessions = new ConnectSessionStore(pool);
   return {
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover),
     connections: new Connections(connections),
+    connectSessions: new ConnectSessions(connectSessions, { serverUrl: dependencies.serverUrl }),
     oauthFlow: new OAuthFlow({
       configs,
       connections,
+      connectSessions,
+      connectPolicy: dependencies.connectPolicy,
+      maxOpenFlowsPerConfig: dependencies.maxOpenFlowsPerConfig,
+      maxOpenFlowsPerClient: dependencies.maxOpenFlowsPerClient,
       sessions: new OAuthSessionStore(pool, box),
       catalog,
       callbackUrl,

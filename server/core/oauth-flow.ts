@@ -1,19 +1,25 @@
-// The OAuth 2 connect flow: start (state + PKCE kept in oauth_sessions, redirect
+// The OAuth connect flow: start (state + PKCE kept in oauth_sessions, redirect
 // to the provider) and finish (consume the session once, exchange the code,
-// store the connection). Every failure is an AppError naming the flow it ends.
-import { randomBytes } from 'node:crypto';
+// store the connection). Who may start a flow, and what it may write, follow
+// the connect policy: a connect session writes the one connection it names; the
+// public key may create a connection but never replace one. A flow belongs to
+// the browser that started it: finishing needs the secret its cookie carries.
+// Every failure is an AppError naming the flow it ends.
+import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
-import type { ConnectionStore } from '../db/connection-store.js';
-import type { OAuthSessionStore } from '../db/oauth-session-store.js';
+import type { ConnectSessionStore } from '../db/connect-session-store.js';
+import type { ConnectionStore, ConnectionValues } from '../db/connection-store.js';
+import type { FlowInitiator, OAuthSession, OAuthSessionStore } from '../db/oauth-session-store.js';
 import type { ProviderConfigStore } from '../db/provider-config-store.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
-import { ConnectionParamError, PARAM_NAME } from '../providers/connection-params.js';
+import { ConnectionParamError } from '../providers/connection-params.js';
 import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
 import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
-import { AppError, invalidInput } from './errors.js';
-import { checkIdentifier, clip, hasControlCharacters } from './identifiers.js';
+import { AppError } from './errors.js';
+import { checkConnectionId, checkIdentifier, checkParams, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
+import type { ConnectPolicy, Principal } from './principal.js';
 import { loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 
 export type FlowIdentity = {
@@ -24,42 +30,71 @@ export type FlowIdentity = {
 export type StartFlowInput = FlowIdentity & {
   /** The connection config, from params[name]=value on the connect URL. */
   params: Record<string, string>;
+  /** Who opens the flow: a connect session, or a page (public key, or none needed). */
+  principal: Principal;
+  /** For the cap on open flows per client; null when unknown. */
+  clientAddress: string | null;
 };
+
+/** A flow that waits for the provider's redirect, and what the browser must bring back to end it. */
+export interface StartedFlow {
+  authorizationUrl: URL;
+  /** Names the flow (flowStateKey() finds it again in the callback). */
+  stateKey: string;
+  /** The flow's cookie value: without it, no callback ends this flow. */
+  browserSecret: string;
+  ttlSeconds: number;
+}
 
 export interface OAuthFlowOptions {
   configs: ProviderConfigStore;
   sessions: OAuthSessionStore;
+  connectSessions: ConnectSessionStore;
   connections: ConnectionStore;
   catalog: ProviderCatalog;
   /** The redirect_uri registered at the providers. */
   callbackUrl: string;
   providerTimeoutSeconds: number;
+  connectPolicy: ConnectPolicy;
+  maxOpenFlowsPerConfig: number;
+  maxOpenFlowsPerClient: number;
   sessionTtlSeconds?: number;
   observer?: CoreObserver;
 }
 
-const MAX_PARAMS = 20;
-const MAX_PARAM_VALUE = 255;
+const INVALID_STATE = 'This authorization link is unknown, expired, already used, or was opened in another browser. Start the connection again.';
+
+/** The key a callback's query names its flow by: the OAuth 2 state, or OAuth 1.0a's (request) token. */
+export function flowStateKey(query: URLSearchParams): string | null {
+  return query.get('state') ?? query.get('denied') ?? query.get('oauth_token');
+}
+
+const secretHash = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export class OAuthFlow {
   constructor(private readonly options: OAuthFlowOptions) {}
 
   /** Records the flow and returns the provider's authorization URL to redirect to. */
-  async start(input: StartFlowInput): Promise<URL> {
+  async start(input: StartFlowInput): Promise<StartedFlow> {
+    // Metric labels only for configs that exist: a visitor's made-up keys add no series.
+    const known = { config: false };
     try {
-      const url = await this.startFlow(input);
+      const started = await this.startFlow(input, known);
       this.observer.flow('started', input.providerConfigKey);
-      return url;
+      return started;
     } catch (error) {
-      this.observer.flow('failed', input.providerConfigKey);
+      this.observer.flow('failed', known.config ? input.providerConfigKey : 'unknown');
       throw error;
     }
   }
 
-  /** Handles the provider's redirect back: consumes the session and stores the connection. */
-  async finish(query: URLSearchParams): Promise<FlowIdentity> {
+  /**
+   * Handles the provider's redirect back: consumes the flow (only with the
+   * secret of the browser that started it) and stores the connection.
+   */
+  async finish(query: URLSearchParams, browserSecret: string | undefined): Promise<FlowIdentity> {
     try {
-      const identity = await this.finishFlow(query);
+      const identity = await this.finishFlow(query, browserSecret);
       this.observer.flow('completed', identity.providerConfigKey);
       return identity;
     } catch (error) {
@@ -72,45 +107,91 @@ export class OAuthFlow {
     return this.options.observer ?? silentObserver;
   }
 
-  private async startFlow(input: StartFlowInput): Promise<URL> {
-    const identity = { providerConfigKey: input.providerConfigKey, connectionId: input.connectionId };
-    checkIdentifier('providerConfigKey', input.providerConfigKey);
-    checkConnectionId(input.connectionId, identity);
-    checkParams(input.params, identity);
+  private async startFlow(input: StartFlowInput, known: { config: boolean }): Promise<StartedFlow> {
+    const { identity, params, initiator, connectSessionHash } = this.admit(input);
     const app = await this.loadConfig(identity);
-    const { config, template } = app;
-    if (template.oauth1) return this.startOAuth1(app, input, identity);
-    const client = await this.client(app, input.params, identity);
-
-    // Abandoned flows leave sessions behind; each new flow sweeps the expired ones.
+    known.config = true;
+    if (initiator === 'public-key' && (await this.options.connections.exists(identity.providerConfigKey, identity.connectionId))) {
+      throw reauthorizationNeedsSession(identity);
+    }
+    // Abandoned flows leave sessions behind; each new flow sweeps the expired ones, then counts the open ones.
     await this.options.sessions.deleteExpired();
+    await this.checkOpenFlows(identity, input.clientAddress);
+    const flow = {
+      ...identity,
+      connectionConfig: params,
+      initiator,
+      connectSessionHash,
+      clientAddress: input.clientAddress,
+      ttlSeconds: this.options.sessionTtlSeconds ?? 600,
+    };
+    const browserSecret = randomBytes(32).toString('base64url');
+    const browserBinding = secretHash(browserSecret);
+    if (app.template.oauth1) {
+      const { requestToken, authorizationUrl } = await this.startOAuth1(app, params, identity);
+      await this.options.sessions.insert({ ...flow, state: requestToken.token, codeVerifier: null, requestTokenSecret: requestToken.tokenSecret, browserBinding });
+      return { authorizationUrl, stateKey: requestToken.token, browserSecret, ttlSeconds: flow.ttlSeconds };
+    }
+    const { config, template } = app;
+    const client = await this.client(app, params, identity);
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = template.supportsPkce ? oidc.randomPKCECodeVerifier() : null;
-    await this.options.sessions.insert({
-      state,
-      ...identity,
-      codeVerifier,
-      connectionConfig: input.params,
-      ttlSeconds: this.options.sessionTtlSeconds ?? 600,
-    });
+    await this.options.sessions.insert({ ...flow, state, codeVerifier, browserBinding });
     const scopes = [...new Set([...template.defaultScopes, ...config.scopes])];
-    return client.authorizationUrl({
+    const authorizationUrl = client.authorizationUrl({
       redirectUri: this.options.callbackUrl,
       scope: scopes.join(template.scopeSeparator),
       state,
       codeChallenge: codeVerifier ? await oidc.calculatePKCECodeChallenge(codeVerifier) : null,
       extraParams: template.authorizationParams,
     });
+    return { authorizationUrl, stateKey: state, browserSecret, ttlSeconds: flow.ttlSeconds };
   }
 
-  private async finishFlow(query: URLSearchParams): Promise<FlowIdentity> {
-    // OAuth 1.0a providers come back with oauth_token (or denied=<token>) and no state.
-    if (!query.has('state') && (query.has('oauth_token') || query.has('denied'))) return this.finishOAuth1(query);
-    const state = query.get('state');
-    const session = state ? await this.options.sessions.consume(state) : null;
-    if (!session || session.expired) {
-      throw new AppError('invalid_state', 'This authorization link is unknown, expired or already used. Start the connection again.');
+  /**
+   * What the principal may start: a connect session, the connection it names
+   * with the params the backend fixed (the page may add others, not change
+   * those); a page, any connection under the `open` policy, a new one under `public-key`.
+   */
+  private admit(input: StartFlowInput): { identity: FlowIdentity; params: Record<string, string>; initiator: FlowInitiator; connectSessionHash: string | null } {
+    const identity = { providerConfigKey: input.providerConfigKey, connectionId: input.connectionId };
+    checkIdentifier('providerConfigKey', input.providerConfigKey);
+    checkParams(input.params, identity);
+    const { principal } = input;
+    if (principal.kind === 'connect-session') {
+      const { session } = principal;
+      const sessionIdentity = { providerConfigKey: session.providerConfigKey, connectionId: session.connectionId };
+      if (input.providerConfigKey !== session.providerConfigKey || (input.connectionId !== '' && input.connectionId !== session.connectionId)) {
+        throw new AppError('invalid_connect_session', 'This connect session is for another provider config or connection.', sessionIdentity);
+      }
+      for (const [name, value] of Object.entries(input.params)) {
+        if (name in session.params && session.params[name] !== value) {
+          throw new AppError('invalid_input', `params[${name}]: fixed by the connect session`, { ...sessionIdentity, field: `params[${name}]` });
+        }
+      }
+      return { identity: sessionIdentity, params: { ...input.params, ...session.params }, initiator: 'session', connectSessionHash: session.tokenHash };
     }
+    if (principal.kind !== 'frontend') throw new AppError('internal_error', 'A flow was started by a caller that may not start one.');
+    checkConnectionId(input.connectionId, identity);
+    return { identity, params: input.params, initiator: this.options.connectPolicy === 'open' ? 'open' : 'public-key', connectSessionHash: null };
+  }
+
+  private async checkOpenFlows(identity: FlowIdentity, clientAddress: string | null): Promise<void> {
+    const open = await this.options.sessions.openFlows(identity.providerConfigKey, clientAddress);
+    if (open.forConfig >= this.options.maxOpenFlowsPerConfig) {
+      throw new AppError('too_many_flows', `Too many authorizations are in progress for "${identity.providerConfigKey}". Try again in a few minutes.`, identity);
+    }
+    if (clientAddress !== null && open.forClient >= this.options.maxOpenFlowsPerClient) {
+      throw new AppError('too_many_flows', 'Too many authorizations are in progress from your address. Finish or close the open ones, or try again in a few minutes.', identity);
+    }
+  }
+
+  private async finishFlow(query: URLSearchParams, browserSecret: string | undefined): Promise<FlowIdentity> {
+    const stateKey = flowStateKey(query);
+    const session = stateKey && browserSecret ? await this.options.sessions.consume(stateKey, secretHash(browserSecret)) : null;
+    if (!session || session.expired) throw new AppError('invalid_state', INVALID_STATE);
+    // OAuth 1.0a providers come back with oauth_token (or denied=<token>) and no state.
+    if (session.requestTokenSecret) return this.finishOAuth1(query, session, session.requestTokenSecret);
     const identity = { providerConfigKey: session.providerConfigKey, connectionId: session.connectionId };
     const providerError = query.get('error');
     if (providerError) {
@@ -148,7 +229,7 @@ export class OAuthFlow {
       scopeSeparator: template.scopeSeparator,
       accessTokenPath: template.accessTokenPath,
     });
-    await this.options.connections.upsert({
+    await this.store(session, {
       ...identity,
       credentials: serializeCredentials(credentials),
       expiresAt: credentials.expiresAt,
@@ -162,33 +243,44 @@ export class OAuthFlow {
     return identity;
   }
 
-  private async startOAuth1(app: ProviderApp, input: StartFlowInput, identity: FlowIdentity): Promise<URL> {
-    const client = this.oauth1Client(app, input.params, identity);
+  /**
+   * Writes what the flow authorized, as its initiator may: a connect
+   * session's flow consumes the session in the same transaction (a second flow
+   * with it stores nothing), a public-key flow only creates.
+   */
+  private async store(session: OAuthSession, values: ConnectionValues): Promise<void> {
+    const identity = { providerConfigKey: values.providerConfigKey, connectionId: values.connectionId };
+    const { initiator, connectSessionHash } = session;
+    const policy = this.options.connectPolicy;
+    // The policy may have tightened since the flow started (a restart with a secret key).
+    if (initiator !== 'session' && policy === 'session') throw new AppError('connect_session_required', undefined, identity);
+    if (initiator === 'session' && connectSessionHash) {
+      await this.options.connections.transaction(async (transaction) => {
+        if (!(await this.options.connectSessions.consume(transaction, connectSessionHash))) {
+          throw new AppError('invalid_connect_session', 'The connect session expired or was used by another authorization; nothing was stored.', identity);
+        }
+        await this.options.connections.write(values, 'replace', transaction);
+      });
+      return;
+    }
+    const mode = initiator === 'open' && policy === 'open' ? 'replace' : 'create-only';
+    if (!(await this.options.connections.write(values, mode))) throw reauthorizationNeedsSession(identity);
+  }
+
+  private async startOAuth1(app: ProviderApp, params: Record<string, string>, identity: FlowIdentity) {
+    const client = this.oauth1Client(app, params, identity);
     let requestToken;
     try {
       requestToken = await client.requestToken(this.options.callbackUrl);
     } catch (error) {
       throw providerFailure(error, identity);
     }
-    await this.options.sessions.deleteExpired();
-    await this.options.sessions.insert({
-      state: requestToken.token,
-      ...identity,
-      codeVerifier: null,
-      requestTokenSecret: requestToken.tokenSecret,
-      connectionConfig: input.params,
-      ttlSeconds: this.options.sessionTtlSeconds ?? 600,
-    });
     const scopes = [...new Set([...app.template.defaultScopes, ...app.config.scopes])];
-    return client.authorizationUrl(requestToken.token, scopes.length ? scopes.join(app.template.scopeSeparator) : null);
+    return { requestToken, authorizationUrl: client.authorizationUrl(requestToken.token, scopes.length ? scopes.join(app.template.scopeSeparator) : null) };
   }
 
-  private async finishOAuth1(query: URLSearchParams): Promise<FlowIdentity> {
+  private async finishOAuth1(query: URLSearchParams, session: OAuthSession, requestTokenSecret: string): Promise<FlowIdentity> {
     const denied = query.get('denied');
-    const session = await this.options.sessions.consume(denied ?? query.get('oauth_token') ?? '');
-    if (!session || session.expired || !session.requestTokenSecret) {
-      throw new AppError('invalid_state', 'This authorization link is unknown, expired or already used. Start the connection again.');
-    }
     const identity = { providerConfigKey: session.providerConfigKey, connectionId: session.connectionId };
     if (denied) throw new AppError('access_denied', 'The authorization was denied.', { ...identity, providerError: 'access_denied' });
     const verifier = query.get('oauth_verifier');
@@ -196,12 +288,12 @@ export class OAuthFlow {
     const app = await this.loadConfig(identity);
     let accessToken;
     try {
-      accessToken = await this.oauth1Client(app, session.connectionConfig, identity).accessToken(session.state, session.requestTokenSecret, verifier);
+      accessToken = await this.oauth1Client(app, session.connectionConfig, identity).accessToken(session.state, requestTokenSecret, verifier);
     } catch (error) {
       throw providerFailure(error, identity);
     }
     const credentials = oauth1Credentials(accessToken.token, accessToken.tokenSecret, accessToken.raw, new Date());
-    await this.options.connections.upsert({
+    await this.store(session, {
       ...identity,
       credentials: serializeCredentials(credentials),
       expiresAt: null,
@@ -257,22 +349,12 @@ export function providerFailure(error: unknown, identity: FlowIdentity): AppErro
   }
 }
 
-function checkConnectionId(connectionId: string, identity: FlowIdentity): void {
-  if (connectionId.trim() === '') {
-    throw new AppError('missing_connection_id', 'Give the connection id as ?connection_id=<id>.', identity);
-  }
-  checkIdentifier('connection_id', connectionId);
-}
-
-function checkParams(params: Record<string, string>, identity: FlowIdentity): void {
-  const entries = Object.entries(params);
-  if (entries.length > MAX_PARAMS) throw invalidInput('params', `at most ${MAX_PARAMS} connection params`);
-  for (const [name, value] of entries) {
-    if (!PARAM_NAME.test(name)) throw new AppError('invalid_input', `params[${clip(name, 64)}]: not a valid param name`, { ...identity, field: 'params' });
-    if (value.length > MAX_PARAM_VALUE || hasControlCharacters(value)) {
-      throw new AppError('invalid_input', `params[${name}]: must be at most ${MAX_PARAM_VALUE} printable characters`, { ...identity, field: `params[${name}]` });
-    }
-  }
+function reauthorizationNeedsSession(identity: FlowIdentity): AppError {
+  return new AppError(
+    'connect_session_required',
+    `The connection "${identity.connectionId}" exists already: re-authorizing it needs a connect session from your backend.`,
+    identity,
+  );
 }
 
 function pick(names: string[], valueOf: (name: string) => unknown): Record<string, unknown> {

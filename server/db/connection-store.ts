@@ -143,6 +143,8 @@ export interface RefreshFailure {
   description: string | null;
 }
 
+const IdRow = z.object({ id: z.bigint() });
+
 export interface ConnectionValues {
   providerConfigKey: string;
   connectionId: string;
@@ -214,22 +216,39 @@ export class ConnectionStore {
     private readonly reads: ReadConnections,
   ) {}
 
-  /** Inserts, or replaces the credentials of the existing (config key, connection id). */
-  async upsert(values: ConnectionValues): Promise<void> {
-    await this.pool.query(sql.unsafe`
+  /**
+   * Stores what a flow authorized: inserts, or (`replace`) replaces the
+   * credentials of the existing (config key, connection id). With
+   * `create-only`, an existing connection is left as it is and false returned.
+   */
+  async write(values: ConnectionValues, mode: 'replace' | 'create-only', executor: CommonQueryMethods = this.pool): Promise<boolean> {
+    const conflict =
+      mode === 'create-only'
+        ? sql.fragment`DO NOTHING`
+        : sql.fragment`DO UPDATE SET
+          credentials = EXCLUDED.credentials,
+          expires_at = EXCLUDED.expires_at,
+          connection_config = EXCLUDED.connection_config,
+          metadata = connections.metadata || EXCLUDED.metadata,
+          updated_at = now()`;
+    const written = await executor.maybeOne(sql.type(IdRow)`
         INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, connection_config, metadata)
         VALUES (
           ${values.providerConfigKey}, ${values.connectionId}, ${this.box.seal(values.credentials, CREDENTIALS_COLUMN)},
           ${values.expiresAt ? sql.timestamp(values.expiresAt) : null},
           ${sql.jsonb(values.connectionConfig)}, ${sql.jsonb(values.metadata as never)}
         )
-        ON CONFLICT (provider_config_key, connection_id) DO UPDATE SET
-          credentials = EXCLUDED.credentials,
-          expires_at = EXCLUDED.expires_at,
-          connection_config = EXCLUDED.connection_config,
-          metadata = connections.metadata || EXCLUDED.metadata,
-          updated_at = now()
+        ON CONFLICT (provider_config_key, connection_id) ${conflict}
+        RETURNING id
     `);
+    return written !== null;
+  }
+
+  async exists(providerConfigKey: string, connectionId: string): Promise<boolean> {
+    const row = await this.pool.maybeOne(sql.type(IdRow)`
+      SELECT id FROM connections WHERE provider_config_key = ${providerConfigKey} AND connection_id = ${connectionId}
+    `);
+    return row !== null;
   }
 
   /** One query: the connection, its credentials and refresh record. */
@@ -318,7 +337,7 @@ export class ConnectionStore {
   }
 
   async delete(providerConfigKey: string, connectionId: string): Promise<boolean> {
-    const deleted = await this.pool.maybeOne(sql.type(z.object({ id: z.bigint() }))`
+    const deleted = await this.pool.maybeOne(sql.type(IdRow)`
       DELETE FROM connections WHERE provider_config_key = ${providerConfigKey} AND connection_id = ${connectionId} RETURNING id
     `);
     return deleted !== null;

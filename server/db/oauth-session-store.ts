@@ -1,7 +1,12 @@
-// The SQL of oauth_sessions: flows in progress, each consumed at most once.
+// The SQL of oauth_sessions: flows in progress, each consumed at most once, and
+// only by the browser that started it.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { SecretBox } from './secret-box.js';
+
+const INITIATORS = ['session', 'public-key', 'open'] as const;
+/** Who opened a flow: a connect session, the public key (create-only), or anyone (the `open` policy). */
+export type FlowInitiator = (typeof INITIATORS)[number];
 
 const OAuthSessionRow = z.object({
   state: z.string(),
@@ -10,6 +15,8 @@ const OAuthSessionRow = z.object({
   codeVerifier: z.string().nullable(),
   requestTokenSecret: z.string().nullable(),
   connectionConfig: z.record(z.string(), z.string()),
+  initiator: z.enum(INITIATORS),
+  connectSessionHash: z.string().nullable(),
   expired: z.boolean(),
 });
 
@@ -23,8 +30,15 @@ export interface NewOAuthSession {
   codeVerifier: string | null;
   requestTokenSecret?: string | null;
   connectionConfig: Record<string, string>;
+  initiator: FlowInitiator;
+  connectSessionHash: string | null;
+  /** SHA-256 of the value of the flow's cookie. */
+  browserBinding: string;
+  clientAddress: string | null;
   ttlSeconds: number;
 }
+
+const OpenFlows = z.object({ forConfig: z.number(), forClient: z.number() });
 
 const VERIFIER_COLUMN = 'oauth_sessions.code_verifier';
 const TOKEN_SECRET_COLUMN = 'oauth_sessions.request_token_secret';
@@ -37,23 +51,40 @@ export class OAuthSessionStore {
 
   async insert(session: NewOAuthSession): Promise<void> {
     await this.pool.query(sql.unsafe`
-      INSERT INTO oauth_sessions (state, provider_config_key, connection_id, code_verifier, request_token_secret, connection_config, expires_at)
+      INSERT INTO oauth_sessions (
+        state, provider_config_key, connection_id, code_verifier, request_token_secret, connection_config,
+        initiator, connect_session_hash, browser_binding, client_address, expires_at
+      )
       VALUES (
         ${session.state}, ${session.providerConfigKey}, ${session.connectionId},
         ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, VERIFIER_COLUMN)},
         ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, TOKEN_SECRET_COLUMN) : null},
-        ${sql.jsonb(session.connectionConfig)}, now() + make_interval(secs => ${session.ttlSeconds})
+        ${sql.jsonb(session.connectionConfig)}, ${session.initiator}, ${session.connectSessionHash},
+        ${session.browserBinding}, ${session.clientAddress}, now() + make_interval(secs => ${session.ttlSeconds})
       )
     `);
   }
 
+  /** Flows not yet expired for this config, and from this client address. */
+  openFlows(providerConfigKey: string, clientAddress: string | null): Promise<{ forConfig: number; forClient: number }> {
+    return this.pool.one(sql.type(OpenFlows)`
+      SELECT
+        count(*) FILTER (WHERE provider_config_key = ${providerConfigKey})::int AS "forConfig",
+        count(*) FILTER (WHERE client_address = ${clientAddress})::int AS "forClient"
+      FROM oauth_sessions
+      WHERE expires_at > now() AND (provider_config_key = ${providerConfigKey} OR client_address = ${clientAddress})
+    `);
+  }
+
   /**
-   * Deletes and returns the session: a second call with the same state finds
-   * nothing, even when two callbacks race. Expired sessions are consumed too.
+   * Deletes and returns the session of `state` if `browserBinding` is the
+   * binding of the browser that started it: a second call finds nothing, even
+   * when two callbacks race, and a callback from another browser consumes
+   * nothing. Expired sessions are consumed too.
    */
-  async consume(state: string): Promise<OAuthSession | null> {
+  async consume(state: string, browserBinding: string): Promise<OAuthSession | null> {
     const row = await this.pool.maybeOne(sql.type(OAuthSessionRow)`
-      DELETE FROM oauth_sessions WHERE state = ${state}
+      DELETE FROM oauth_sessions WHERE state = ${state} AND browser_binding = ${browserBinding}
       RETURNING
         state,
         provider_config_key AS "providerConfigKey",
@@ -61,6 +92,8 @@ export class OAuthSessionStore {
         code_verifier AS "codeVerifier",
         request_token_secret AS "requestTokenSecret",
         connection_config AS "connectionConfig",
+        initiator,
+        connect_session_hash AS "connectSessionHash",
         expires_at <= now() AS expired
     `);
     return (

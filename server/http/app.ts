@@ -5,6 +5,7 @@ import type { RequestListener } from 'node:http';
 import type { Core } from '../core/core.js';
 import type { DatabasePool } from '../db/pool.js';
 import type { Logger } from '../log.js';
+import type { Settings } from '../settings.js';
 import { compileFrontendSdk } from './endpoints/frontend-sdk.js';
 import { fastPath } from './fast-path.js';
 import { createGraphQLService } from './graphql.js';
@@ -18,8 +19,7 @@ export interface AppDependencies {
   pool: DatabasePool;
   logger: Logger;
   metrics: Metrics;
-  secretKey?: string | undefined;
-  publicKey?: string | undefined;
+  settings: Pick<Settings, 'secretKey' | 'publicKey' | 'connectPolicy' | 'trustProxyHops' | 'serverUrl' | 'callbackUrl'>;
 }
 
 export interface Edge {
@@ -30,7 +30,8 @@ export interface Edge {
 }
 
 /** The whole HTTP edge; throws (at start-up) when the route table is wrong. */
-export async function createEdge({ core, pool, logger, metrics, secretKey, publicKey }: AppDependencies): Promise<Edge> {
+export async function createEdge({ core, pool, logger, metrics, settings }: AppDependencies): Promise<Edge> {
+  const { secretKey, publicKey, connectPolicy } = settings;
   const table = compileRoutes(ROUTES);
   const services = {
     core,
@@ -38,8 +39,10 @@ export async function createEdge({ core, pool, logger, metrics, secretKey, publi
     logger,
     metrics,
     graphql: createGraphQLService(core, logger, { secretKeyRequired: Boolean(secretKey) }),
-    keys: { secretKey, publicKey },
+    keys: { secretKey, publicKey, connectPolicy, connectSessions: core.connectSessions },
     frontendSdk: await compileFrontendSdk(),
+    trustProxyHops: settings.trustProxyHops,
+    flowCookie: { path: new URL(settings.callbackUrl).pathname, secure: settings.serverUrl.startsWith('https:') },
   };
   const routed = router(table, services);
   return { listener: fastPath(table, services, routed.listener), fetch: routed.fetch };

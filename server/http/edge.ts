@@ -23,6 +23,8 @@ export interface Incoming {
   headers(): Record<string, string | string[] | undefined>;
   text(): Promise<string>;
   toWebRequest(): Promise<Request>;
+  /** The peer's address on the socket; undefined without one (in-process requests). */
+  remoteAddress(): string | undefined;
 }
 
 /** A body whose client stopped sending half way: the caller's doing, not a fault of ours. */
@@ -122,6 +124,22 @@ class EdgeRequest implements RouteRequest {
   toWebRequest(): Promise<Request> {
     return this.incoming.toWebRequest();
   }
+
+  remoteAddress(): string | undefined {
+    return this.incoming.remoteAddress();
+  }
+}
+
+/**
+ * The client's address: the socket's peer, or, behind `hops` proxies that each
+ * append to X-Forwarded-For, the entry the outermost trusted proxy wrote
+ * (entries further left are the client's own say, and can be anything).
+ */
+export function clientAddress(incoming: Pick<Incoming, 'header' | 'remoteAddress'>, hops: number): string | null {
+  const peer = incoming.remoteAddress() ?? null;
+  if (hops === 0) return peer;
+  const forwarded = (incoming.header('x-forwarded-for') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  return forwarded[forwarded.length - hops] ?? forwarded[0] ?? peer;
 }
 
 /**
@@ -139,10 +157,16 @@ export function serve({ route, rawParams }: Match, incoming: Incoming, services:
     checkBytes(incoming.path, incoming.search);
     for (const name in rawParams) params[name] = decodeComponent(rawParams[name]!, `The path's ${name}`);
     query = acceptedQuery(route.query, incoming.search);
-    const principal = authenticate(route.callers, { authorization: incoming.header('authorization'), publicKey: query.public_key }, services.keys);
-    return route.handle(new EdgeRequest(incoming, params, query, principal), services).catch((error: unknown) =>
-      renderError(route.face, error, { logger: services.logger, path: incoming.path, params, query }),
+    const principal = authenticate(
+      route.callers,
+      { authorization: incoming.header('authorization'), publicKey: query.public_key, connectSessionToken: query.connect_session_token },
+      services.keys,
     );
+    const handled =
+      principal instanceof Promise
+        ? principal.then((proven) => route.handle(new EdgeRequest(incoming, params, query, proven), services))
+        : route.handle(new EdgeRequest(incoming, params, query, principal), services);
+    return handled.catch((error: unknown) => renderError(route.face, error, { logger: services.logger, path: incoming.path, params, query }));
   } catch (error) {
     return Promise.resolve(renderError(route.face, error, { logger: services.logger, path: incoming.path, params, query }));
   }

@@ -90,6 +90,10 @@ class NodeIncoming implements Incoming {
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     return new Request(`http://localhost${req.url}`, { method: req.method!, headers, ...(hasBody ? { body: await this.text() } : {}) });
   }
+
+  remoteAddress(): string | undefined {
+    return this.req.socket.remoteAddress;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

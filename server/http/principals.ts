@@ -4,22 +4,28 @@
 // time; a key never appears in a log or a response.
 import { hash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../core/errors.js';
-import type { Principal } from '../core/principal.js';
+import type { ConnectSessions } from '../core/connect-sessions.js';
+import type { ConnectPolicy, Principal } from '../core/principal.js';
 
 /** The kinds of caller a route declares (routes.ts). */
-export type Caller = 'backend' | 'frontend' | 'anyone';
+export type Caller = 'backend' | 'frontend' | 'connect-session' | 'anyone';
 
 export type { Principal };
 
-/** What the strategies read from a request: the Authorization header and the `public_key` query parameter. */
+/** What the strategies read from a request: the Authorization header, `public_key` and `connect_session_token`. */
 export interface Credentials {
   authorization: string | undefined;
   publicKey: string | undefined;
+  connectSessionToken?: string | undefined;
 }
 
 export interface ServerKeys {
   secretKey?: string | undefined;
   publicKey?: string | undefined;
+  /** Who may open a flow (settings.ts); default `open`. */
+  connectPolicy?: ConnectPolicy;
+  /** Finds the live session of a connect session token. */
+  connectSessions?: Pick<ConnectSessions, 'verify'>;
 }
 
 const OPEN_BACKEND: Principal = { kind: 'backend', via: 'open' };
@@ -30,12 +36,14 @@ const ANONYMOUS: Principal = { kind: 'anonymous' };
 
 /**
  * A strategy: the principal the request proves, null when it presents nothing
- * of this kind; it throws when it presents something wrong (a wrong key is
- * refused, never taken for no key).
+ * of this kind; it throws (or its promise rejects) when it presents something
+ * wrong: a wrong key is refused, never taken for no key. Only the connect
+ * session needs the database, so only it answers with a promise.
  */
-type Strategy = (credentials: Credentials, keys: ServerKeys) => Principal | null;
+type Strategy = (credentials: Credentials, keys: ServerKeys) => Principal | Promise<Principal> | null;
 
-const STRATEGIES: Record<Caller, { prove: Strategy; missing: () => AppError }> = {
+/** `missing`: the refusal when a request proves none of a route's kinds; null leaves it to the next kind. */
+const STRATEGIES: Record<Caller, { prove: Strategy; missing: (keys: ServerKeys) => AppError | null }> = {
   backend: {
     prove: ({ authorization }, { secretKey }) => {
       if (!secretKey) return OPEN_BACKEND;
@@ -46,8 +54,10 @@ const STRATEGIES: Record<Caller, { prove: Strategy; missing: () => AppError }> =
     },
     missing: () => new AppError('missing_auth_header'),
   },
+  // A page that opens flows on its own authority: under the `session` policy, none may.
   frontend: {
-    prove: ({ publicKey: presented }, { publicKey }) => {
+    prove: ({ publicKey: presented }, { publicKey, connectPolicy }) => {
+      if (connectPolicy === 'session') return null;
       if (!publicKey) return OPEN_FRONTEND;
       if (presented === undefined) return null;
       if (!sameKey(presented, publicKey)) throw new AppError('invalid_public_key');
@@ -55,19 +65,35 @@ const STRATEGIES: Record<Caller, { prove: Strategy; missing: () => AppError }> =
     },
     missing: () => new AppError('invalid_public_key'),
   },
+  'connect-session': {
+    prove: ({ connectSessionToken: token }, { connectSessions }) => {
+      if (token === undefined || token === '') return null;
+      if (!connectSessions) throw new AppError('invalid_connect_session');
+      return connectSessions.verify(token).then((session) => {
+        if (!session) throw new AppError('invalid_connect_session');
+        return { kind: 'connect-session', session };
+      });
+    },
+    missing: ({ connectPolicy }) => (connectPolicy === 'session' ? new AppError('connect_session_required') : null),
+  },
   anyone: { prove: () => ANONYMOUS, missing: () => new AppError('internal_error') },
 };
 
 /**
  * The principal of a request to a route that admits `callers`, tried in the
- * order declared; throws the first declared kind's refusal when none proves itself.
+ * order declared; throws the refusal of the first declared kind that names
+ * one when none proves itself.
  */
-export function authenticate(callers: readonly Caller[], credentials: Credentials, keys: ServerKeys): Principal {
+export function authenticate(callers: readonly Caller[], credentials: Credentials, keys: ServerKeys): Principal | Promise<Principal> {
   for (const caller of callers) {
     const principal = STRATEGIES[caller].prove(credentials, keys);
     if (principal) return principal;
   }
-  throw STRATEGIES[callers[0]!].missing();
+  for (const caller of callers) {
+    const refusal = STRATEGIES[caller].missing(keys);
+    if (refusal) throw refusal;
+  }
+  throw new AppError('internal_error');
 }
 
 export type Presented = { key: string } | 'missing' | 'malformed';

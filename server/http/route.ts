@@ -32,6 +32,8 @@ export interface RouteRequest {
   text(): Promise<string>;
   /** The request as a web Request, for handlers that hand it to a fetch-style library (Yoga). */
   toWebRequest(): Promise<Request>;
+  /** The peer's address on the socket (see clientAddress() in edge.ts for the client's). */
+  remoteAddress(): string | undefined;
 }
 
 export type Reply =
@@ -49,6 +51,10 @@ export interface Services {
   keys: ServerKeys;
   /** The browser SDK, compiled at start-up. */
   frontendSdk: string;
+  /** How many proxies in front append to X-Forwarded-For (settings.ts). */
+  trustProxyHops: number;
+  /** The OAuth flow's cookie: sent back only to the callback's path, Secure when the server's URL is https. */
+  flowCookie: { path: string; secure: boolean };
 }
 
 export interface Route {
@@ -88,6 +94,9 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
     seen.add(name);
     if (route.callers.includes('frontend') && !route.query.includes('public_key')) {
       throw new RouteTableError(`${name} admits the frontend, which proves itself by ?public_key=: declare that query parameter`);
+    }
+    if (route.callers.includes('connect-session') && !route.query.includes('connect_session_token')) {
+      throw new RouteTableError(`${name} admits connect sessions, which prove themselves by ?connect_session_token=: declare that query parameter`);
     }
     if (!route.pattern.startsWith('/')) throw new RouteTableError(`${name}: a pattern starts with /`);
     const segments = route.pattern.slice(1).split('/').map((segment) => ({ name: segment.replace(/^:/, ''), parameter: segment.startsWith(':') }));

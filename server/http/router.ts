@@ -3,7 +3,7 @@
 // table and through the same edge (edge.ts). Routes are found by the table's
 // own matcher, so both dispatchers agree on which route a path is. Bodies are
 // read within the limit as they arrive, chunked ones included.
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
@@ -66,6 +66,8 @@ function incomingOf(c: Context, path: string, search: string): Incoming & { body
     header: (name) => raw.headers.get(name) ?? undefined,
     headers: () => Object.fromEntries(raw.headers),
     text: () => (text ??= read().then(utf8Body)),
+    // Hono's Node adapter passes Node's request as env.incoming; in-process requests have none.
+    remoteAddress: () => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress,
     // Read here, within the limit, rather than by the library it is handed to.
     toWebRequest: async () => (raw.body ? new Request(raw.url, { method: raw.method, headers: raw.headers, body: (await read()) as Uint8Array<ArrayBuffer> }) : raw),
   };

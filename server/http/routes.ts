@@ -4,6 +4,7 @@
 // and router.ts) serve from this table and nothing else; a route that declares
 // no caller stops the server at start-up (compileRoutes). To add a route: write
 // its handler under endpoints/, add its line here, and test it.
+import { createConnectSession } from './endpoints/connect-sessions.js';
 import { deleteConnection, listConnections, readConnection } from './endpoints/connections.js';
 import { frontendSdk } from './endpoints/frontend-sdk.js';
 import { graphiqlOrOperation, graphqlOperation, graphqlPreflight } from './endpoints/graphql.js';
@@ -17,13 +18,16 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: '/connection/:connectionId', query: ['provider_config_key', 'force_refresh'], callers: ['backend'], face: 'rest', fast: true, handle: readConnection },
   { method: 'GET', pattern: '/connection', query: ['provider_config_key', 'first', 'after'], callers: ['backend'], face: 'rest', fast: true, handle: listConnections },
   { method: 'DELETE', pattern: '/connection/:connectionId', query: ['provider_config_key'], callers: ['backend'], face: 'rest', fast: false, handle: deleteConnection },
+  // A connect session: the backend's permission for one browser to authorize one connection.
+  { method: 'POST', pattern: '/connect/sessions', query: [], callers: ['backend'], face: 'rest', fast: false, handle: createConnectSession },
   // GraphQL: operations from backends; GraphiQL's page for anyone (its operations need the key).
   { method: 'POST', pattern: '/graphql', query: [], callers: ['backend'], face: 'graphql', fast: true, handle: graphqlOperation },
   { method: 'GET', pattern: '/graphql', query: ['query', 'variables', 'operationName', 'extensions'], callers: ['backend', 'anyone'], face: 'graphql', fast: false, handle: graphiqlOrOperation },
   { method: 'OPTIONS', pattern: '/graphql', query: [], callers: ['backend'], face: 'graphql', fast: false, handle: graphqlPreflight },
-  // The OAuth flow in the end user's popup: started by the operator's page, ended by the provider's
-  // redirect, which carries whatever the provider sends back (state, code, realmId, ...).
-  { method: 'GET', pattern: '/oauth/connect/:providerConfigKey', query: ['connection_id', 'public_key', 'params[*]'], callers: ['frontend'], face: 'page', fast: false, handle: oauthConnect },
+  // The OAuth flow in the end user's popup: started with a connect session (or, as the connect policy
+  // allows, by the operator's page), ended by the provider's redirect, which carries whatever the
+  // provider sends back (state, code, realmId, ...).
+  { method: 'GET', pattern: '/oauth/connect/:providerConfigKey', query: ['connection_id', 'connect_session_token', 'public_key', 'params[*]'], callers: ['connect-session', 'frontend'], face: 'page', fast: false, handle: oauthConnect },
   { method: 'GET', pattern: '/oauth/callback', query: ['*'], callers: ['anyone'], face: 'page', fast: false, handle: oauthCallback },
   { method: 'GET', pattern: '/sdk/frontend.js', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: frontendSdk },
   // Operations: liveness (the process answers), readiness (the database answers too), Prometheus metrics.

@@ -9,8 +9,11 @@ export interface FlowResult {
   message: { eventType: string; data: Record<string, any> } | null;
 }
 
-export async function walkFlow(startUrl: string, maxSteps = 20): Promise<FlowResult> {
+/** `cookies`: what the browser holds already, by host (e.g. a flow cookie from openConnect()). */
+export async function walkFlow(startUrl: string, options: { cookies?: Record<string, string>; maxSteps?: number } = {}): Promise<FlowResult> {
+  const maxSteps = options.maxSteps ?? 20;
   const jar = new Map<string, Map<string, string>>();
+  if (options.cookies) jar.set(new URL(startUrl).host, new Map(Object.entries(options.cookies)));
   const visited: string[] = [];
   let url = startUrl;
   for (let step = 0; step < maxSteps; step++) {
@@ -42,4 +45,27 @@ export async function walkFlow(startUrl: string, maxSteps = 20): Promise<FlowRes
 export function postedMessage(html: string): FlowResult['message'] {
   const match = /var message = (\{.*\});/.exec(html);
   return match ? JSON.parse(match[1]!) : null;
+}
+
+export interface OpenedFlow {
+  status: number;
+  /** The provider's authorization URL the server redirected to. */
+  location: URL;
+  /** The cookies the connect answer set (the flow's cookie), as walkFlow() takes them. */
+  cookies: Record<string, string>;
+}
+
+/** GET /oauth/connect without following the redirect: the provider's URL and the flow's cookie. */
+export async function openConnect(url: string): Promise<OpenedFlow> {
+  const response = await fetch(url, { redirect: 'manual' });
+  await response.arrayBuffer();
+  const location = response.headers.get('location');
+  if (!location) throw new Error(`the connect answer was ${response.status}, not a redirect`);
+  const cookies: Record<string, string> = {};
+  for (const header of response.headers.getSetCookie()) {
+    const [pair = ''] = header.split(';');
+    const index = pair.indexOf('=');
+    cookies[pair.slice(0, index).trim()] = pair.slice(index + 1).trim();
+  }
+  return { status: response.status, location: new URL(location), cookies };
 }
