@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { ERROR_CODES, statusOf, type ErrorCode, type GraphQLProtocolCode } from '../server/core/errors.js';
 import { runNango } from './support/cli.js';
-import { openConnect, walkFlow } from './support/flow-client.js';
+import { openConnect, walkFlow, type CookieJar } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
 
@@ -49,8 +49,8 @@ async function rest(method: string, path: string, headers: Record<string, string
   return { status: response.status, code: json.error?.code, message: json.error?.message };
 }
 
-async function flow(path: string, cookies?: Record<string, string>): Promise<Outcome> {
-  const result = await walkFlow(`${server.url}${path}`, { cookies });
+async function flow(path: string, jar?: CookieJar): Promise<Outcome> {
+  const result = await walkFlow(`${server.url}${path}`, { jar });
   expect(result.message?.eventType).toBe('AUTHORIZATION_FAILED');
   return { status: result.status, code: result.message?.data.error.type, message: result.message?.data.error.message };
 }
@@ -76,10 +76,10 @@ async function cli(args: string[]): Promise<Outcome> {
 async function pendingFlow(key: string): Promise<Record<string, string>> {
   const opened = await openConnect(`${server.url}/oauth/connect/${key}?connection_id=victim&public_key=${PUBLIC_KEY}`);
   expect(opened.status).toBe(302);
-  return { state: opened.location.searchParams.get('state')!, cookies: JSON.stringify(opened.cookies) };
+  return { state: opened.location.searchParams.get('state')!, jar: JSON.stringify(opened.jar) };
 }
 
-const cookiesOf = (prepared: Record<string, string>) => JSON.parse(prepared.cookies!) as Record<string, string>;
+const jarOf = (prepared: Record<string, string>) => JSON.parse(prepared.jar!) as CookieJar;
 
 const longId = 'x'.repeat(10_000);
 const aliases = Array.from({ length: 50 }, (_, index) => `a${index}: providers { name }`).join(' ');
@@ -201,7 +201,7 @@ const cases: Case[] = [
     status: 400,
     code: 'invalid_state',
   },
-  { name: 'callback: no code', setup: () => pendingFlow('idp'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}`, cookiesOf(prepared)), status: 400, code: 'missing_code' },
+  { name: 'callback: no code', setup: () => pendingFlow('idp'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}`, jarOf(prepared)), status: 400, code: 'missing_code' },
   { name: 'callback: a pending state from another browser', setup: () => pendingFlow('idp'), run: ({ state }) => flow(`/oauth/callback?state=${state}&code=abc`), status: 400, code: 'invalid_state' },
   { name: 'connect: a made-up connect session token', run: () => flow(`/oauth/connect/idp?connection_id=u&connect_session_token=ncs_${'x'.repeat(43)}`), status: 401, code: 'invalid_connect_session' },
   { name: 'connect: re-authorizing an existing connection with only the public key', run: () => flow(`/oauth/connect/idp?connection_id=user-1&public_key=${PUBLIC_KEY}`), status: 401, code: 'connect_session_required' },
@@ -212,15 +212,15 @@ const cases: Case[] = [
     name: 'callback: a provider error carrying markup',
     setup: () => pendingFlow('idp'),
     run: async (prepared) => {
-      const result = await walkFlow(`${server.url}/oauth/callback?state=${prepared.state}&error=${encodeURIComponent('<script>alert(1)</script>')}`, { cookies: cookiesOf(prepared) });
+      const result = await walkFlow(`${server.url}/oauth/callback?state=${prepared.state}&error=${encodeURIComponent('<script>alert(1)</script>')}`, { jar: jarOf(prepared) });
       expect(result.html).not.toContain('<script>alert(1)</script>');
       return { status: result.status, code: result.message?.data.error.type, message: result.message?.data.error.message };
     },
     status: 400,
     code: 'authorization_failed',
   },
-  { name: 'callback: a provider answering HTML', setup: () => pendingFlow('html-provider'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}&code=abc`, cookiesOf(prepared)), status: 502, code: 'token_error' },
-  { name: 'callback: a provider that never answers', setup: () => pendingFlow('silent-provider'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}&code=abc`, cookiesOf(prepared)), status: 504, code: 'provider_timeout' },
+  { name: 'callback: a provider answering HTML', setup: () => pendingFlow('html-provider'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}&code=abc`, jarOf(prepared)), status: 502, code: 'token_error' },
+  { name: 'callback: a provider that never answers', setup: () => pendingFlow('silent-provider'), run: (prepared) => flow(`/oauth/callback?state=${prepared.state}&code=abc`, jarOf(prepared)), status: 504, code: 'provider_timeout' },
   // CLI
   { name: 'CLI: a key with SQL metacharacters', run: () => cli(['config:create', "x'; DROP TABLE connections;--", 'github', 'id', 'secret', 'repo']), status: 1, code: 'invalid_input' },
   { name: 'CLI: a scope with a space', run: () => cli(['config:create', 'spaced', 'github', 'id', 'secret', 'repo,read user']), status: 1, code: 'invalid_input' },

@@ -183,7 +183,7 @@ describe('the connect flow', () => {
   it('rejects a callback without a code', async () => {
     const opened = await openConnect(connectUrl('idp', 'user-no-code'));
     const state = opened.location.searchParams.get('state')!;
-    const result = await walkFlow(`${server.url}/oauth/callback?state=${state}`, { cookies: opened.cookies });
+    const result = await walkFlow(`${server.url}/oauth/callback?state=${state}`, { jar: opened.jar });
     expect(result.status).toBe(400);
     expect(result.message?.data).toMatchObject({ connectionId: 'user-no-code', error: { type: 'missing_code' } });
   });

@@ -9,11 +9,13 @@ export interface FlowResult {
   message: { eventType: string; data: Record<string, any> } | null;
 }
 
-/** `cookies`: what the browser holds already, by host (e.g. a flow cookie from openConnect()). */
-export async function walkFlow(startUrl: string, options: { cookies?: Record<string, string>; maxSteps?: number } = {}): Promise<FlowResult> {
+/** Cookies by host, as a browser holds them. */
+export type CookieJar = Record<string, Record<string, string>>;
+
+/** `jar`: what the browser holds already (e.g. the flow's cookie from openConnect()). */
+export async function walkFlow(startUrl: string, options: { jar?: CookieJar; maxSteps?: number } = {}): Promise<FlowResult> {
   const maxSteps = options.maxSteps ?? 20;
-  const jar = new Map<string, Map<string, string>>();
-  if (options.cookies) jar.set(new URL(startUrl).host, new Map(Object.entries(options.cookies)));
+  const jar = new Map<string, Map<string, string>>(Object.entries(options.jar ?? {}).map(([host, cookies]) => [host, new Map(Object.entries(cookies))]));
   const visited: string[] = [];
   let url = startUrl;
   for (let step = 0; step < maxSteps; step++) {
@@ -52,7 +54,7 @@ export interface OpenedFlow {
   /** The provider's authorization URL the server redirected to. */
   location: URL;
   /** The cookies the connect answer set (the flow's cookie), as walkFlow() takes them. */
-  cookies: Record<string, string>;
+  jar: CookieJar;
 }
 
 /** GET /oauth/connect without following the redirect: the provider's URL and the flow's cookie. */
@@ -67,5 +69,5 @@ export async function openConnect(url: string): Promise<OpenedFlow> {
     const index = pair.indexOf('=');
     cookies[pair.slice(0, index).trim()] = pair.slice(index + 1).trim();
   }
-  return { status: response.status, location: new URL(location), cookies };
+  return { status: response.status, location: new URL(location), jar: { [new URL(url).host]: cookies } };
 }
