@@ -43,6 +43,7 @@ describe('the route table', () => {
   it('stops the server when a route is declared twice, or admits the frontend without reading its key', () => {
     expect(() => compileRoutes([route('GET', '/x'), route('GET', '/x')])).toThrow('declared twice');
     expect(() => compileRoutes([route('GET', '/page', { callers: ['frontend'] })])).toThrow('public_key');
+    expect(() => compileRoutes([route('GET', '/page', { callers: ['connect-session'] })])).toThrow('connect_session_token');
   });
 
   it("holds the server's routes, each with its callers, and only the hot reads on the fast path", () => {
@@ -59,6 +60,10 @@ describe('the route table', () => {
       'GET /health/live',
       'GET /oauth/callback',
       'GET /sdk/frontend.js',
+    ]);
+    // A flow is opened by a connect session first, then (as the policy allows) by a page; nothing else admits either.
+    expect(table.filter((entry) => entry.callers.some((caller) => caller === 'frontend' || caller === 'connect-session')).map((entry) => [`${entry.method} ${entry.pattern}`, entry.callers])).toEqual([
+      ['GET /oauth/connect/:providerConfigKey', ['connect-session', 'frontend']],
     ]);
   });
 });
