@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { SecretBox } from '../server/db/secret-box.js';
+import { SEALED, SecretBox } from '../server/db/secret-box.js';
 import { createLogger } from '../server/log.js';
 import { loadSettings } from '../server/settings.js';
 import { startServer, type RunningServer } from '../server/start.js';
@@ -74,15 +74,15 @@ describe('encryption at rest', () => {
 
       // A flow left pending: its PKCE verifier is at rest too.
       await fetch(`${server.url}/oauth/connect/idp?connection_id=user-2`, { redirect: 'manual' });
-      const { rows } = await db.query('SELECT code_verifier FROM oauth_sessions');
-      const verifier = new SecretBox(KEY).open(rows[0].code_verifier, 'oauth_sessions.code_verifier');
+      const { rows } = await db.query('SELECT state, code_verifier FROM oauth_sessions');
+      const verifier = new SecretBox(KEY).open(rows[0].code_verifier, SEALED.codeVerifier, rows[0].state);
       expect(verifier).toMatch(/^[A-Za-z0-9_-]{43,}$/);
 
       const everything = await wholeDatabase();
       for (const secret of [TEST_CLIENT.client_secret, first.accessToken, first.refreshToken, refreshed.accessToken, refreshed.refreshToken, verifier]) {
         expect(everything).not.toContain(secret);
       }
-      expect(everything).toContain('enc:v1:');
+      expect(everything).toContain('enc:v2:');
     } finally {
       await server.close();
     }
@@ -109,7 +109,7 @@ describe('encryption at rest', () => {
       const after = await graphql(during, READ);
       expect(after.errors).toBeUndefined();
       const { rows } = await db.query('SELECT credentials FROM connections');
-      expect(JSON.parse(new SecretBox(NEW_KEY).open(rows[0].credentials, 'connections.credentials')).accessToken).toBe(
+      expect(JSON.parse(new SecretBox(NEW_KEY).open(rows[0].credentials, SEALED.credentials, 'idp', 'user-1')).accessToken).toBe(
         after.data.connection.credentials.accessToken,
       );
     } finally {
@@ -123,7 +123,7 @@ describe('encryption at rest', () => {
     }
     await expect(start({ NANGO_ENCRYPTION_KEY: b64(KEY) })).rejects.toThrow(/not the key this database was encrypted with/);
     const { rows } = await db.query('SELECT credentials FROM connections');
-    expect(() => new SecretBox(KEY).open(rows[0].credentials, 'connections.credentials')).toThrow(/does not have/);
+    expect(() => new SecretBox(KEY).open(rows[0].credentials, SEALED.credentials, 'idp', 'user-1')).toThrow(/does not have/);
   }, 60_000);
 });
 
@@ -146,8 +146,8 @@ describe('setting a key for the first time', () => {
       const after = await startServer(settings({ NANGO_ENCRYPTION_KEY: b64(KEY) }), createLogger('silent'));
       try {
         const stored = (await client.query('SELECT client_secret FROM provider_configs')).rows[0].client_secret;
-        expect(stored.startsWith('enc:v1:')).toBe(true);
-        expect(new SecretBox(KEY).open(stored, 'provider_configs.client_secret')).toBe('plain-secret-value');
+        expect(stored.startsWith('enc:v2:')).toBe(true);
+        expect(new SecretBox(KEY).open(stored, SEALED.clientSecret, 'gh')).toBe('plain-secret-value');
         expect((await graphql(after, '{ providerConfig(key: "gh") { key } }')).data.providerConfig.key).toBe('gh');
       } finally {
         await after.close();

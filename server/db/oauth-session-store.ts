@@ -1,7 +1,7 @@
 // The SQL of oauth_sessions: flows in progress, each consumed at most once.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { SecretBox } from './secret-box.js';
+import { SEALED, SecretBox } from './secret-box.js';
 
 const OAuthSessionRow = z.object({
   state: z.string(),
@@ -26,9 +26,6 @@ export interface NewOAuthSession {
   ttlSeconds: number;
 }
 
-const VERIFIER_COLUMN = 'oauth_sessions.code_verifier';
-const TOKEN_SECRET_COLUMN = 'oauth_sessions.request_token_secret';
-
 export class OAuthSessionStore {
   constructor(
     private readonly pool: DatabasePool,
@@ -40,8 +37,8 @@ export class OAuthSessionStore {
       INSERT INTO oauth_sessions (state, provider_config_key, connection_id, code_verifier, request_token_secret, connection_config, expires_at)
       VALUES (
         ${session.state}, ${session.providerConfigKey}, ${session.connectionId},
-        ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, VERIFIER_COLUMN)},
-        ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, TOKEN_SECRET_COLUMN) : null},
+        ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, SEALED.codeVerifier, session.state)},
+        ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, SEALED.requestTokenSecret, session.state) : null},
         ${sql.jsonb(session.connectionConfig)}, now() + make_interval(secs => ${session.ttlSeconds})
       )
     `);
@@ -66,8 +63,8 @@ export class OAuthSessionStore {
     return (
       row && {
         ...row,
-        codeVerifier: row.codeVerifier === null ? null : this.box.open(row.codeVerifier, VERIFIER_COLUMN),
-        requestTokenSecret: row.requestTokenSecret === null ? null : this.box.open(row.requestTokenSecret, TOKEN_SECRET_COLUMN),
+        codeVerifier: row.codeVerifier === null ? null : this.box.open(row.codeVerifier, SEALED.codeVerifier, row.state),
+        requestTokenSecret: row.requestTokenSecret === null ? null : this.box.open(row.requestTokenSecret, SEALED.requestTokenSecret, row.state),
       }
     );
   }
