@@ -3,7 +3,7 @@
 // extensions: { code } }] }, and the popup page that reports a failed flow to
 // its opener. Codes, statuses and messages come from the catalogue
 // (core/errors.ts); what is unexpected is logged here, once, and masked.
-import { asAppError, type AppError } from '../core/errors.js';
+import { AppError, asAppError } from '../core/errors.js';
 import { SealedValueRefusedError } from '../db/secret-box.js';
 import { errorSummary, type Logger } from '../log.js';
 import { callbackPage } from './callback-page.js';
@@ -25,11 +25,14 @@ let lastOutageWarning = 0;
  * face, GraphQL's masking included.
  */
 export function knownError(thrown: unknown, logger: Logger, path: string): { error: AppError; unexpected: boolean } {
-  const known = asAppError(thrown);
   const refused = refusedSeal(thrown);
   if (refused) {
     logTampering(logger, refused, path);
-  } else if (known.unexpected) {
+    // Logged for what it is, and internal_error on every face (GraphQL's mask would say INTERNAL_SERVER_ERROR).
+    return { error: new AppError('internal_error', undefined, {}, { cause: thrown }), unexpected: false };
+  }
+  const known = asAppError(thrown);
+  if (known.unexpected) {
     logger.error({ err: errorSummary(thrown), path }, 'unexpected error');
   } else if (known.error.code === 'database_unavailable' && Date.now() - lastOutageWarning > 1000) {
     lastOutageWarning = Date.now();
