@@ -3,10 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { rotateEncryptionKey } from '../server/db/encryption.js';
+import { createDatabasePool } from '../server/db/pool.js';
 import { SEALED, SecretBox } from '../server/db/secret-box.js';
 import { createLogger } from '../server/log.js';
 import { loadSettings } from '../server/settings.js';
 import { startServer, type RunningServer } from '../server/start.js';
+import { keyFingerprint, sealColumnOnly } from './support/column-only-seal.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
@@ -153,6 +156,42 @@ describe('setting a key for the first time', () => {
         await after.close();
       }
     } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('rotating a database still in the column-only format', () => {
+  let old: TestDatabase;
+  afterAll(async () => {
+    await old?.drop();
+  });
+
+  it('re-seals every value for its row under the new key, and records the format', async () => {
+    old = await createTestDatabase();
+    const client = new pg.Client({ connectionString: old.url });
+    await client.connect();
+    const pool = await createDatabasePool(old.url);
+    try {
+      // As the previous release left it: sealed for the column only, under KEY.
+      await client.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret) VALUES ('gh', 'github', 'id', $1)`, [
+        sealColumnOnly('the-client-secret', 'provider_configs.client_secret', KEY),
+      ]);
+      await client.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('gh', 'u1', $1)`, [
+        sealColumnOnly('{"the":"credentials"}', 'connections.credentials', KEY),
+      ]);
+      await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [keyFingerprint(KEY)]);
+
+      const { reencryptedValues, refused } = await rotateEncryptionKey(pool, new SecretBox(NEW_KEY, KEY));
+      expect({ reencryptedValues, refused }).toEqual({ reencryptedValues: 2, refused: [] });
+      const box = new SecretBox(NEW_KEY);
+      const secret = (await client.query('SELECT client_secret FROM provider_configs')).rows[0].client_secret;
+      const credentials = (await client.query('SELECT credentials FROM connections')).rows[0].credentials;
+      expect(box.open(secret, SEALED.clientSecret, 'gh')).toBe('the-client-secret');
+      expect(box.open(credentials, SEALED.credentials, 'gh', 'u1')).toBe('{"the":"credentials"}');
+      expect((await client.query('SELECT format_version FROM encryption_state')).rows[0].format_version).toBe(2);
+    } finally {
+      await pool.end();
       await client.end();
     }
   });

@@ -1,5 +1,6 @@
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
+import { sealColumnOnly } from '../../test/support/column-only-seal.js';
 import { parseEncryptionKey, SEALED, SealedValueRefusedError, SecretBox } from './secret-box.js';
 
 const key = randomBytes(32);
@@ -20,16 +21,6 @@ function flipBit(sealed: string, part: 'iv' | 'ciphertext' | 'tag', round: numbe
 }
 
 const { credentials, clientSecret, codeVerifier } = SEALED;
-
-/** The format before row binding, as the previous release sealed it: AES-256-GCM with the column name as associated data. */
-function sealColumnOnly(plaintext: string, column: string, withKey: Buffer): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', withKey, iv);
-  cipher.setAAD(Buffer.from(column));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  const keyId = createHmac('sha256', withKey).update('nango encryption key fingerprint').digest('hex').slice(0, 12);
-  return `enc:v1:${keyId}:${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
-}
 
 describe('the secret box', () => {
   it('seals with a fresh IV each time and opens what it sealed, for the same row', () => {

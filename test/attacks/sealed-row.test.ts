@@ -2,13 +2,14 @@
 // injection elsewhere, a careless operator) but does not hold the encryption
 // key copies one row's sealed secret onto another row, so that the other row
 // serves it. With encryption on, nothing copied may be served or used.
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { createLogger } from '../../server/log.js';
 import { loadSettings } from '../../server/settings.js';
 import { startServer, type RunningServer } from '../../server/start.js';
+import { keyFingerprint, sealColumnOnly } from '../support/column-only-seal.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { walkFlow } from '../support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
@@ -154,19 +155,6 @@ describe('a sealed value copied onto another row', () => {
   });
 });
 
-/** The old (enc:v1) format, sealed as the previous release did: bound to the column only. */
-function sealColumnOnly(plaintext: string, column: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', KEY, iv);
-  cipher.setAAD(Buffer.from(column));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return `enc:v1:${fingerprint(KEY).slice(0, 12)}:${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
-}
-
-function fingerprint(key: Buffer): string {
-  return createHmac('sha256', key).update('nango encryption key fingerprint').digest('hex');
-}
-
 describe('a database sealed in the old column-only format', () => {
   let old: TestDatabase;
   let client: pg.Client;
@@ -197,10 +185,10 @@ describe('a database sealed in the old column-only format', () => {
     }
     const { rows: connections } = await client.query<{ connection_id: string; credentials: string }>('SELECT connection_id, credentials FROM connections ORDER BY connection_id');
     const tokens = Object.fromEntries(connections.map((row) => [row.connection_id, JSON.parse(row.credentials).accessToken as string]));
-    const v1 = Object.fromEntries(connections.map((row) => [row.connection_id, sealColumnOnly(row.credentials, 'connections.credentials')]));
+    const v1 = Object.fromEntries(connections.map((row) => [row.connection_id, sealColumnOnly(row.credentials, 'connections.credentials', KEY)]));
     for (const [id, sealed] of Object.entries(v1)) await client.query('UPDATE connections SET credentials = $1 WHERE connection_id = $2', [sealed, id]);
-    await client.query('UPDATE provider_configs SET client_secret = $1', [sealColumnOnly(TEST_CLIENT.client_secret, 'provider_configs.client_secret')]);
-    await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [fingerprint(KEY)]);
+    await client.query('UPDATE provider_configs SET client_secret = $1', [sealColumnOnly(TEST_CLIENT.client_secret, 'provider_configs.client_secret', KEY)]);
+    await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [keyFingerprint(KEY)]);
 
     const since = lines.length;
     const upgraded = await startOn({ NANGO_ENCRYPTION_KEY: b64(KEY) });
