@@ -11,7 +11,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../server/db/embedded.js';
 import { migrate } from '../server/db/migrate.js';
-import { SecretBox } from '../server/db/secret-box.js';
+import { SEALED, SecretBox } from '../server/db/secret-box.js';
 import { createLogger } from '../server/log.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -62,20 +62,20 @@ async function prepareDatabase(url: string): Promise<BenchDatabase> {
   await migrate(url, createLogger('silent'));
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  // Values are sealed here already, and the key's fingerprint recorded, so the server does not re-encrypt at start.
-  await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [new SecretBox(ENCRYPTION_KEY).currentFingerprint()]);
+  // Values are sealed here already (for their rows), and the key's fingerprint and format recorded, so the server does not re-encrypt at start.
+  await client.query('INSERT INTO encryption_state (key_fingerprint, format_version) VALUES ($1, 2)', [new SecretBox(ENCRYPTION_KEY).currentFingerprint()]);
   return { url, client };
 }
 
 export async function seedConfig(client: pg.Client, key: string, tokenUrl = 'https://auth.example.com/token'): Promise<void> {
-  const secret = new SecretBox(ENCRYPTION_KEY).seal('bench-client-secret', 'provider_configs.client_secret');
+  const secret = new SecretBox(ENCRYPTION_KEY).seal('bench-client-secret', SEALED.clientSecret, key);
   await client.query(
     `INSERT INTO provider_configs (key, provider, client_id, client_secret, authorization_url, token_url) VALUES ($1, 'custom', 'bench-client', $2, 'https://auth.example.com/authorize', $3)`,
     [key, secret, tokenUrl],
   );
 }
 
-/** Connections c<from>..c<to> of `key`, all with the same sealed credentials (expiring at `expiresAt`). */
+/** Connections c<from>..c<to> of `key`, all with the same credentials (expiring at `expiresAt`), each sealed for its row. */
 export async function seedConnections(client: pg.Client, key: string, from: number, to: number, expiresAt: Date): Promise<void> {
   const credentials = JSON.stringify({
     type: 'OAUTH2',
@@ -87,12 +87,18 @@ export async function seedConnections(client: pg.Client, key: string, from: numb
     obtainedAt: new Date(expiresAt.getTime() - 3_600_000).toISOString(),
     raw: { access_token: 'bench-access-token', token_type: 'bearer', expires_in: 3600 },
   });
-  const sealed = new SecretBox(ENCRYPTION_KEY).seal(credentials, 'connections.credentials');
-  for (let start = from; start <= to; start += 200_000) {
+  const box = new SecretBox(ENCRYPTION_KEY);
+  for (let start = from; start <= to; start += 20_000) {
+    const ids: string[] = [];
+    const sealed: string[] = [];
+    for (let n = start; n <= Math.min(to, start + 19_999); n++) {
+      ids.push(`c${n}`);
+      sealed.push(box.seal(credentials, SEALED.credentials, key, `c${n}`));
+    }
     await client.query(
       `INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at)
-       SELECT $1, 'c' || n, $2, $3 FROM generate_series($4::int, $5::int) AS n`,
-      [key, sealed, expiresAt, start, Math.min(to, start + 199_999)],
+       SELECT $1, id, sealed, $2 FROM unnest($3::text[], $4::text[]) AS seeded(id, sealed)`,
+      [key, expiresAt, ids, sealed],
     );
   }
   // Steady state before measuring: vacuumed (autovacuum would otherwise start on a

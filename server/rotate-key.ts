@@ -24,9 +24,11 @@ async function main(): Promise<number> {
     const pool = await createDatabasePool(databaseUrl, { answerWithinMs: null });
     try {
       const box = new SecretBox(settings.encryptionKey, settings.previousEncryptionKey ?? null);
-      const { reencryptedValues } = await rotateEncryptionKey(pool, box);
+      const { reencryptedValues, refused } = await rotateEncryptionKey(pool, box);
       console.log(`✅ ${reencryptedValues} secrets re-encrypted under the new key. Restart the servers with NANGO_ENCRYPTION_KEY only.`);
-      return 0;
+      // Left under the old key: they did not open for their row (moved or altered), and reading them fails either way.
+      for (const value of refused) console.error(`⚠️  tampering: ${value.message}; left as it is`);
+      return refused.length > 0 ? 1 : 0;
     } finally {
       await pool.end();
     }

@@ -10,6 +10,7 @@ import { createDatabasePool } from './db/pool.js';
 import { ReadConnections } from './db/read-connections.js';
 import { SecretBox } from './db/secret-box.js';
 import { createEdge, type Edge } from './http/app.js';
+import { logTampering } from './http/error-faces.js';
 import { createMetrics } from './http/metrics.js';
 import { errorSummary, type Logger } from './log.js';
 import { loadCatalog, type ProviderCatalog } from './providers/catalog.js';
@@ -93,11 +94,13 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
   // An 'error' event without a listener would bring the process down.
   pool.on('error', (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database connection was lost; the next query opens another'));
   const box = new SecretBox(settings.encryptionKey ?? null, settings.previousEncryptionKey ?? null);
-  const { encryptedValues } = await prepareEncryption(pool, box).catch(async (error: unknown) => {
+  const { encryptedValues, resealedValues, refused } = await prepareEncryption(pool, box).catch(async (error: unknown) => {
     await pool.end();
     throw error;
   });
   if (encryptedValues > 0) logger.info({ encryptedValues }, 'encryption key set for the first time: existing secrets encrypted');
+  if (resealedValues > 0) logger.info({ resealedValues }, 'secrets sealed for their column only were re-sealed for their row');
+  for (const value of refused) logTampering(logger, value);
   if (!box.encrypts) logger.warn('NANGO_ENCRYPTION_KEY is not set: secrets and tokens are stored in plaintext');
   if (!settings.secretKey && !settings.publicKey) {
     logger.warn('neither NANGO_SECRET_KEY nor NANGO_PUBLIC_KEY is set: the API is open to anyone who can reach it (fine for local development only)');

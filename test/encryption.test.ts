@@ -3,10 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { SecretBox } from '../server/db/secret-box.js';
+import { rotateEncryptionKey } from '../server/db/encryption.js';
+import { createDatabasePool } from '../server/db/pool.js';
+import { SEALED, SecretBox } from '../server/db/secret-box.js';
 import { createLogger } from '../server/log.js';
 import { loadSettings } from '../server/settings.js';
 import { startServer, type RunningServer } from '../server/start.js';
+import { keyFingerprint, sealColumnOnly } from './support/column-only-seal.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
@@ -74,15 +77,15 @@ describe('encryption at rest', () => {
 
       // A flow left pending: its PKCE verifier is at rest too.
       await fetch(`${server.url}/oauth/connect/idp?connection_id=user-2`, { redirect: 'manual' });
-      const { rows } = await db.query('SELECT code_verifier FROM oauth_sessions');
-      const verifier = new SecretBox(KEY).open(rows[0].code_verifier, 'oauth_sessions.code_verifier');
+      const { rows } = await db.query('SELECT state, code_verifier FROM oauth_sessions');
+      const verifier = new SecretBox(KEY).open(rows[0].code_verifier, SEALED.codeVerifier, rows[0].state);
       expect(verifier).toMatch(/^[A-Za-z0-9_-]{43,}$/);
 
       const everything = await wholeDatabase();
       for (const secret of [TEST_CLIENT.client_secret, first.accessToken, first.refreshToken, refreshed.accessToken, refreshed.refreshToken, verifier]) {
         expect(everything).not.toContain(secret);
       }
-      expect(everything).toContain('enc:v1:');
+      expect(everything).toContain('enc:v2:');
     } finally {
       await server.close();
     }
@@ -109,7 +112,7 @@ describe('encryption at rest', () => {
       const after = await graphql(during, READ);
       expect(after.errors).toBeUndefined();
       const { rows } = await db.query('SELECT credentials FROM connections');
-      expect(JSON.parse(new SecretBox(NEW_KEY).open(rows[0].credentials, 'connections.credentials')).accessToken).toBe(
+      expect(JSON.parse(new SecretBox(NEW_KEY).open(rows[0].credentials, SEALED.credentials, 'idp', 'user-1')).accessToken).toBe(
         after.data.connection.credentials.accessToken,
       );
     } finally {
@@ -123,7 +126,7 @@ describe('encryption at rest', () => {
     }
     await expect(start({ NANGO_ENCRYPTION_KEY: b64(KEY) })).rejects.toThrow(/not the key this database was encrypted with/);
     const { rows } = await db.query('SELECT credentials FROM connections');
-    expect(() => new SecretBox(KEY).open(rows[0].credentials, 'connections.credentials')).toThrow(/does not have/);
+    expect(() => new SecretBox(KEY).open(rows[0].credentials, SEALED.credentials, 'idp', 'user-1')).toThrow(/does not have/);
   }, 60_000);
 });
 
@@ -146,13 +149,49 @@ describe('setting a key for the first time', () => {
       const after = await startServer(settings({ NANGO_ENCRYPTION_KEY: b64(KEY) }), createLogger('silent'));
       try {
         const stored = (await client.query('SELECT client_secret FROM provider_configs')).rows[0].client_secret;
-        expect(stored.startsWith('enc:v1:')).toBe(true);
-        expect(new SecretBox(KEY).open(stored, 'provider_configs.client_secret')).toBe('plain-secret-value');
+        expect(stored.startsWith('enc:v2:')).toBe(true);
+        expect(new SecretBox(KEY).open(stored, SEALED.clientSecret, 'gh')).toBe('plain-secret-value');
         expect((await graphql(after, '{ providerConfig(key: "gh") { key } }')).data.providerConfig.key).toBe('gh');
       } finally {
         await after.close();
       }
     } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('rotating a database still in the column-only format', () => {
+  let old: TestDatabase;
+  afterAll(async () => {
+    await old?.drop();
+  });
+
+  it('re-seals every value for its row under the new key, and records the format', async () => {
+    old = await createTestDatabase();
+    const client = new pg.Client({ connectionString: old.url });
+    await client.connect();
+    const pool = await createDatabasePool(old.url);
+    try {
+      // As the previous release left it: sealed for the column only, under KEY.
+      await client.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret) VALUES ('gh', 'github', 'id', $1)`, [
+        sealColumnOnly('the-client-secret', 'provider_configs.client_secret', KEY),
+      ]);
+      await client.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('gh', 'u1', $1)`, [
+        sealColumnOnly('{"the":"credentials"}', 'connections.credentials', KEY),
+      ]);
+      await client.query('INSERT INTO encryption_state (key_fingerprint) VALUES ($1)', [keyFingerprint(KEY)]);
+
+      const { reencryptedValues, refused } = await rotateEncryptionKey(pool, new SecretBox(NEW_KEY, KEY));
+      expect({ reencryptedValues, refused }).toEqual({ reencryptedValues: 2, refused: [] });
+      const box = new SecretBox(NEW_KEY);
+      const secret = (await client.query('SELECT client_secret FROM provider_configs')).rows[0].client_secret;
+      const credentials = (await client.query('SELECT credentials FROM connections')).rows[0].credentials;
+      expect(box.open(secret, SEALED.clientSecret, 'gh')).toBe('the-client-secret');
+      expect(box.open(credentials, SEALED.credentials, 'gh', 'u1')).toBe('{"the":"credentials"}');
+      expect((await client.query('SELECT format_version FROM encryption_state')).rows[0].format_version).toBe(2);
+    } finally {
+      await pool.end();
       await client.end();
     }
   });

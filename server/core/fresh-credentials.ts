@@ -109,7 +109,7 @@ export class FreshCredentials {
         if (!prepared.ok) throw prepared.error;
         const refreshed = await prepared.refresher(current);
         const serialized = serializeCredentials(refreshed);
-        await this.options.connections.saveRefreshed(transaction, locked.id, serialized, refreshed.expiresAt);
+        await this.options.connections.saveRefreshed(transaction, locked, serialized, refreshed.expiresAt);
         this.observer.refreshed('success', locked.provider);
         return { ok: true as const, fresh: { connection: { ...locked, credentials: serialized }, credentials: refreshed } };
       } catch (error) {

@@ -4,7 +4,7 @@ import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { inTransaction, RowShapeError } from './pool.js';
 import type { ReadConnections } from './read-connections.js';
-import { SecretBox } from './secret-box.js';
+import { SEALED, SecretBox } from './secret-box.js';
 import { isoFromUtcText } from './timestamps.js';
 
 /** A connection as every whole read returns it (the credentials only where asked for). */
@@ -162,8 +162,6 @@ export interface ListConnectionsOptions {
   beforeId?: bigint;
 }
 
-const CREDENTIALS_COLUMN = 'connections.credentials';
-
 /**
  * The token read, the query in front of every API call of our users: a named
  * prepared statement (planned once per connection, not per read) on the shared,
@@ -234,7 +232,7 @@ export class ConnectionStore {
     const written = await executor.maybeOne(sql.type(IdRow)`
         INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, connection_config, metadata)
         VALUES (
-          ${values.providerConfigKey}, ${values.connectionId}, ${this.box.seal(values.credentials, CREDENTIALS_COLUMN)},
+          ${values.providerConfigKey}, ${values.connectionId}, ${this.box.seal(values.credentials, SEALED.credentials, values.providerConfigKey, values.connectionId)},
           ${values.expiresAt ? sql.timestamp(values.expiresAt) : null},
           ${sql.jsonb(values.connectionConfig)}, ${sql.jsonb(values.metadata as never)}
         )
@@ -262,7 +260,8 @@ export class ConnectionStore {
     if (!row) return null;
     // One object per read, the decrypted credentials added to it.
     const record = connectionRow(row, HOT_COLUMNS, { providerConfigKey, connectionId });
-    return Object.assign(record, { credentials: this.box.open(row.credentials as string, CREDENTIALS_COLUMN) });
+    // The row matched this key and id exactly (text equality), so they are its identity.
+    return Object.assign(record, { credentials: this.box.open(row.credentials as string, SEALED.credentials, providerConfigKey, connectionId) });
   }
 
   /**
@@ -277,20 +276,26 @@ export class ConnectionStore {
     `);
     if (!row) return null;
     const record = connectionRow(row, WITH_CREDENTIALS_COLUMNS);
-    return Object.assign(record, { credentials: this.box.open(row.credentials as string, CREDENTIALS_COLUMN) });
+    return Object.assign(record, { credentials: this.box.open(row.credentials as string, SEALED.credentials, record.providerConfigKey, record.connectionId) });
   }
 
-  async saveRefreshed(connection: CommonQueryMethods, id: string, credentials: string, expiresAt: Date | null): Promise<void> {
+  /** `row`: the locked connection, whose identity the new credentials are sealed for. */
+  async saveRefreshed(
+    connection: CommonQueryMethods,
+    row: Pick<ConnectionRecord, 'id' | 'providerConfigKey' | 'connectionId'>,
+    credentials: string,
+    expiresAt: Date | null,
+  ): Promise<void> {
     await connection.query(sql.unsafe`
       UPDATE connections SET
-        credentials = ${this.box.seal(credentials, CREDENTIALS_COLUMN)},
+        credentials = ${this.box.seal(credentials, SEALED.credentials, row.providerConfigKey, row.connectionId)},
         expires_at = ${expiresAt ? sql.timestamp(expiresAt) : null},
         last_refresh_success_at = now(),
         last_refresh_failure_at = NULL,
         last_refresh_failure_code = NULL,
         last_refresh_failure_description = NULL,
         updated_at = now()
-      WHERE id = ${id}::bigint
+      WHERE id = ${row.id}::bigint AND provider_config_key = ${row.providerConfigKey} AND connection_id = ${row.connectionId}
     `);
   }
 

@@ -2,7 +2,7 @@
 // only by the browser that started it.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { SecretBox } from './secret-box.js';
+import { SEALED, SecretBox } from './secret-box.js';
 
 const INITIATORS = ['session', 'public-key', 'open'] as const;
 /** Who opened a flow: a connect session, the public key (create-only), or anyone (the `open` policy). */
@@ -40,9 +40,6 @@ export interface NewOAuthSession {
 
 const OpenFlows = z.object({ forConfig: z.number(), forClient: z.number() });
 
-const VERIFIER_COLUMN = 'oauth_sessions.code_verifier';
-const TOKEN_SECRET_COLUMN = 'oauth_sessions.request_token_secret';
-
 export class OAuthSessionStore {
   constructor(
     private readonly pool: DatabasePool,
@@ -57,8 +54,8 @@ export class OAuthSessionStore {
       )
       VALUES (
         ${session.state}, ${session.providerConfigKey}, ${session.connectionId},
-        ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, VERIFIER_COLUMN)},
-        ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, TOKEN_SECRET_COLUMN) : null},
+        ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, SEALED.codeVerifier, session.state)},
+        ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, SEALED.requestTokenSecret, session.state) : null},
         ${sql.jsonb(session.connectionConfig)}, ${session.initiator}, ${session.connectSessionHash},
         ${session.browserBinding}, ${session.clientAddress}, now() + make_interval(secs => ${session.ttlSeconds})
       )
@@ -99,8 +96,8 @@ export class OAuthSessionStore {
     return (
       row && {
         ...row,
-        codeVerifier: row.codeVerifier === null ? null : this.box.open(row.codeVerifier, VERIFIER_COLUMN),
-        requestTokenSecret: row.requestTokenSecret === null ? null : this.box.open(row.requestTokenSecret, TOKEN_SECRET_COLUMN),
+        codeVerifier: row.codeVerifier === null ? null : this.box.open(row.codeVerifier, SEALED.codeVerifier, row.state),
+        requestTokenSecret: row.requestTokenSecret === null ? null : this.box.open(row.requestTokenSecret, SEALED.requestTokenSecret, row.state),
       }
     );
   }

@@ -2,7 +2,7 @@
 // secret do not select it.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { SecretBox } from './secret-box.js';
+import { SEALED, SecretBox } from './secret-box.js';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
 
@@ -47,8 +47,6 @@ const COLUMNS = sql.fragment`
   updated_at AS "updatedAt"
 `;
 
-const SECRET_COLUMN = 'provider_configs.client_secret';
-
 export class ProviderConfigStore {
   constructor(
     private readonly pool: DatabasePool,
@@ -67,7 +65,7 @@ export class ProviderConfigStore {
     const row = await this.pool.maybeOne(sql.type(ProviderConfigWithSecretRow)`
       SELECT ${COLUMNS}, client_secret AS "clientSecret" FROM provider_configs WHERE key = ${key}
     `);
-    return row && { ...row, clientSecret: this.box.open(row.clientSecret, SECRET_COLUMN) };
+    return row && { ...row, clientSecret: this.box.open(row.clientSecret, SEALED.clientSecret, key) };
   }
 
   /** Null when a config with this key already exists. */
@@ -75,7 +73,7 @@ export class ProviderConfigStore {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
       INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer)
       VALUES (
-        ${key}, ${values.provider}, ${values.clientId}, ${this.box.seal(values.clientSecret, SECRET_COLUMN)},
+        ${key}, ${values.provider}, ${values.clientId}, ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
         ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer}
       )
       ON CONFLICT (key) DO NOTHING
@@ -89,7 +87,7 @@ export class ProviderConfigStore {
       UPDATE provider_configs SET
         provider = ${values.provider},
         client_id = ${values.clientId},
-        client_secret = ${this.box.seal(values.clientSecret, SECRET_COLUMN)},
+        client_secret = ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
         scopes = ${sql.array(values.scopes, 'text')},
         authorization_url = ${values.authorizationUrl},
         token_url = ${values.tokenUrl},

@@ -3,7 +3,8 @@
 // extensions: { code } }] }, and the popup page that reports a failed flow to
 // its opener. Codes, statuses and messages come from the catalogue
 // (core/errors.ts); what is unexpected is logged here, once, and masked.
-import { asAppError, type AppError } from '../core/errors.js';
+import { AppError, asAppError } from '../core/errors.js';
+import { SealedValueRefusedError } from '../db/secret-box.js';
 import { errorSummary, type Logger } from '../log.js';
 import { callbackPage } from './callback-page.js';
 import { json, type Face, type Reply } from './route.js';
@@ -24,6 +25,12 @@ let lastOutageWarning = 0;
  * face, GraphQL's masking included.
  */
 export function knownError(thrown: unknown, logger: Logger, path: string): { error: AppError; unexpected: boolean } {
+  const refused = refusedSeal(thrown);
+  if (refused) {
+    logTampering(logger, refused, path);
+    // Logged for what it is, and internal_error on every face (GraphQL's mask would say INTERNAL_SERVER_ERROR).
+    return { error: new AppError('internal_error', undefined, {}, { cause: thrown }), unexpected: false };
+  }
   const known = asAppError(thrown);
   if (known.unexpected) {
     logger.error({ err: errorSummary(thrown), path }, 'unexpected error');
@@ -32,6 +39,24 @@ export function knownError(thrown: unknown, logger: Logger, path: string): { err
     logger.warn({ err: errorSummary(thrown, { stack: false }), path }, 'the database does not answer');
   }
   return known;
+}
+
+/**
+ * A sealed value that did not open for its row is answered internal_error like
+ * any fault, but someone with write access to the database moved or altered it:
+ * the log names where (table, column, row identity), never the value.
+ */
+export function logTampering(logger: Logger, refused: SealedValueRefusedError, path?: string): void {
+  const { table, column } = refused.column;
+  logger.error({ table, column, row: refused.row, reason: refused.reason, ...(path ? { path } : {}) }, 'tampering: a sealed value did not open for its row; nothing served');
+}
+
+/** The refused seal behind an error (a store's own, or the cause of one that wraps it). */
+function refusedSeal(thrown: unknown): SealedValueRefusedError | null {
+  for (let current = thrown, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    if (current instanceof SealedValueRefusedError) return current;
+  }
+  return null;
 }
 
 export function renderError(face: Face, thrown: unknown, context: ErrorContext): Reply {

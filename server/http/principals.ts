@@ -98,16 +98,33 @@ export function authenticate(callers: readonly Caller[], credentials: Credential
 
 export type Presented = { key: string } | 'missing' | 'malformed';
 
-/** The key from `Bearer <key>`, or from Basic with the key as user name (what Nango 0.x clients send). */
+/** Printable ASCII without spaces: a key, and nothing around it. */
+const BEARER = /^bearer [\x21-\x7e]+$/i;
+const BEARER_PREFIX = 'Bearer '.length;
+/** Standard base64, padded (what Buffer's and the browser's encoders write). */
+const BASIC = /^basic [A-Za-z0-9+/]+={0,2}$/i;
+const BASIC_PREFIX = 'Basic '.length;
+/** A user name (RFC 7617: no colon) of printable ASCII, then the colon of an empty password. */
+const KEY_AS_USER = /^[\x21-\x39\x3b-\x7e]+:$/;
+
+/**
+ * The key from exactly `Bearer <key>` (one space), or from `Basic
+ * base64(<key>:)`: the key as user name and an empty password, which is what
+ * @nangohq/node 0.9 sends. Anything else is malformed, and refused rather than
+ * read charitably: words after the key, other or more whitespace, a Basic
+ * password (no client of ours sends one, and a header that carries one is not
+ * what it seems), base64 that does not encode back to itself.
+ */
 export function presentedKey(authorization: string | undefined): Presented {
   if (!authorization || authorization.trim() === '') return 'missing';
-  const [scheme, credentials = ''] = authorization.trim().split(/\s+/, 2);
-  if (/^bearer$/i.test(scheme ?? '')) return credentials ? { key: credentials } : 'malformed';
-  if (/^basic$/i.test(scheme ?? '')) {
-    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
-    const separator = decoded.indexOf(':');
-    const user = separator === -1 ? decoded : decoded.slice(0, separator);
-    return user ? { key: user } : 'malformed';
+  if (BEARER.test(authorization)) return { key: authorization.slice(BEARER_PREFIX) };
+  if (BASIC.test(authorization)) {
+    const encoded = authorization.slice(BASIC_PREFIX);
+    const bytes = Buffer.from(encoded, 'base64');
+    // Leniency in decoding (stray bits in the padding) would let two headers carry one key.
+    if (bytes.toString('base64') !== encoded) return 'malformed';
+    const decoded = bytes.toString('latin1');
+    return KEY_AS_USER.test(decoded) ? { key: decoded.slice(0, -1) } : 'malformed';
   }
   return 'malformed';
 }
