@@ -64,6 +64,8 @@ const START_SCRIPT = `(function () {
 const ONE_YEAR = 31_536_000;
 
 type Encoding = 'br' | 'gzip';
+/** Best first. */
+const ENCODINGS: readonly Encoding[] = ['br', 'gzip'];
 
 const COMPRESS: Record<Encoding, (bytes: Bytes) => Promise<Bytes>> = {
   br: (bytes) =>
@@ -77,7 +79,7 @@ const COMPRESS: Record<Encoding, (bytes: Bytes) => Promise<Bytes>> = {
 class GraphiQLFile {
   readonly name: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** Compressed copies, made once each, off the event loop, the first time a browser accepts them. */
+  /** Compressed copies, or the promise of one under way. */
   private readonly compressed = new Map<Encoding, Bytes | Promise<void>>();
 
   constructor(
@@ -102,26 +104,27 @@ class GraphiQLFile {
   }
 
   /**
-   * The bytes for a request's Accept-Encoding: a compressed copy when it is
-   * ready; until then (a moment, once per file) the plain bytes, so that no
-   * request waits on compression.
+   * The bytes for a request's Accept-Encoding: the best copy it accepts (brotli,
+   * then gzip), made once, off the event loop, on the first request that wants
+   * it; meanwhile another copy it accepts or the plain bytes, so that no request
+   * waits on compression.
    */
   answer(acceptEncoding: string | undefined): { headers: Record<string, string>; body: Bytes } {
     const accepted = acceptedEncodings(acceptEncoding);
-    for (const encoding of ['br', 'gzip'] as const) {
-      if (!accepted.has(encoding)) continue;
+    const preferred = ENCODINGS.find((encoding) => accepted.has(encoding));
+    if (preferred && !this.compressed.has(preferred)) {
+      this.compressed.set(
+        preferred,
+        COMPRESS[preferred](this.bytes).then(
+          (made) => void this.compressed.set(preferred, made),
+          // Never expected; the plain bytes keep being served.
+          () => undefined,
+        ),
+      );
+    }
+    for (const encoding of ENCODINGS) {
       const copy = this.compressed.get(encoding);
-      if (Buffer.isBuffer(copy)) return { headers: { ...this.headers, 'content-encoding': encoding }, body: copy };
-      if (copy === undefined) {
-        this.compressed.set(
-          encoding,
-          COMPRESS[encoding](this.bytes).then(
-            (made) => void this.compressed.set(encoding, made),
-            // Never expected; the plain bytes keep being served.
-            () => undefined,
-          ),
-        );
-      }
+      if (accepted.has(encoding) && Buffer.isBuffer(copy)) return { headers: { ...this.headers, 'content-encoding': encoding }, body: copy };
     }
     return { headers: { ...this.headers }, body: this.bytes };
   }
