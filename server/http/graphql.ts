@@ -1,8 +1,7 @@
-// The GraphQL face: Yoga over the Pothos schema, with GraphiQL served from the
-// bundled assets (works offline) and every unexpected error masked.
+// The GraphQL face: Yoga over the Pothos schema, every unexpected error masked,
+// and GraphiQL's page for browsers (graphiql.ts).
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as yogaMaskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Context } from '../../schema/builder.js';
@@ -11,6 +10,7 @@ import type { Core } from '../core/core.js';
 import type { Principal } from '../core/principal.js';
 import type { Logger } from '../log.js';
 import { knownError } from './error-faces.js';
+import { GraphiQL } from './graphiql.js';
 import { PlainOperations } from './graphql-lane.js';
 import { useErrorCodes } from './use-error-codes.js';
 import { useLimits } from './use-limits.js';
@@ -26,6 +26,8 @@ export interface GraphQLService {
   yoga: Yoga;
   /** Backends' plain JSON operations, without Yoga's HTTP layer (graphql-lane.ts). */
   plain: PlainOperations;
+  /** The page for browsers, and its files. */
+  graphiql: GraphiQL;
 }
 
 const EXAMPLE_QUERY = `# Welcome to the token service. Try:
@@ -53,16 +55,11 @@ export function createGraphQLService(core: Core, logger: Logger, options: { secr
     // The edge limits bodies already (server/http/edge.ts); a second limit would stream every body again.
     maxRequestBodySize: false,
     context: ({ principal }) => ({ core, principal }),
-    renderGraphiQL,
     // Rejects simple (form-like) requests that a hostile page could send cross-site;
     // JSON bodies and clients sending this header pass.
     plugins: [useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }), ...useLimits(), useErrorCodes(), useCompiledQueries(logger)],
-    graphiql: {
-      title: 'Nango token service',
-      defaultQuery: EXAMPLE_QUERY,
-      // A placeholder, never the key itself: the page is served without one.
-      ...(options.secretKeyRequired ? { headers: JSON.stringify({ Authorization: 'Bearer <your NANGO_SECRET_KEY>' }, null, 2) } : {}),
-    },
+    // The page is served by the edge (endpoints/graphql.ts), never rendered by Yoga.
+    graphiql: false,
     logging: {
       debug: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
       info: (...args) => logger.debug({ component: 'yoga' }, args.map(String).join(' ')),
@@ -71,7 +68,13 @@ export function createGraphQLService(core: Core, logger: Logger, options: { secr
     },
     maskedErrors: { maskError: graphQLErrorMask(logger) },
   });
-  return { yoga, plain: new PlainOperations(yoga, graphQLErrorMask(logger)) };
+  const graphiql = new GraphiQL({
+    title: 'Nango token service',
+    defaultQuery: EXAMPLE_QUERY,
+    // A placeholder, never the key itself: the page is served without one.
+    ...(options.secretKeyRequired ? { headers: JSON.stringify({ Authorization: 'Bearer <your NANGO_SECRET_KEY>' }, null, 2) } : {}),
+  });
+  return { yoga, plain: new PlainOperations(yoga, graphQLErrorMask(logger)), graphiql };
 }
 
 /**

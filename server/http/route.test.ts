@@ -56,6 +56,7 @@ describe('the route table', () => {
     // Only what a browser or a provider reaches without a key is open to anyone.
     expect(table.filter((entry) => entry.callers.includes('anyone')).map((entry) => `${entry.method} ${entry.pattern}`).sort()).toEqual([
       'GET /graphql',
+      'GET /graphql/assets/:file',
       'GET /health',
       'GET /health/live',
       'GET /oauth/callback',

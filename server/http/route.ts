@@ -37,7 +37,7 @@ export interface RouteRequest {
 }
 
 export type Reply =
-  | { status: number; headers?: Record<string, string>; body: string | null }
+  | { status: number; headers?: Record<string, string>; body: string | Uint8Array<ArrayBuffer> | null }
   /** A web Response as a library made it (Yoga's): passed on as it is. */
   | { response: Response };
 

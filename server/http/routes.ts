@@ -7,6 +7,7 @@
 import { createConnectSession } from './endpoints/connect-sessions.js';
 import { deleteConnection, listConnections, readConnection } from './endpoints/connections.js';
 import { frontendSdk } from './endpoints/frontend-sdk.js';
+import { graphiqlFile } from './endpoints/graphiql-files.js';
 import { graphiqlOrOperation, graphqlOperation, graphqlPreflight } from './endpoints/graphql.js';
 import { liveness, readiness } from './endpoints/health.js';
 import { metricsPage } from './endpoints/metrics.js';
@@ -24,6 +25,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: '/graphql', query: [], callers: ['backend'], face: 'graphql', fast: true, handle: graphqlOperation },
   { method: 'GET', pattern: '/graphql', query: ['query', 'variables', 'operationName', 'extensions'], callers: ['backend', 'anyone'], face: 'graphql', fast: false, handle: graphiqlOrOperation },
   { method: 'OPTIONS', pattern: '/graphql', query: [], callers: ['backend'], face: 'graphql', fast: false, handle: graphqlPreflight },
+  // GraphiQL's scripts, styles and icon, named by their content (server/http/graphiql.ts).
+  { method: 'GET', pattern: '/graphql/assets/:file', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: graphiqlFile },
   // The OAuth flow in the end user's popup: started with a connect session (or, as the connect policy
   // allows, by the operator's page), ended by the provider's redirect, which carries whatever the
   // provider sends back (state, code, realmId, ...).

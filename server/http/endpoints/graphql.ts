@@ -15,8 +15,9 @@ export async function graphqlOperation(request: RouteRequest, services: Services
 
 /** GET: GraphiQL for a browser, whoever it is (its own requests then need the key); an operation for a backend. */
 export async function graphiqlOrOperation(request: RouteRequest, services: Services): Promise<Reply> {
-  const wantsPage = (request.header('accept') ?? '').includes('text/html');
-  if (request.principal.kind !== 'backend' && !wantsPage) throw new AppError('missing_auth_header');
+  // Whatever else it asks for: a request that accepts HTML gets the page and runs nothing.
+  if ((request.header('accept') ?? '').includes('text/html')) return { status: 200, ...(await services.graphql.graphiql.page()) };
+  if (request.principal.kind !== 'backend') throw new AppError('missing_auth_header');
   return throughYoga(request, services);
 }
 
