@@ -35,6 +35,8 @@ const postgresUrl = z
   .url('must be a URL such as postgres://user:password@host:5432/db')
   .refine((value) => /^postgres(ql)?:$/.test(new URL(value).protocol), 'must start with postgres:// or postgresql://');
 
+const flag = z.enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true or false' }) }).transform((value) => value === 'true' || value === '1');
+
 // Empty strings count as "not set": docker-compose and shells often export VAR= .
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -53,6 +55,7 @@ const EnvSchema = z.object({
   NANGO_ENCRYPTION_KEY: optional(encryptionKey),
   NANGO_ENCRYPTION_KEY_PREVIOUS: optional(encryptionKey),
   NANGO_REFRESH_COOLDOWN_SECONDS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(3600, 'must be at most 3600')),
+  NANGO_ALLOW_PRIVATE_PROVIDER_URLS: optional(flag),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
@@ -71,6 +74,11 @@ export interface Settings {
   callbackUrl: string;
   /** How long a provider may take to answer a token or discovery request. */
   providerTimeoutMs: number;
+  /**
+   * With a secret key set, provider URLs that are or resolve to loopback,
+   * private, link-local or unspecified addresses are refused unless this is set.
+   */
+  allowPrivateProviderUrls: boolean;
   /** After a failed refresh, answer refresh_failed this long without calling the provider again. */
   refreshCooldownSeconds: number;
   /** Required on every GraphQL operation and REST connection route when set. */
@@ -107,6 +115,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     serverUrl,
     callbackUrl: values.NANGO_CALLBACK_URL ?? `${serverUrl}/oauth/callback`,
     providerTimeoutMs: values.NANGO_PROVIDER_TIMEOUT_MS ?? 10_000,
+    allowPrivateProviderUrls: values.NANGO_ALLOW_PRIVATE_PROVIDER_URLS ?? false,
     refreshCooldownSeconds: values.NANGO_REFRESH_COOLDOWN_SECONDS ?? 30,
     secretKey: values.NANGO_SECRET_KEY,
     publicKey: values.NANGO_PUBLIC_KEY,

@@ -8,6 +8,7 @@ import type { ReadConnections } from '../db/read-connections.js';
 import { SecretBox } from '../db/secret-box.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
+import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { Connections } from './connections.js';
 import { FreshCredentials } from './fresh-credentials.js';
 import type { CoreObserver } from './observer.js';
@@ -26,6 +27,8 @@ export interface CoreDependencies {
   pool: DatabasePool;
   catalog: ProviderCatalog;
   discover: DiscoverEndpoints;
+  /** Which provider URLs may be called (settings: secret key, NANGO_ALLOW_PRIVATE_PROVIDER_URLS). */
+  urlPolicy: ProviderUrlPolicy;
   /** The redirect_uri registered at the providers. */
   callbackUrl: string;
   providerTimeoutSeconds: number;
@@ -39,13 +42,13 @@ export interface CoreDependencies {
 }
 
 export function createCore(dependencies: CoreDependencies): Core {
-  const { pool, catalog, discover, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
+  const { pool, catalog, discover, urlPolicy, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
   const box = dependencies.box ?? SecretBox.plaintext();
   const configs = new ProviderConfigStore(pool, box);
   const connections = new ConnectionStore(pool, box, dependencies.reads);
   return {
     catalog,
-    providerConfigs: new ProviderConfigs(configs, catalog, discover),
+    providerConfigs: new ProviderConfigs(configs, catalog, discover, urlPolicy),
     connections: new Connections(connections),
     oauthFlow: new OAuthFlow({
       configs,
@@ -54,6 +57,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       catalog,
       callbackUrl,
       providerTimeoutSeconds,
+      urlPolicy,
       observer: dependencies.observer,
     }),
     freshCredentials: new FreshCredentials({
@@ -61,6 +65,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       connections,
       catalog,
       providerTimeoutSeconds,
+      urlPolicy,
       failureCooldownSeconds: refreshFailureCooldownSeconds,
       observer: dependencies.observer,
     }),

@@ -14,7 +14,8 @@ import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials }
 import { AppError, invalidInput } from './errors.js';
 import { checkIdentifier, clip, hasControlCharacters } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
-import { loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
+import { checkConnectParams, loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
+import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 
 export type FlowIdentity = {
   providerConfigKey: string;
@@ -34,6 +35,7 @@ export interface OAuthFlowOptions {
   /** The redirect_uri registered at the providers. */
   callbackUrl: string;
   providerTimeoutSeconds: number;
+  urlPolicy: ProviderUrlPolicy;
   sessionTtlSeconds?: number;
   observer?: CoreObserver;
 }
@@ -78,6 +80,7 @@ export class OAuthFlow {
     checkConnectionId(input.connectionId, identity);
     checkParams(input.params, identity);
     const app = await this.loadConfig(identity);
+    checkConnectParams(app, input.params, identity);
     const { config, template } = app;
     if (template.oauth1) return this.startOAuth1(app, input, identity);
     const client = await this.client(app, input.params, identity);
@@ -213,7 +216,7 @@ export class OAuthFlow {
 
   private oauth1Client(app: ProviderApp, params: Record<string, string>, identity: FlowIdentity): OAuth1Client {
     try {
-      return oauth1ClientFor(app, params, this.options.providerTimeoutSeconds);
+      return oauth1ClientFor(app, params, this.options.providerTimeoutSeconds, this.options.urlPolicy);
     } catch (error) {
       throw providerFailure(error, identity);
     }
@@ -225,7 +228,7 @@ export class OAuthFlow {
 
   private async client(app: ProviderApp, params: Record<string, string>, identity: FlowIdentity): Promise<OAuth2Client> {
     try {
-      return await oauth2ClientFor(app, params, this.options.providerTimeoutSeconds, 'authorize');
+      return await oauth2ClientFor(app, params, this.options.providerTimeoutSeconds, 'authorize', this.options.urlPolicy);
     } catch (error) {
       throw providerFailure(error, identity);
     }
