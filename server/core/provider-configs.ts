@@ -234,9 +234,9 @@ function optionalEndpoint(field: string, value: string | null | undefined, polic
   return value.trim();
 }
 
-/** A URL the policy refuses is provider_url_refused; one that is not a URL at all, invalid_input. */
+/** A host the policy refuses is provider_url_refused; a URL that is malformed or not https, invalid_input. */
 function refusedUrl(field: string, problem: string): AppError {
-  if (/^must (not point|use https)/.test(problem)) return new AppError('provider_url_refused', `${field}: ${problem}`, { field });
+  if (/^must not point/.test(problem)) return new AppError('provider_url_refused', `${field}: ${problem}`, { field });
   return invalidInput(field, problem);
 }
 
