@@ -264,12 +264,13 @@ function checkConfigParams(template: ProviderTemplate, params: Record<string, st
       const known = Object.keys(template.paramRules);
       throw invalidInput(`params.${clip(name, 64)}`, `the template "${template.name}" has no such param${known.length ? ` (it has ${known.join(', ')})` : ''}`);
     }
-    const problem = paramValueProblem(rule, value);
-    if (problem) throw invalidInput(`params.${name}`, problem);
     if (rule.kind === 'host') {
-      const refused = hostProblem(new URL(`https://${value}/`).hostname, policy);
+      // Judged as the host it would be (2130706433 is 127.0.0.1), before its shape.
+      const refused = URL.canParse(`https://${value}/`) ? hostProblem(new URL(`https://${value}/`).hostname, policy) : null;
       if (refused) throw new AppError('provider_url_refused', `params.${name}: ${refused}`, { field: `params.${name}` });
     }
+    const problem = paramValueProblem(rule, value);
+    if (problem) throw invalidInput(`params.${name}`, problem);
   }
   for (const name of template.configParams) {
     if (params[name] === undefined || params[name] === '') {
