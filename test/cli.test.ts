@@ -161,6 +161,8 @@ describe('the nango CLI', () => {
     expect(trello).toMatchObject({ authMode: 'OAUTH1', docsUrl: expect.stringMatching(/^https:/) });
     const zendesk = await nango(['providers:list', 'zendesk']);
     expect(zendesk.stdout).toMatch(/zendesk\s+Zendesk\s+OAUTH2\s+subdomain/);
+    const keycloak = await nango(['providers:list', 'keycloak']);
+    expect(keycloak.stdout).toMatch(/keycloak\s+Keycloak\s+OAUTH2\s+realm,hostname \(config\)/);
   });
 });
 

@@ -10,12 +10,12 @@ import type { ProviderCatalog } from '../providers/catalog.js';
 import { ConnectionParamError, PARAM_NAME } from '../providers/connection-params.js';
 import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
+import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkIdentifier, clip, hasControlCharacters } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 import { checkConnectParams, loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
-import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 
 export type FlowIdentity = {
   providerConfigKey: string;
