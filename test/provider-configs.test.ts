@@ -186,6 +186,7 @@ describe('params, authorization params and token params of a provider config', (
 
   it.each([
     [{ params: { hostname: 'gitlab.example.com/evil' } }, 'params.hostname'],
+    [{ params: { hostname: 'gitlab.example.com' }, tokenUrl: 'https://${connectionConfig.params.subdomain}/oauth/token' }, 'tokenUrl'],
     [{ params: { hostname: 'user@gitlab.example.com' } }, 'params.hostname'],
     [{ params: { hostname: 'gitlab.example.com', subdomain: 'x' } }, 'params.subdomain'],
     [{ params: { hostname: 'gitlab.example.com' }, authorizationParams: { redirect_uri: 'https://evil.example' } }, 'authorizationParams.redirect_uri'],

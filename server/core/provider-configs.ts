@@ -229,6 +229,8 @@ function checkScopes(scopes: string[]): string[] {
 
 function optionalEndpoint(field: string, value: string | null | undefined, policy: ProviderUrlPolicy): string | null {
   if (value === undefined || value === null || value.trim() === '') return null;
+  // A placeholder here would let an end user's params shape a URL no catalog review has seen.
+  if (value.includes('${')) throw invalidInput(field, 'must be a whole URL: ${connectionConfig.params...} placeholders belong to catalog templates (set a host with params instead)');
   const problem = endpointUrlProblem(value.trim(), policy);
   if (problem) throw refusedUrl(field, problem);
   return value.trim();

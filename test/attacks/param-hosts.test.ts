@@ -7,6 +7,7 @@
 // (attacker.example, and *.localhost, to which plain http was allowed) resolve
 // to that same local host, told apart by the Host header.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { loadCatalog, ProviderCatalog, type ProviderTemplate } from '../../server/providers/catalog.js';
 import { walkFlow } from '../support/flow-client.js';
 import { resolveLocally, startRecordingProvider, type RecordingProvider } from '../support/recording-provider.js';
@@ -116,5 +117,21 @@ describe('a visitor choosing the host of a template', () => {
     const sent = provider.tokenRequests.slice(before);
     expect(sent.map(({ host }) => host)).toEqual([`127.0.0.1:${provider.port}`, `127.0.0.1:${provider.port}`]);
     expect(new URLSearchParams(sent[0]!.body).get('client_secret')).toBe(CLIENT_SECRET);
+  });
+
+  it('refuses to connect through a self-managed config stored without its host, rather than take the visitor\'s', async () => {
+    // As a config written before hosts moved to the config looks in the database.
+    const db = new pg.Client({ connectionString: server.database.url });
+    await db.connect();
+    await db.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes) VALUES ('old-gitlab', 'gitlab-self-managed', 'id', $1, '{}')`, [CLIENT_SECRET]);
+    await db.end();
+    const before = provider.tokenRequests.length;
+    const result = await walkFlow(connect('old-gitlab', 'victim-old', { hostname: 'gitlab.attacker.example' }));
+    expect(result.status).toBe(400);
+    expect(result.message?.data.error.type).toBe('invalid_input');
+    const bare = await walkFlow(connect('old-gitlab', 'victim-old', {}));
+    expect(bare.status).toBe(400);
+    expect(bare.message?.data.error).toMatchObject({ type: 'provider_config_incomplete', message: expect.stringContaining('--param hostname=') });
+    expect(provider.tokenRequests.length).toBe(before);
   });
 });
