@@ -1,4 +1,5 @@
-import net, { type AddressInfo } from 'node:net';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { guardedFetch, type GuardOptions } from './guarded-fetch.js';
 import { discover } from './oauth2-client.js';
@@ -6,19 +7,20 @@ import { ProviderUrlRefused, providerUrlPolicy } from './url-policy.js';
 
 const DEPLOYMENT = providerUrlPolicy(true, false);
 
-// A TCP listener that counts connections: "nothing was sent" means none came.
-let listener: net.Server;
+// A listener that counts connections: "nothing was sent" means none came.
+let listener: http.Server;
 let port: number;
 let connections = 0;
 beforeAll(async () => {
-  listener = net.createServer((socket) => {
-    connections++;
-    socket.destroy();
-  });
+  listener = http.createServer((_req, res) => res.writeHead(204, { connection: 'close' }).end());
+  listener.on('connection', () => connections++);
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   port = (listener.address() as AddressInfo).port;
 });
-afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+afterAll(() => {
+  listener.closeAllConnections();
+  return new Promise<void>((resolve) => listener.close(() => resolve()));
+});
 
 /** A resolver that answers `addresses` for every name, as a rebinding attacker's DNS would. */
 function resolvingTo(...addresses: string[]): GuardOptions {
@@ -44,7 +46,8 @@ describe('provider calls under the URL policy', () => {
   it('connects to the same name when private addresses are allowed (the check is the only difference)', async () => {
     const before = connections;
     const fetch = guardedFetch(providerUrlPolicy(true, true), resolvingTo('127.0.0.1'));
-    await fetch(`http://localhost:${port}/token`).catch(() => undefined);
+    const response = await fetch(`http://localhost:${port}/token`, { signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(204);
     expect(connections).toBe(before + 1);
   });
 

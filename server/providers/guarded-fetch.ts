@@ -19,7 +19,7 @@ const systemLookup: Lookup = (hostname, options, callback) => dns.lookup(hostnam
 
 /** A fetch for provider calls under `policy`. Redirects are never followed: a 3xx reaches the caller as it is. */
 export function guardedFetch(policy: ProviderUrlPolicy, options: GuardOptions = {}): ProviderFetch {
-  const dispatcher = policy.privateAddresses === 'refused' ? new Agent({ connect: { lookup: publicOnlyLookup(options.lookup ?? systemLookup) } }) : undefined;
+  const dispatcher = policy.privateAddresses === 'refused' ? publicOnlyAgent(options.lookup) : undefined;
   return async (url, init) => {
     const href = typeof url === 'string' ? url : url.href;
     const problem = endpointUrlProblem(href, policy);
@@ -27,6 +27,16 @@ export function guardedFetch(policy: ProviderUrlPolicy, options: GuardOptions = 
     const response = await undiciFetch(href, { ...(init as object), redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) });
     return response as unknown as Response;
   };
+}
+
+// One pool of provider connections for the process (keep-alive across calls);
+// a test's own resolver gets an agent of its own.
+let sharedAgent: Agent | undefined;
+
+function publicOnlyAgent(lookup: Lookup | undefined): Agent {
+  if (lookup) return new Agent({ connect: { lookup: publicOnlyLookup(lookup) } });
+  sharedAgent ??= new Agent({ connect: { lookup: publicOnlyLookup(systemLookup) } });
+  return sharedAgent;
 }
 
 function publicOnlyLookup(lookup: Lookup) {
