@@ -3,12 +3,10 @@
 // provider config itself.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { placeholdersIn, type ParamRule, type ParamRules } from './connection-params.js';
+import { placementProblems, type ParamRule, type ParamRules } from './connection-params.js';
 
 const PLACEHOLDER = /\$\{connectionConfig\.params\.([A-Za-z][A-Za-z0-9_]*)\}/g;
 const LISTED_VALUE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
-// What follows the last visitor-given label of a host: a parent domain of at least two labels.
-const FIXED_PARENT_DOMAIN = /^(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?){2,}$/;
 const ANY_PLACEHOLDER = /\$\{[^}]*\}/;
 const TEMPLATE_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -213,7 +211,8 @@ export function validateCatalog(raw: unknown): CatalogProblem[] {
     if (parsed.data.alias !== undefined && !names.has(parsed.data.alias)) {
       problems.push({ template: name, problem: `alias "${parsed.data.alias}" is not a template in the catalog` });
     }
-    problems.push(...paramProblems(parsed.data).map((problem) => ({ template: name, problem })));
+    const placement = placementProblems(urlsOf(parsed.data), paramRulesOf(parsed.data));
+    problems.push(...placement.map((problem) => ({ template: name, problem })));
   }
   return problems;
 }
@@ -225,53 +224,6 @@ function urlsOf(data: TemplateData): Array<[field: string, url: string]> {
     data.auth_mode === 'OAUTH2' ? ['refresh_url', data.refresh_url] : ['request_url', data.request_url],
   ];
   return urls.filter((entry): entry is [string, string] => entry[1] !== undefined);
-}
-
-/**
- * The trust rules of a template's params: each placeholder declared, and no
- * value an end user gives can choose the host. In the host, an end-user param
- * is a listed value, or labels followed by a fixed parent domain; a whole host
- * is a config param and the whole authority.
- */
-function paramProblems(data: TemplateData): string[] {
-  const problems: string[] = [];
-  const rules = data.connection_params;
-  const used = new Set<string>();
-  for (const [field, url] of urlsOf(data)) {
-    const match = /^https:\/\/([^/?#]*)(.*)$/s.exec(url);
-    if (!match) continue;
-    const [, authority = '', rest = ''] = match;
-    for (const name of placeholdersIn(url)) {
-      used.add(name);
-      if (!rules[name]) problems.push(`${field}: the param "${name}" needs a connection_params declaration (who may give it)`);
-    }
-    for (const name of placeholdersIn(rest)) {
-      if (rules[name]?.kind === 'host') problems.push(`${field}: the host param "${name}" may appear only as the whole host`);
-    }
-    const inHost = placeholdersIn(authority);
-    if (inHost.some((name) => rules[name]?.kind === 'host')) {
-      if (inHost.length !== 1 || authority !== '${connectionConfig.params.' + inHost[0] + '}') {
-        problems.push(`${field}: a host param must be the whole host, alone`);
-      }
-      continue;
-    }
-    for (const name of inHost) {
-      if (rules[name]?.kind === 'path_segment') problems.push(`${field}: the path segment param "${name}" cannot be part of a host`);
-    }
-    const labels = inHost.filter((name) => rules[name]?.kind === 'dns_label' || rules[name]?.kind === 'dns_labels');
-    const last = labels.at(-1);
-    if (last !== undefined) {
-      const placeholder = '${connectionConfig.params.' + last + '}';
-      const parent = authority.slice(authority.lastIndexOf(placeholder) + placeholder.length);
-      if (!FIXED_PARENT_DOMAIN.test(parent)) {
-        problems.push(`${field}: the param "${last}" must be followed by a fixed parent domain (like \${connectionConfig.params.${last}}.example.com), so an end user cannot choose the host`);
-      }
-    }
-  }
-  for (const name of Object.keys(rules)) {
-    if (!used.has(name)) problems.push(`connection_params.${name}: no URL of the template uses it`);
-  }
-  return problems;
 }
 
 function paramRulesOf(data: TemplateData): ParamRules {

@@ -55,6 +55,53 @@ export function placeholdersIn(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((match) => match[1]!);
 }
 
+// What follows the last end-user label of a host: a parent domain of at least two labels.
+const FIXED_PARENT_DOMAIN = /^(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?){2,}$/;
+
+const placeholder = (name: string) => '${connectionConfig.params.' + name + '}';
+
+/**
+ * The trust rules of a template's params, over its endpoint URLs: each
+ * placeholder declared, and no value an end user gives can choose the host.
+ * In the host, an end-user param is a listed value, or labels followed by a
+ * fixed parent domain; a whole host is a config param and the whole authority.
+ */
+export function placementProblems(urls: Array<[field: string, url: string]>, rules: ParamRules): string[] {
+  const problems: string[] = [];
+  const used = new Set<string>();
+  for (const [field, url] of urls) {
+    const match = /^https:\/\/([^/?#]*)(.*)$/s.exec(url);
+    if (!match) continue;
+    const [, authority = '', rest = ''] = match;
+    for (const name of placeholdersIn(url)) {
+      used.add(name);
+      if (!rules[name]) problems.push(`${field}: the param "${name}" needs a connection_params declaration (who may give it)`);
+    }
+    for (const name of placeholdersIn(rest)) {
+      if (rules[name]?.kind === 'host') problems.push(`${field}: the host param "${name}" may appear only as the whole host`);
+    }
+    const inHost = placeholdersIn(authority);
+    if (inHost.some((name) => rules[name]?.kind === 'host')) {
+      if (inHost.length !== 1 || authority !== placeholder(inHost[0]!)) problems.push(`${field}: a host param must be the whole host, alone`);
+      continue;
+    }
+    for (const name of inHost) {
+      if (rules[name]?.kind === 'path_segment') problems.push(`${field}: the path segment param "${name}" cannot be part of a host`);
+    }
+    const last = inHost.filter((name) => rules[name]?.kind === 'dns_label' || rules[name]?.kind === 'dns_labels').at(-1);
+    if (last !== undefined) {
+      const parent = authority.slice(authority.lastIndexOf(placeholder(last)) + placeholder(last).length);
+      if (!FIXED_PARENT_DOMAIN.test(parent)) {
+        problems.push(`${field}: the param "${last}" must be followed by a fixed parent domain (like ${placeholder(last)}.example.com), so an end user cannot choose the host`);
+      }
+    }
+  }
+  for (const name of Object.keys(rules)) {
+    if (!used.has(name)) problems.push(`connection_params.${name}: no URL of the template uses it`);
+  }
+  return problems;
+}
+
 /** The problem with `value` for `rule`, or null. */
 export function paramValueProblem(rule: ParamRule, value: string): string | null {
   switch (rule.kind) {
