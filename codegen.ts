@@ -21,7 +21,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true },
-        scalars: { DateTime: 'string', JSON: 'unknown' },
+        scalars: { DateTime: 'string', JSON: 'unknown', StringMap: 'Record<string, string>' },
         strictScalars: true,
         gqlImport: 'graphql-tag#gql',
       },

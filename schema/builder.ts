@@ -16,6 +16,7 @@ export const builder = new SchemaBuilder<{
     // Output: a Date, or an instant Postgres already wrote in ISO form (a list's summaries).
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
+    StringMap: { Input: Record<string, string>; Output: Record<string, string> };
   };
 }>({
   defaultFieldNullability: false,

@@ -16,6 +16,12 @@ export const ProviderConfigRef = builder.objectRef<ProviderConfig>('ProviderConf
     }),
     tokenUrl: t.exposeString('tokenUrl', { nullable: true, description: "Effective token endpoint: the config's own, else the template's." }),
     issuer: t.exposeString('issuer', { nullable: true, description: 'The OpenID issuer (oidc template only).' }),
+    params: t.expose('params', {
+      type: 'StringMap',
+      description: "Connection params set by the secret-key holder (e.g. a self-managed hostname); they win over an end user's.",
+    }),
+    authorizationParams: t.expose('authorizationParams', { type: 'StringMap', description: "Merged over the template's authorization request params." }),
+    tokenParams: t.expose('tokenParams', { type: 'StringMap', description: "Merged over the template's token request params (the code exchange)." }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -31,6 +37,15 @@ const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput',
     authorizationUrl: t.string({ description: 'Required for the custom template; overrides the template otherwise.' }),
     tokenUrl: t.string({ description: 'Required for the custom template; overrides the template otherwise.' }),
     issuer: t.string({ description: 'Required for the oidc template: endpoints come from OpenID discovery.' }),
+    params: t.field({
+      type: 'StringMap',
+      description: 'Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy.',
+    }),
+    authorizationParams: t.field({
+      type: 'StringMap',
+      description: 'Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.',
+    }),
+    tokenParams: t.field({ type: 'StringMap', description: 'Extra token request params for the code exchange, e.g. { "audience": "..." }.' }),
   }),
 });
 
@@ -45,6 +60,15 @@ const UpdateProviderConfigInput = builder.inputType('UpdateProviderConfigInput',
     authorizationUrl: t.string(),
     tokenUrl: t.string(),
     issuer: t.string(),
+    params: t.field({
+      type: 'StringMap',
+      description: 'Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy.',
+    }),
+    authorizationParams: t.field({
+      type: 'StringMap',
+      description: 'Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.',
+    }),
+    tokenParams: t.field({ type: 'StringMap', description: 'Extra token request params for the code exchange, e.g. { "audience": "..." }.' }),
   }),
 });
 
@@ -87,6 +111,9 @@ builder.mutationField('updateProviderConfig', (t) =>
         authorizationUrl: input.authorizationUrl,
         tokenUrl: input.tokenUrl,
         issuer: input.issuer,
+        params: input.params ?? undefined,
+        authorizationParams: input.authorizationParams ?? undefined,
+        tokenParams: input.tokenParams ?? undefined,
       }),
   }),
 );

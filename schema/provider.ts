@@ -18,7 +18,10 @@ export const ProviderTemplateRef = builder.objectRef<ProviderTemplate>('Provider
     supportsPkce: t.exposeBoolean('supportsPkce'),
     docsUrl: t.exposeString('docsUrl', { nullable: true }),
     connectionParams: t.exposeStringList('connectionParams', {
-      description: 'Connection params the endpoints need (e.g. subdomain), given at connect time as params[name].',
+      description: 'Connection params an end user gives at connect time as params[name] (e.g. subdomain); each is one host label under the template\'s domain, one of its listed values, or a path segment.',
+    }),
+    configParams: t.exposeStringList('configParams', {
+      description: 'Connection params only the provider config sets (params in createProviderConfig, --param on the CLI), e.g. a self-managed hostname.',
     }),
   }),
 });

@@ -14,6 +14,7 @@ describe('settings', () => {
       callbackUrl: 'http://localhost:3003/oauth/callback',
       providerTimeoutMs: 10_000,
       refreshCooldownSeconds: 30,
+      allowPrivateProviderUrls: false,
       secretKey: undefined,
       connectPolicy: 'open',
       maxOpenFlowsPerConfig: 1000,
@@ -48,6 +49,13 @@ describe('settings', () => {
     expect(loadSettings({ HOST: '::' }).host).toBe('::');
     expect(loadSettings({ HOST: 'localhost' }).host).toBe('localhost');
     expect(loadSettings({ HOST: '' }).host).toBe('127.0.0.1');
+  });
+
+  it('allows private provider URLs only when NANGO_ALLOW_PRIVATE_PROVIDER_URLS is true', () => {
+    expect(loadSettings({}).allowPrivateProviderUrls).toBe(false);
+    expect(loadSettings({ NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true' }).allowPrivateProviderUrls).toBe(true);
+    expect(loadSettings({ NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'false' }).allowPrivateProviderUrls).toBe(false);
+    expect(() => loadSettings({ NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'yes' })).toThrow('NANGO_ALLOW_PRIVATE_PROVIDER_URLS must be true or false');
   });
 
   it('accepts SERVER_PORT, and PORT wins over it', () => {

@@ -36,6 +36,8 @@ const postgresUrl = z
   .url('must be a URL such as postgres://user:password@host:5432/db')
   .refine((value) => /^postgres(ql)?:$/.test(new URL(value).protocol), 'must start with postgres:// or postgresql://');
 
+const flag = z.enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true or false' }) }).transform((value) => value === 'true' || value === '1');
+
 // Empty strings count as "not set": docker-compose and shells often export VAR= .
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -61,6 +63,7 @@ const EnvSchema = z.object({
   NANGO_MAX_OPEN_FLOWS_PER_CONFIG: optional(count(1, 1_000_000)),
   NANGO_MAX_OPEN_FLOWS_PER_CLIENT: optional(count(1, 1_000_000)),
   NANGO_TRUST_PROXY_HOPS: optional(count(0, 10)),
+  NANGO_ALLOW_PRIVATE_PROVIDER_URLS: optional(flag),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
@@ -80,6 +83,11 @@ export interface Settings {
   callbackUrl: string;
   /** How long a provider may take to answer a token or discovery request. */
   providerTimeoutMs: number;
+  /**
+   * With a secret key set, provider URLs that are or resolve to loopback,
+   * private, link-local or unspecified addresses are refused unless this is set.
+   */
+  allowPrivateProviderUrls: boolean;
   /** After a failed refresh, answer refresh_failed this long without calling the provider again. */
   refreshCooldownSeconds: number;
   /** Required on every GraphQL operation and REST connection route when set. */
@@ -123,6 +131,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     serverUrl,
     callbackUrl: values.NANGO_CALLBACK_URL ?? `${serverUrl}/oauth/callback`,
     providerTimeoutMs: values.NANGO_PROVIDER_TIMEOUT_MS ?? 10_000,
+    allowPrivateProviderUrls: values.NANGO_ALLOW_PRIVATE_PROVIDER_URLS ?? false,
     refreshCooldownSeconds: values.NANGO_REFRESH_COOLDOWN_SECONDS ?? 30,
     secretKey: values.NANGO_SECRET_KEY,
     connectPolicy: values.NANGO_CONNECT_POLICY ?? (values.NANGO_SECRET_KEY ? 'session' : 'open'),

@@ -15,6 +15,7 @@ import { createMetrics } from './http/metrics.js';
 import { errorSummary, type Logger } from './log.js';
 import { loadCatalog, type ProviderCatalog } from './providers/catalog.js';
 import { createOidcDiscovery } from './providers/oidc-discovery.js';
+import { providerUrlPolicy } from './providers/url-policy.js';
 import type { Settings } from './settings.js';
 
 export interface RunningServer {
@@ -108,10 +109,12 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
   const reads = new ReadConnections(databaseUrl, (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'a database read connection was lost; the next read opens another'));
   const metrics = createMetrics(pool, reads);
   const providerTimeoutSeconds = settings.providerTimeoutMs / 1000;
+  const urlPolicy = providerUrlPolicy(settings.secretKey !== undefined, settings.allowPrivateProviderUrls);
   const core = createCore({
     pool,
     catalog,
-    discover: createOidcDiscovery(providerTimeoutSeconds),
+    discover: createOidcDiscovery(providerTimeoutSeconds, urlPolicy),
+    urlPolicy,
     callbackUrl: settings.callbackUrl,
     serverUrl: settings.serverUrl,
     connectPolicy: settings.connectPolicy,

@@ -82,6 +82,34 @@ describe('the nango CLI', () => {
     });
   });
 
+  it('sets a self-managed host and extra request params with --param, --authorization-param and --token-param', async () => {
+    const missing = await nango(['config:create', 'gitlab-no-host', 'gitlab-self-managed', 'id', 'secret', 'read_user']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/params\.hostname: is required by the template "gitlab-self-managed"/);
+
+    const created = await nango([
+      'config:create', 'gitlab-own', 'gitlab-self-managed', 'id', 'secret', 'read_user',
+      '--param', 'hostname=gitlab.example.com',
+      '--authorization-param', 'prompt=consent', '--token-param', 'audience=api',
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      params: { hostname: 'gitlab.example.com' },
+      authorizationParams: { prompt: 'consent' },
+      tokenParams: { audience: 'api' },
+    });
+
+    const edited = await nango(['config:edit', 'gitlab-own', 'gitlab-self-managed', 'id', 'secret', 'read_user', '--param', 'hostname=git.example.org']);
+    expect(edited.code).toBe(0);
+    const shown = await nango(['config:get', 'gitlab-own']);
+    expect(shown.stdout).toContain('params:            hostname=git.example.org');
+    expect(shown.stdout).toContain('authorization params: prompt=consent');
+
+    const malformed = await nango(['config:edit', 'gitlab-own', 'gitlab-self-managed', 'id', 'secret', 'read_user', '--token-param', 'audience']);
+    expect(malformed).toMatchObject({ code: 1, stderr: expect.stringContaining('--token-param takes name=value') });
+  });
+
   it('reports server errors as ❌ on stderr with exit code 1, and as JSON with --json', async () => {
     await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);
     const again = await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);
@@ -133,6 +161,8 @@ describe('the nango CLI', () => {
     expect(trello).toMatchObject({ authMode: 'OAUTH1', docsUrl: expect.stringMatching(/^https:/) });
     const zendesk = await nango(['providers:list', 'zendesk']);
     expect(zendesk.stdout).toMatch(/zendesk\s+Zendesk\s+OAUTH2\s+subdomain/);
+    const keycloak = await nango(['providers:list', 'keycloak']);
+    expect(keycloak.stdout).toMatch(/keycloak\s+Keycloak\s+OAUTH2\s+realm,hostname \(config\)/);
   });
 });
 

@@ -156,6 +156,63 @@ describe('provider configs over GraphQL', () => {
   });
 });
 
+describe('params, authorization params and token params of a provider config', () => {
+  const gitlab = (key: string, extra: Record<string, unknown> = {}) => ({
+    key, provider: 'gitlab-self-managed', clientId: 'id', clientSecret: 'secret', scopes: ['read_user'], ...extra,
+  });
+  const PARAM_FIELDS = 'key params authorizationParams tokenParams';
+  const create = (input: Record<string, unknown>) => server.graphql(`mutation C($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { ${PARAM_FIELDS} } }`, { input });
+  const update = (input: Record<string, unknown>) => server.graphql(`mutation U($input: UpdateProviderConfigInput!) { updateProviderConfig(input: $input) { ${PARAM_FIELDS} } }`, { input });
+
+  it('requires the host of a self-managed template on the config, and stores it with the request params', async () => {
+    const missing = await create(gitlab('gl-missing'));
+    expect(errorCode(missing)).toBe('invalid_input');
+    expect(missing.errors?.[0]?.extensions?.field).toBe('params.hostname');
+
+    const created = await create(gitlab('gl-1', { params: { hostname: 'gitlab.example.com:8443' }, authorizationParams: { prompt: 'consent' }, tokenParams: { audience: 'api' } }));
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createProviderConfig).toEqual({
+      key: 'gl-1',
+      params: { hostname: 'gitlab.example.com:8443' },
+      authorizationParams: { prompt: 'consent' },
+      tokenParams: { audience: 'api' },
+    });
+    // Left out on update: kept.
+    const kept = await update({ key: 'gl-1', scopes: ['api'] });
+    expect(kept.data.updateProviderConfig.params).toEqual({ hostname: 'gitlab.example.com:8443' });
+    const changed = await update({ key: 'gl-1', params: { hostname: 'git.example.org' }, authorizationParams: {} });
+    expect(changed.data.updateProviderConfig).toMatchObject({ params: { hostname: 'git.example.org' }, authorizationParams: {} });
+  });
+
+  it.each([
+    [{ params: { hostname: 'gitlab.example.com/evil' } }, 'params.hostname'],
+    [{ params: { hostname: 'gitlab.example.com' }, tokenUrl: 'https://${connectionConfig.params.subdomain}/oauth/token' }, 'tokenUrl'],
+    [{ params: { hostname: 'user@gitlab.example.com' } }, 'params.hostname'],
+    [{ params: { hostname: 'gitlab.example.com', subdomain: 'x' } }, 'params.subdomain'],
+    [{ params: { hostname: 'gitlab.example.com' }, authorizationParams: { redirect_uri: 'https://evil.example' } }, 'authorizationParams.redirect_uri'],
+    [{ params: { hostname: 'gitlab.example.com' }, authorizationParams: { state: 'fixed' } }, 'authorizationParams.state'],
+    [{ params: { hostname: 'gitlab.example.com' }, authorizationParams: { request_uri: 'https://evil.example/r' } }, 'authorizationParams.request_uri'],
+    [{ params: { hostname: 'gitlab.example.com' }, tokenParams: { client_secret: 'other' } }, 'tokenParams.client_secret'],
+    [{ params: { hostname: 'gitlab.example.com' }, tokenParams: { code_verifier: 'x' } }, 'tokenParams.code_verifier'],
+    [{ params: { hostname: 'gitlab.example.com' }, tokenParams: { audience: 'x'.repeat(1025) } }, 'tokenParams.audience'],
+    [{ params: { hostname: 'gitlab.example.com' }, authorizationParams: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`p${i}`, 'v'])) }, 'authorizationParams'],
+  ])('refuses %j naming the field', async (extra, field) => {
+    const body = await create(gitlab(`gl-bad-${Math.random().toString(36).slice(2, 8)}`, extra));
+    expect(errorCode(body)).toBe('invalid_input');
+    expect(body.errors?.[0]?.extensions?.field).toBe(field);
+  });
+
+  it('refuses a StringMap whose values are not strings', async () => {
+    const body = await create(gitlab('gl-number', { params: { hostname: 1 } }));
+    expect(errorCode(body)).toBe('BAD_USER_INPUT');
+  });
+
+  it('lists which params an end user gives and which the config sets', async () => {
+    const body = await server.graphql('{ providers(search: "keycloak") { name connectionParams configParams } }');
+    expect(body.data.providers).toContainEqual({ name: 'keycloak', connectionParams: ['realm'], configParams: ['hostname'] });
+  });
+});
+
 describe('the provider catalog over GraphQL', () => {
   it('lists the templates and searches them', async () => {
     const all = await server.graphql('{ providers { name authorizationUrl supportsPkce } }');

@@ -13,6 +13,9 @@ interface ConfigArgs extends OutputOptions {
   'authorization-url'?: string;
   'token-url'?: string;
   issuer?: string;
+  param?: string[];
+  'authorization-param'?: string[];
+  'token-param'?: string[];
 }
 
 const withConfigArgs = (yargs: Argv<OutputOptions>) =>
@@ -24,7 +27,14 @@ const withConfigArgs = (yargs: Argv<OutputOptions>) =>
     .positional('scopes', { type: 'string', demandOption: true, describe: 'Comma-separated scopes, e.g. "repo,user"' })
     .option('authorization-url', { type: 'string', describe: 'Authorization endpoint (required for the custom template)' })
     .option('token-url', { type: 'string', describe: 'Token endpoint (required for the custom template)' })
-    .option('issuer', { type: 'string', describe: 'OpenID issuer URL (required for the oidc template)' });
+    .option('issuer', { type: 'string', describe: 'OpenID issuer URL (required for the oidc template)' })
+    .option('param', {
+      type: 'string',
+      array: true,
+      describe: 'A connection param only you may set, as name=value, e.g. hostname=gitlab.example.com (gitlab-self-managed, keycloak, jira-data-center). Repeatable',
+    })
+    .option('authorization-param', { type: 'string', array: true, describe: 'An extra authorization request param, as name=value, e.g. prompt=consent. Repeatable' })
+    .option('token-param', { type: 'string', array: true, describe: 'An extra token request param, as name=value, e.g. audience=api. Repeatable' });
 
 function describeConfig(config: ProviderConfigFieldsFragment): string {
   return [
@@ -35,9 +45,29 @@ function describeConfig(config: ProviderConfigFieldsFragment): string {
     `authorization url: ${config.authorizationUrl ?? '-'}`,
     `token url:         ${config.tokenUrl ?? '-'}`,
     ...(config.issuer ? [`issuer:            ${config.issuer}`] : []),
+    ...pairs('params:           ', config.params),
+    ...pairs('authorization params:', config.authorizationParams),
+    ...pairs('token params:     ', config.tokenParams),
     `created:           ${formatDate(config.createdAt)}`,
     `updated:           ${formatDate(config.updatedAt)}`,
   ].join('\n');
+}
+
+function pairs(label: string, map: Record<string, string>): string[] {
+  const entries = Object.entries(map);
+  return entries.length ? [`${label} ${entries.map(([name, value]) => `${name}=${value}`).join(', ')}`] : [];
+}
+
+/** name=value options into a map; undefined when none was given (an edit then keeps the stored ones). */
+function keyValues(option: string, values: string[] | undefined): Record<string, string> | undefined {
+  if (values === undefined) return undefined;
+  const map: Record<string, string> = {};
+  for (const item of values) {
+    const index = item.indexOf('=');
+    if (index <= 0) throw new Error(`--${option} takes name=value (got "${item}")`);
+    map[item.slice(0, index)] = item.slice(index + 1);
+  }
+  return map;
 }
 
 function inputFrom(args: ConfigArgs) {
@@ -50,6 +80,9 @@ function inputFrom(args: ConfigArgs) {
     authorizationUrl: args['authorization-url'],
     tokenUrl: args['token-url'],
     issuer: args.issuer,
+    params: keyValues('param', args.param),
+    authorizationParams: keyValues('authorization-param', args['authorization-param']),
+    tokenParams: keyValues('token-param', args['token-param']),
   };
 }
 
@@ -93,10 +126,12 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
       'config:create <key> <provider> <client_id> <client_secret> <scopes>',
       'Create a provider config',
       (command) =>
-        withConfigArgs(command).example(
-          '$0 config:create github github <client-id> <client-secret> "repo,user"',
-          'Register a GitHub OAuth app under the key github',
-        ),
+        withConfigArgs(command)
+          .example('$0 config:create github github <client-id> <client-secret> "repo,user"', 'Register a GitHub OAuth app under the key github')
+          .example(
+            '$0 config:create gitlab gitlab-self-managed <client-id> <client-secret> "read_user" --param hostname=gitlab.example.com',
+            'A self-managed GitLab: its host is set here, never by the end user',
+          ),
       handled(async (args) => {
         const sdk = await sdkFromEnvironment();
         const { createProviderConfig } = await sdk.CreateProviderConfig({ input: inputFrom(args as ConfigArgs) });

@@ -26,7 +26,8 @@ export function providerCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions
             provider.name,
             provider.displayName,
             provider.authMode,
-            provider.connectionParams.join(',') || '-',
+            // Config params are set with --param on config:create, never by the end user.
+            [...provider.connectionParams, ...provider.configParams.map((name) => `${name} (config)`)].join(',') || '-',
             provider.docsUrl ?? '-',
           ]),
         ),

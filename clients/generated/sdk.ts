@@ -15,6 +15,8 @@ export type CreateConnectSessionInput = {
 };
 
 export type CreateProviderConfigInput = {
+  /** Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused. */
+  authorizationParams?: Record<string, string> | null | undefined;
   /** Required for the custom template; overrides the template otherwise. */
   authorizationUrl?: string | null | undefined;
   clientId: string;
@@ -24,9 +26,13 @@ export type CreateProviderConfigInput = {
   issuer?: string | null | undefined;
   /** Your unique key for this config, e.g. "github". */
   key: string;
+  /** Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy. */
+  params?: Record<string, string> | null | undefined;
   /** A template name from Query.providers, e.g. "github". */
   provider: string;
   scopes: Array<string>;
+  /** Extra token request params for the code exchange, e.g. { "audience": "..." }. */
+  tokenParams?: Record<string, string> | null | undefined;
   /** Required for the custom template; overrides the template otherwise. */
   tokenUrl?: string | null | undefined;
 };
@@ -41,14 +47,20 @@ export type EndUserInput = {
 
 /** Fields left out keep their value. */
 export type UpdateProviderConfigInput = {
+  /** Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused. */
+  authorizationParams?: Record<string, string> | null | undefined;
   authorizationUrl?: string | null | undefined;
   clientId?: string | null | undefined;
   clientSecret?: string | null | undefined;
   issuer?: string | null | undefined;
   /** The key of the config to change. */
   key: string;
+  /** Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy. */
+  params?: Record<string, string> | null | undefined;
   provider?: string | null | undefined;
   scopes?: Array<string> | null | undefined;
+  /** Extra token request params for the code exchange, e.g. { "audience": "..." }. */
+  tokenParams?: Record<string, string> | null | undefined;
   tokenUrl?: string | null | undefined;
 };
 
@@ -98,33 +110,33 @@ export type ConnectionCredentialsQuery = { connection: { credentials:
       | { __typename: 'OAuth2Credentials', accessToken: string, refreshToken: string | null, tokenType: string | null, expiresAt: string | null, scopes: Array<string>, raw: unknown }
      } };
 
-export type ProviderConfigFieldsFragment = { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, createdAt: string, updatedAt: string };
+export type ProviderConfigFieldsFragment = { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, createdAt: string, updatedAt: string }> };
+export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
 
 export type ProviderConfigQueryVariables = Exact<{
   key: string;
 }>;
 
 
-export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, createdAt: string, updatedAt: string } };
+export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type CreateProviderConfigMutationVariables = Exact<{
   input: CreateProviderConfigInput;
 }>;
 
 
-export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, createdAt: string, updatedAt: string } };
+export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type UpdateProviderConfigMutationVariables = Exact<{
   input: UpdateProviderConfigInput;
 }>;
 
 
-export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, createdAt: string, updatedAt: string } };
+export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type DeleteProviderConfigMutationVariables = Exact<{
   key: string;
@@ -138,7 +150,7 @@ export type ProvidersQueryVariables = Exact<{
 }>;
 
 
-export type ProvidersQuery = { providers: Array<{ name: string, displayName: string, authMode: string, authorizationUrl: string | null, tokenUrl: string | null, scopeSeparator: string, defaultScopes: Array<string>, supportsPkce: boolean, docsUrl: string | null, connectionParams: Array<string> }> };
+export type ProvidersQuery = { providers: Array<{ name: string, displayName: string, authMode: string, authorizationUrl: string | null, tokenUrl: string | null, scopeSeparator: string, defaultScopes: Array<string>, supportsPkce: boolean, docsUrl: string | null, connectionParams: Array<string>, configParams: Array<string> }> };
 
 export const ConnectionFieldsFragmentDoc = gql`
     fragment ConnectionFields on Connection {
@@ -166,6 +178,9 @@ export const ProviderConfigFieldsFragmentDoc = gql`
   authorizationUrl
   tokenUrl
   issuer
+  params
+  authorizationParams
+  tokenParams
   createdAt
   updatedAt
 }
@@ -275,6 +290,7 @@ export const ProvidersDocument = gql`
     supportsPkce
     docsUrl
     connectionParams
+    configParams
   }
 }
     `;

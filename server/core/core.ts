@@ -10,6 +10,7 @@ import { SecretBox } from '../db/secret-box.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { ConnectSessions } from './connect-sessions.js';
+import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { Connections } from './connections.js';
 import { FreshCredentials } from './fresh-credentials.js';
 import type { CoreObserver } from './observer.js';
@@ -30,6 +31,8 @@ export interface CoreDependencies {
   pool: DatabasePool;
   catalog: ProviderCatalog;
   discover: DiscoverEndpoints;
+  /** Which provider URLs may be called (settings: secret key, NANGO_ALLOW_PRIVATE_PROVIDER_URLS). */
+  urlPolicy: ProviderUrlPolicy;
   /** The redirect_uri registered at the providers. */
   callbackUrl: string;
   /** The server's public URL, for the connect URLs of connect sessions. */
@@ -48,14 +51,14 @@ export interface CoreDependencies {
 }
 
 export function createCore(dependencies: CoreDependencies): Core {
-  const { pool, catalog, discover, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
+  const { pool, catalog, discover, urlPolicy, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
   const box = dependencies.box ?? SecretBox.plaintext();
   const configs = new ProviderConfigStore(pool, box);
   const connections = new ConnectionStore(pool, box, dependencies.reads);
   const connectSessions = new ConnectSessionStore(pool);
   return {
     catalog,
-    providerConfigs: new ProviderConfigs(configs, catalog, discover),
+    providerConfigs: new ProviderConfigs(configs, catalog, discover, urlPolicy),
     connections: new Connections(connections),
     connectSessions: new ConnectSessions(connectSessions, { serverUrl: dependencies.serverUrl }),
     oauthFlow: new OAuthFlow({
@@ -69,6 +72,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       catalog,
       callbackUrl,
       providerTimeoutSeconds,
+      urlPolicy,
       observer: dependencies.observer,
     }),
     freshCredentials: new FreshCredentials({
@@ -76,6 +80,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       connections,
       catalog,
       providerTimeoutSeconds,
+      urlPolicy,
       failureCooldownSeconds: refreshFailureCooldownSeconds,
       observer: dependencies.observer,
     }),

@@ -17,6 +17,8 @@ const CATALOGUE = {
   duplicate_provider_config: { status: 409, message: 'A provider config with this key exists already.' },
   unknown_provider_config: { status: 404, message: 'There is no such provider config.' },
   oidc_discovery_failed: { status: 502, message: "The issuer's OpenID Connect discovery failed." },
+  provider_url_refused: { status: 400, message: 'The provider URL is refused by the URL policy (https only; no loopback, private or link-local hosts).' },
+  provider_config_incomplete: { status: 400, message: 'The provider config lacks a param its template needs; its owner must set it.' },
   missing_connection_id: { status: 400, message: 'A connection id is required.' },
   missing_connection_config_param: { status: 400, message: 'A connection param the provider template needs is missing.' },
   unknown_connection: { status: 404, message: 'There is no such connection.' },

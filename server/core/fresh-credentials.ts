@@ -11,6 +11,7 @@ import { ProviderCallError } from '../providers/oauth2-client.js';
 import { unknownConnection } from './connections.js';
 import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type Credentials, type OAuth2Credentials } from './credentials.js';
 import { AppError } from './errors.js';
+import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { checkConnectionIdentity, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 import { loadProviderApp, oauth2ClientFor } from './provider-apps.js';
@@ -20,6 +21,7 @@ export interface FreshCredentialsOptions {
   connections: ConnectionStore;
   catalog: ProviderCatalog;
   providerTimeoutSeconds: number;
+  urlPolicy: ProviderUrlPolicy;
   /** Refresh this long before expiry (at most half the token's lifetime). Default 15 minutes. */
   refreshWindowSeconds?: number;
   observer?: CoreObserver;
@@ -140,7 +142,7 @@ export class FreshCredentials {
   /** Loads the provider app and its client; returns the call that refreshes given credentials. */
   private async prepare(connection: ConnectionWithCredentials): Promise<(current: OAuth2Credentials) => Promise<OAuth2Credentials>> {
     const app = await loadProviderApp(this.options.configs, this.options.catalog, connection.providerConfigKey);
-    const client = await oauth2ClientFor(app, connection.connectionConfig, this.options.providerTimeoutSeconds, 'refresh');
+    const client = await oauth2ClientFor(app, connection.connectionConfig, this.options.providerTimeoutSeconds, 'refresh', this.options.urlPolicy);
     return async (current) => {
       if (!current.refreshToken) {
         throw new RefreshProblem('no_refresh_token', 'The provider issued no refresh token for this connection; the end user must connect again.');

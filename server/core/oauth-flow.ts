@@ -15,12 +15,13 @@ import type { ProviderCatalog } from '../providers/catalog.js';
 import { ConnectionParamError } from '../providers/connection-params.js';
 import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
+import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
 import { AppError } from './errors.js';
 import { checkConnectionId, checkIdentifier, checkParams, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 import type { ConnectPolicy, Principal } from './principal.js';
-import { loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
+import { checkConnectParams, loadProviderApp, oauth1ClientFor, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 
 export type FlowIdentity = {
   providerConfigKey: string;
@@ -58,6 +59,7 @@ export interface OAuthFlowOptions {
   connectPolicy: ConnectPolicy;
   maxOpenFlowsPerConfig: number;
   maxOpenFlowsPerClient: number;
+  urlPolicy: ProviderUrlPolicy;
   sessionTtlSeconds?: number;
   observer?: CoreObserver;
 }
@@ -111,6 +113,8 @@ export class OAuthFlow {
     const { identity, params, initiator, connectSessionHash } = this.admit(input);
     const app = await this.loadConfig(identity);
     known.config = true;
+    // The params as the template's rules allow, whoever gave them (the page, or the backend through a session).
+    checkConnectParams(app, params, identity);
     if (initiator === 'public-key' && (await this.options.connections.exists(identity.providerConfigKey, identity.connectionId))) {
       throw reauthorizationNeedsSession(identity);
     }
@@ -305,7 +309,7 @@ export class OAuthFlow {
 
   private oauth1Client(app: ProviderApp, params: Record<string, string>, identity: FlowIdentity): OAuth1Client {
     try {
-      return oauth1ClientFor(app, params, this.options.providerTimeoutSeconds);
+      return oauth1ClientFor(app, params, this.options.providerTimeoutSeconds, this.options.urlPolicy);
     } catch (error) {
       throw providerFailure(error, identity);
     }
@@ -317,7 +321,7 @@ export class OAuthFlow {
 
   private async client(app: ProviderApp, params: Record<string, string>, identity: FlowIdentity): Promise<OAuth2Client> {
     try {
-      return await oauth2ClientFor(app, params, this.options.providerTimeoutSeconds, 'authorize');
+      return await oauth2ClientFor(app, params, this.options.providerTimeoutSeconds, 'authorize', this.options.urlPolicy);
     } catch (error) {
       throw providerFailure(error, identity);
     }

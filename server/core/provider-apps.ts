@@ -1,11 +1,15 @@
-// A provider config with its template, and the OAuth 2 client for it: shared by
-// the connect flow and the refresh of credentials.
+// A provider config with its template, and the OAuth clients for it: shared by
+// the connect flow and the refresh of credentials. The config's own params and
+// authorization/token params are merged over the template's here, and every
+// URL the clients will call passes the URL policy.
 import type { ProviderConfigStore, ProviderConfigWithSecret } from '../db/provider-config-store.js';
 import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
-import { interpolateConnectionParams } from '../providers/connection-params.js';
+import { checkVisitorParams, ConnectionParamError, effectiveParams, interpolateConnectionParams } from '../providers/connection-params.js';
 import { OAuth1Client } from '../providers/oauth1-client.js';
 import { OAuth2Client, type OAuth2Endpoints } from '../providers/oauth2-client.js';
+import { checkProviderUrl, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
 import { AppError } from './errors.js';
+import { clip } from './identifiers.js';
 
 export interface ProviderApp {
   config: ProviderConfigWithSecret;
@@ -28,14 +32,29 @@ export async function loadProviderApp(
 }
 
 /**
- * The client for a provider app, its URLs filled from the connection params.
- * Throws ConnectionParamError or ProviderCallError (OIDC discovery).
+ * Refuses the connection params a visitor of /oauth/connect may not give (a
+ * whole host, a value outside its rule), naming the param: what a visitor
+ * chooses must never choose where the client secret goes.
  */
-export function oauth2ClientFor(
+export function checkConnectParams({ config, template }: ProviderApp, params: Record<string, string>, details: Record<string, string> = {}): void {
+  try {
+    checkVisitorParams(template.paramRules, params, config.params);
+  } catch (error) {
+    throw refusal(error, details);
+  }
+}
+
+/**
+ * The client for a provider app, its URLs filled from the connection params
+ * (the config's win) and checked against the URL policy. Throws AppError for
+ * params and refused URLs, ProviderCallError for OIDC discovery.
+ */
+export async function oauth2ClientFor(
   { config, template }: ProviderApp,
   params: Record<string, unknown>,
   timeoutSeconds: number,
   purpose: 'authorize' | 'refresh',
+  policy: ProviderUrlPolicy,
 ): Promise<OAuth2Client> {
   const app = {
     clientId: config.clientId,
@@ -43,27 +62,52 @@ export function oauth2ClientFor(
     authorizationMethod: template.authorizationMethod,
     bodyFormat: template.bodyFormat,
     accessTokenPath: template.accessTokenPath,
+    authorizationParams: authorizationParamsOf(config, template),
+    tokenParams: { ...template.tokenParams, ...config.tokenParams },
   };
-  return OAuth2Client.create(app, endpointsOf(config, template, stringParams(params), purpose), timeoutSeconds);
+  try {
+    return await OAuth2Client.create(app, endpointsOf(config, template, stringParams(params), purpose, policy), { timeoutSeconds, policy });
+  } catch (error) {
+    throw refusal(error, { providerConfigKey: config.key });
+  }
 }
 
 /** The OAuth 1.0a client for a provider app (client id and secret are the consumer key and secret). */
-export function oauth1ClientFor({ config, template }: ProviderApp, params: Record<string, unknown>, timeoutSeconds: number): OAuth1Client {
+export function oauth1ClientFor({ config, template }: ProviderApp, params: Record<string, unknown>, timeoutSeconds: number, policy: ProviderUrlPolicy): OAuth1Client {
   if (!template.oauth1 || !template.authorizationUrl || !template.tokenUrl) throw new Error(`template "${template.name}" is not OAuth 1.0a`);
-  const values = stringParams(params);
-  return new OAuth1Client(
-    { consumerKey: config.clientId, consumerSecret: config.clientSecret },
-    {
-      requestUrl: interpolateConnectionParams(template.oauth1.requestUrl, values),
-      authorizationUrl: interpolateConnectionParams(config.authorizationUrl ?? template.authorizationUrl, values),
-      tokenUrl: interpolateConnectionParams(config.tokenUrl ?? template.tokenUrl, values),
-      signatureMethod: template.oauth1.signatureMethod,
-      requestParams: template.oauth1.requestParams,
-      authorizationParams: template.authorizationParams,
-      tokenParams: template.tokenParams,
-    },
-    timeoutSeconds,
-  );
+  const { oauth1 } = template;
+  try {
+    const values = effectiveParams(template.paramRules, stringParams(params), config.params);
+    const url = (what: string, value: string) => checkedUrl(what, interpolateConnectionParams(value, values, template.paramRules), policy);
+    return new OAuth1Client(
+      { consumerKey: config.clientId, consumerSecret: config.clientSecret },
+      {
+        requestUrl: url('the request token URL', oauth1.requestUrl),
+        authorizationUrl: url('the authorization URL', config.authorizationUrl ?? template.authorizationUrl),
+        tokenUrl: url('the token URL', config.tokenUrl ?? template.tokenUrl),
+        signatureMethod: oauth1.signatureMethod,
+        requestParams: oauth1.requestParams,
+        authorizationParams: { ...template.authorizationParams, ...config.authorizationParams },
+        tokenParams: { ...template.tokenParams, ...config.tokenParams },
+      },
+      { timeoutSeconds, policy },
+    );
+  } catch (error) {
+    throw refusal(error, { providerConfigKey: config.key });
+  }
+}
+
+/**
+ * The template's authorization params under the config's. A generic `oidc`
+ * config asking for offline_access also asks for consent: OpenID Connect Core
+ * §11 has servers ignore offline_access without prompt=consent, and the
+ * connection would then get no refresh token.
+ */
+function authorizationParamsOf(config: ProviderConfigWithSecret, template: ProviderTemplate): Record<string, string> {
+  const params = { ...template.authorizationParams, ...config.authorizationParams };
+  const scopes = new Set([...template.defaultScopes, ...config.scopes]);
+  if (template.generic === 'oidc' && scopes.has('offline_access') && params.prompt === undefined) params.prompt = 'consent';
+  return params;
 }
 
 function endpointsOf(
@@ -71,16 +115,34 @@ function endpointsOf(
   template: ProviderTemplate,
   params: Record<string, string>,
   purpose: 'authorize' | 'refresh',
+  policy: ProviderUrlPolicy,
 ): OAuth2Endpoints {
-  if (template.generic === 'oidc' && config.issuer) return { kind: 'oidc', issuer: config.issuer };
+  if (template.generic === 'oidc' && config.issuer) return { kind: 'oidc', issuer: checkedUrl('the issuer', config.issuer, policy) };
   const authorizationUrl = config.authorizationUrl ?? template.authorizationUrl;
   const tokenUrl = (purpose === 'refresh' ? template.refreshUrl : null) ?? config.tokenUrl ?? template.tokenUrl;
   if (!authorizationUrl || !tokenUrl) throw new Error(`provider config "${config.key}" has no endpoints`);
+  const values = effectiveParams(template.paramRules, params, config.params);
   return {
     kind: 'static',
-    authorizationUrl: interpolateConnectionParams(authorizationUrl, params),
-    tokenUrl: interpolateConnectionParams(tokenUrl, params),
+    authorizationUrl: checkedUrl('the authorization URL', interpolateConnectionParams(authorizationUrl, values, template.paramRules), policy),
+    tokenUrl: checkedUrl('the token URL', interpolateConnectionParams(tokenUrl, values, template.paramRules), policy),
   };
+}
+
+function checkedUrl(what: string, url: string, policy: ProviderUrlPolicy): string {
+  checkProviderUrl(what, url, policy);
+  return url;
+}
+
+/** Param and URL-policy refusals as the faces show them; anything else as it is. */
+function refusal(error: unknown, details: Record<string, string>): unknown {
+  if (error instanceof ConnectionParamError) {
+    if (error.kind === 'missing') return new AppError('missing_connection_config_param', error.message, { ...details, param: error.param });
+    if (error.kind === 'missing_in_config') return new AppError('provider_config_incomplete', error.message, { ...details, param: error.param });
+    return new AppError('invalid_input', error.message, { ...details, field: `params[${error.param}]` });
+  }
+  if (error instanceof ProviderUrlRefused) return new AppError('provider_url_refused', clip(error.message, 500), details, { cause: error });
+  return error;
 }
 
 function stringParams(params: Record<string, unknown>): Record<string, string> {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SEALED, SecretBox } from './secret-box.js';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
+const stringMap = z.record(z.string(), z.string());
 
 const ProviderConfigRow = z.object({
   key: z.string(),
@@ -14,6 +15,9 @@ const ProviderConfigRow = z.object({
   authorizationUrl: z.string().nullable(),
   tokenUrl: z.string().nullable(),
   issuer: z.string().nullable(),
+  params: stringMap,
+  authorizationParams: stringMap,
+  tokenParams: stringMap,
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -33,6 +37,10 @@ export interface ProviderConfigValues {
   authorizationUrl: string | null;
   tokenUrl: string | null;
   issuer: string | null;
+  /** Connection params only the secret-key holder sets (whole hosts), and extra request params. */
+  params: Record<string, string>;
+  authorizationParams: Record<string, string>;
+  tokenParams: Record<string, string>;
 }
 
 const COLUMNS = sql.fragment`
@@ -43,6 +51,9 @@ const COLUMNS = sql.fragment`
   authorization_url AS "authorizationUrl",
   token_url AS "tokenUrl",
   issuer,
+  params,
+  authorization_params AS "authorizationParams",
+  token_params AS "tokenParams",
   created_at AS "createdAt",
   updated_at AS "updatedAt"
 `;
@@ -71,10 +82,11 @@ export class ProviderConfigStore {
   /** Null when a config with this key already exists. */
   insert(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
-      INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer)
+      INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, params, authorization_params, token_params)
       VALUES (
         ${key}, ${values.provider}, ${values.clientId}, ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
-        ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer}
+        ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer},
+        ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
       )
       ON CONFLICT (key) DO NOTHING
       RETURNING ${COLUMNS}
@@ -92,6 +104,9 @@ export class ProviderConfigStore {
         authorization_url = ${values.authorizationUrl},
         token_url = ${values.tokenUrl},
         issuer = ${values.issuer},
+        params = ${sql.jsonb(values.params)},
+        authorization_params = ${sql.jsonb(values.authorizationParams)},
+        token_params = ${sql.jsonb(values.tokenParams)},
         updated_at = now()
       WHERE key = ${key}
       RETURNING ${COLUMNS}

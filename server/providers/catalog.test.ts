@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadCatalog, readCatalogFile, validateCatalog } from './catalog.js';
+import { loadCatalog, readCatalogFile, validateCatalog, type ProviderTemplate } from './catalog.js';
+import { checkVisitorParams, ConnectionParamError, effectiveParams, interpolateConnectionParams, type ParamRule } from './connection-params.js';
 
 const GOOD = {
   display_name: 'Example',
@@ -32,6 +33,15 @@ describe('the provider catalog file', () => {
   it('keeps its keys sorted so diffs stay readable', () => {
     const keys = Object.keys(raw);
     expect(keys).toEqual([...keys].sort());
+  });
+
+  it('declares who may give every param, keeping whole hosts for the provider config', () => {
+    const catalog = loadCatalog(raw);
+    expect(catalog.get('gitlab-self-managed')).toMatchObject({ connectionParams: [], configParams: ['hostname'] });
+    expect(catalog.get('keycloak')).toMatchObject({ connectionParams: ['realm'], configParams: ['hostname'] });
+    expect(catalog.get('jira-data-center')?.configParams).toEqual(['hostname']);
+    expect(catalog.get('zoho')?.paramRules.extension).toMatchObject({ givenBy: 'end_user', kind: 'one_of', values: expect.arrayContaining(['com', 'eu', 'com.au']) });
+    expect(catalog.get('microsoft-tenant')?.paramRules.tenant).toEqual({ givenBy: 'end_user', kind: 'path_segment' });
   });
 
   it('loads with the generic templates and derives connection params from placeholders', () => {
@@ -78,8 +88,156 @@ describe('the catalog validator', () => {
   });
 
   it('accepts tenant placeholders and refuses to load an invalid catalog', () => {
-    const tenant = { ...GOOD, authorization_url: 'https://${connectionConfig.params.subdomain}.example.com/authorize' };
+    const tenant = {
+      ...GOOD,
+      authorization_url: 'https://${connectionConfig.params.subdomain}.example.com/authorize',
+      connection_params: { subdomain: { given_by: 'end_user', kind: 'dns_label' } },
+    };
     expect(validateCatalog({ tenant })).toEqual([]);
     expect(() => loadCatalog({ broken: { ...GOOD, token_url: 'ftp://x' } })).toThrow(/broken: token_url: must be an https:\/\/ URL/);
+  });
+});
+
+const PARAM_TEMPLATE = (authorization: string, connection_params: Record<string, unknown>) => ({
+  ...GOOD,
+  authorization_url: authorization,
+  connection_params,
+});
+const label = { given_by: 'end_user', kind: 'dns_label' };
+
+describe('the catalog validator on connection params', () => {
+  it.each([
+    ['an undeclared placeholder', PARAM_TEMPLATE('https://${connectionConfig.params.subdomain}.example.com/a', {}), 'needs a connection_params declaration'],
+    ['an end-user label that is the whole host', PARAM_TEMPLATE('https://${connectionConfig.params.subdomain}/a', { subdomain: label }), 'must be followed by a fixed parent domain'],
+    ['an end-user label under a bare top-level domain', PARAM_TEMPLATE('https://${connectionConfig.params.subdomain}.com/a', { subdomain: label }), 'must be followed by a fixed parent domain'],
+    ['an end-user label followed by another param', PARAM_TEMPLATE('https://${connectionConfig.params.a}.${connectionConfig.params.b}/x', { a: label, b: { given_by: 'end_user', kind: 'one_of', values: ['com'] } }), 'must be followed by a fixed parent domain'],
+    ['an end-user label before a port', PARAM_TEMPLATE('https://api.example.com:${connectionConfig.params.port}/a', { port: label }), 'authorization_url: must be an absolute URL'],
+    ['a whole host an end user gives', PARAM_TEMPLATE('https://${connectionConfig.params.hostname}/a', { hostname: { given_by: 'end_user', kind: 'host' } }), 'a whole host is given by the provider config only'],
+    ['a host param that is only part of the host', PARAM_TEMPLATE('https://${connectionConfig.params.hostname}.example.com/a', { hostname: { given_by: 'config', kind: 'host' } }), 'a host param must be the whole host'],
+    ['a host param in the path', PARAM_TEMPLATE('https://example.com/${connectionConfig.params.hostname}/a', { hostname: { given_by: 'config', kind: 'host' } }), 'may appear only as the whole host'],
+    ['a path segment in the host', PARAM_TEMPLATE('https://${connectionConfig.params.realm}.example.com/a', { realm: { given_by: 'end_user', kind: 'path_segment' } }), 'cannot be part of a host'],
+    ['a declaration no URL uses', { ...GOOD, connection_params: { subdomain: label } }, 'connection_params.subdomain: no URL of the template uses it'],
+    ['listed values that are not host labels', PARAM_TEMPLATE('https://accounts.example.${connectionConfig.params.tld}/a', { tld: { given_by: 'end_user', kind: 'one_of', values: ['evil.com/x'] } }), 'listed values are lowercase host name labels'],
+  ])('refuses %s', (_what, entry, problem) => {
+    expect(validateCatalog({ example: entry }).map((found) => found.problem).join('\n')).toContain(problem);
+  });
+
+  it('accepts labels under a fixed parent, listed values, path segments and config hosts', () => {
+    expect(
+      validateCatalog({
+        a: PARAM_TEMPLATE('https://${connectionConfig.params.subdomain}.auth.${connectionConfig.params.region}.example.com/a', { subdomain: label, region: label }),
+        b: PARAM_TEMPLATE('https://accounts.example.${connectionConfig.params.tld}/a', { tld: { given_by: 'end_user', kind: 'one_of', values: ['com', 'co.uk'] } }),
+        c: PARAM_TEMPLATE('https://login.example.com/${connectionConfig.params.tenant}/a', { tenant: { given_by: 'end_user', kind: 'path_segment' } }),
+        d: PARAM_TEMPLATE('https://${connectionConfig.params.hostname}/a', { hostname: { given_by: 'config', kind: 'host' } }),
+      }),
+    ).toEqual([]);
+  });
+});
+
+// What a visitor of /oauth/connect may send: hosts, ports, paths, user info,
+// IP literals in several notations, look-alike parents.
+const ADVERSARIAL = [
+  'attacker.example', 'com.attacker.example', 'zendesk.com.attacker.example', 'accounts.attacker.example', 'attacker',
+  '127.0.0.1', '127.0.0.1:8080', '169.254.169.254', '0.0.0.0', '[::1]', '2130706433', '0x7f.1', 'localhost',
+  'evil.example/x', 'evil.example?', 'evil.example#', 'a@evil.example', 'evil.example:443', 'evil.example\\x',
+  '..', '.', '%2e%2e', 'x/../../evil', 'EVIL.example', 'com/', 'com.', 'eu.attacker.example', ' com', 'com ',
+];
+const CONFIG_HOST = 'config-host.example:8443';
+
+function benignValue(rule: ParamRule): string {
+  switch (rule.kind) {
+    case 'one_of':
+      return rule.values[0]!;
+    case 'dns_labels':
+      return 'xy12345.us-east-2';
+    case 'path_segment':
+      return 'tenant-1';
+    default:
+      return 'tenant-1';
+  }
+}
+
+function urlsOf(template: ProviderTemplate): string[] {
+  return [template.authorizationUrl, template.tokenUrl, template.refreshUrl, template.oauth1?.requestUrl].filter((url): url is string => typeof url === 'string');
+}
+
+/**
+ * The hosts a template URL may reach whatever a visitor sends: its fixed host,
+ * the config's host, any host under its fixed parent domain, or one of the
+ * finitely many hosts its listed values make.
+ */
+function hostIsFixedOrConfigs(templateUrl: string, url: URL, template: ProviderTemplate, config: Record<string, string>): boolean {
+  if (url.protocol !== 'https:' || url.username || url.password) return false;
+  const authority = /^https:\/\/([^/?#]*)/.exec(templateUrl)![1]!;
+  const placeholders = [...authority.matchAll(/\$\{connectionConfig\.params\.([A-Za-z0-9_]+)\}/g)];
+  if (placeholders.length === 0) return url.host === authority;
+  if (placeholders.length === 1 && placeholders[0]![0] === authority && template.paramRules[placeholders[0]![1]!]?.givenBy === 'config') {
+    return url.host === config[placeholders[0]![1]!];
+  }
+  const last = placeholders.at(-1)!;
+  const parent = authority.slice(last.index! + last[0].length);
+  if (/^(\.[a-z0-9-]+){2,}$/.test(parent)) return url.host.endsWith(parent) && url.port === '';
+  // The host ends with listed values: it must be one the template lists.
+  const listed = new Set<string>();
+  const name = last[1]!;
+  const rule = template.paramRules[name];
+  if (rule?.kind !== 'one_of') return false;
+  for (const value of rule.values) listed.add(authority.replace(last[0], value).replace(/\$\{connectionConfig\.params\.([A-Za-z0-9_]+)\}/g, (_m, other: string) => benignValue(template.paramRules[other]!)));
+  return listed.has(url.host);
+}
+
+describe('every template of the catalog', () => {
+  const catalog = loadCatalog();
+  const templates = catalog.list();
+
+  it('covers the templates whose hosts hold params', () => {
+    const withHostParams = templates.filter((template) => urlsOf(template).some((url) => /^https:\/\/[^/]*\$\{/.test(url)));
+    expect(withHostParams.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(templates.map((template) => [template.name, template] as const))(
+    '%s sends the client secret and codes only to hosts fixed by the template or set by the secret-key holder',
+    (_name, template) => {
+      const rules = template.paramRules;
+      const config = Object.fromEntries(template.configParams.map((name) => [name, CONFIG_HOST]));
+      const benign = Object.fromEntries(template.connectionParams.map((name) => [name, benignValue(rules[name]!)]));
+      const attempts: Array<Record<string, string>> = [benign];
+      for (const name of Object.keys(rules)) for (const value of ADVERSARIAL) attempts.push({ ...benign, [name]: value });
+      let reached = 0;
+      for (const visitor of attempts) {
+        const configOnlyGiven = Object.keys(visitor).some((name) => rules[name]?.givenBy === 'config' && visitor[name] !== config[name]);
+        try {
+          checkVisitorParams(rules, visitor, config);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConnectionParamError);
+          continue;
+        }
+        // A visitor never gets past the check with a param only the config may give.
+        expect(configOnlyGiven).toBe(false);
+        const values = effectiveParams(rules, visitor, config);
+        for (const templateUrl of urlsOf(template)) {
+          let url: URL;
+          try {
+            url = new URL(interpolateConnectionParams(templateUrl, values, rules));
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConnectionParamError);
+            continue;
+          }
+          reached++;
+          if (!hostIsFixedOrConfigs(templateUrl, url, template, config)) {
+            throw new Error(`${template.name}: params ${JSON.stringify(visitor)} send ${templateUrl} to ${url.host}`);
+          }
+        }
+      }
+      // The benign values always make usable URLs.
+      expect(reached).toBeGreaterThanOrEqual(urlsOf(template).length);
+    },
+  );
+
+  it('fills a config param from the config even when a stored connection holds a visitor value', () => {
+    const template = catalog.get('gitlab-self-managed')!;
+    const values = effectiveParams(template.paramRules, { hostname: 'attacker.example' }, { hostname: 'gitlab.example.com' });
+    expect(new URL(interpolateConnectionParams(template.tokenUrl!, values, template.paramRules)).host).toBe('gitlab.example.com');
+    expect(() => interpolateConnectionParams(template.tokenUrl!, effectiveParams(template.paramRules, { hostname: 'attacker.example' }, {}), template.paramRules)).toThrow(/lacks its "hostname" param/);
   });
 });

@@ -3,8 +3,10 @@
 // provider config itself.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { placementProblems, type ParamRule, type ParamRules } from './connection-params.js';
 
 const PLACEHOLDER = /\$\{connectionConfig\.params\.([A-Za-z][A-Za-z0-9_]*)\}/g;
+const LISTED_VALUE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
 const ANY_PLACEHOLDER = /\$\{[^}]*\}/;
 const TEMPLATE_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -25,6 +27,23 @@ const templateUrl = z.string().superRefine((value, context) => {
 
 const stringMap = z.record(z.string(), z.string());
 
+const givenBy = z.enum(['end_user', 'config']);
+
+/** Who may give a connection param, and in what shape (see connection-params.ts). */
+const ParamRuleSchema = z.discriminatedUnion('kind', [
+  z.object({ given_by: givenBy, kind: z.literal('dns_label') }).strict(),
+  z.object({ given_by: givenBy, kind: z.literal('dns_labels') }).strict(),
+  z.object({ given_by: givenBy, kind: z.literal('path_segment') }).strict(),
+  z
+    .object({
+      given_by: givenBy,
+      kind: z.literal('one_of'),
+      values: z.array(z.string().regex(LISTED_VALUE, 'listed values are lowercase host name labels')).min(1),
+    })
+    .strict(),
+  z.object({ given_by: z.literal('config', { errorMap: () => ({ message: 'a whole host is given by the provider config only' }) }), kind: z.literal('host') }).strict(),
+]);
+
 const common = {
   display_name: z.string().min(1),
   authorization_url: templateUrl,
@@ -35,6 +54,8 @@ const common = {
   token_params: stringMap.default({}),
   docs: templateUrl,
   alias: z.string().optional(),
+  /** Every ${connectionConfig.params.x} of the URLs, with who may give it. */
+  connection_params: z.record(z.string(), ParamRuleSchema).default({}),
 };
 
 const OAuth2Schema = z
@@ -107,8 +128,12 @@ export interface ProviderTemplate {
   /** Overrides the default refresh window, in seconds. */
   refreshWindowSeconds: number | null;
   docsUrl: string | null;
-  /** Connection params that the endpoint URLs need, e.g. ['subdomain']. */
+  /** Connection params an end user gives for the endpoint URLs, e.g. ['subdomain']. */
   connectionParams: string[];
+  /** Connection params only the provider config gives, e.g. ['hostname'] (self-managed GitLab). */
+  configParams: string[];
+  /** Who may give each param of the URLs, and in what shape. */
+  paramRules: ParamRules;
   /** Set for `custom` and `oidc`. */
   generic: GenericKind | null;
 }
@@ -135,6 +160,8 @@ export function providerTemplate(fields: Pick<ProviderTemplate, 'name' | 'displa
     refreshWindowSeconds: null,
     docsUrl: null,
     connectionParams: [],
+    configParams: [],
+    paramRules: {},
     generic: null,
     ...fields,
   };
@@ -184,16 +211,33 @@ export function validateCatalog(raw: unknown): CatalogProblem[] {
     if (parsed.data.alias !== undefined && !names.has(parsed.data.alias)) {
       problems.push({ template: name, problem: `alias "${parsed.data.alias}" is not a template in the catalog` });
     }
+    const placement = placementProblems(urlsOf(parsed.data), paramRulesOf(parsed.data));
+    problems.push(...placement.map((problem) => ({ template: name, problem })));
   }
   return problems;
 }
 
-function connectionParamsOf(data: TemplateData): string[] {
-  const urls = [data.authorization_url, data.token_url, data.auth_mode === 'OAUTH2' ? (data.refresh_url ?? '') : data.request_url];
-  return [...new Set(urls.flatMap((url) => [...url.matchAll(PLACEHOLDER)].map((match) => match[1]!)))].sort();
+function urlsOf(data: TemplateData): Array<[field: string, url: string]> {
+  const urls: Array<[string, string | undefined]> = [
+    ['authorization_url', data.authorization_url],
+    ['token_url', data.token_url],
+    data.auth_mode === 'OAUTH2' ? ['refresh_url', data.refresh_url] : ['request_url', data.request_url],
+  ];
+  return urls.filter((entry): entry is [string, string] => entry[1] !== undefined);
+}
+
+function paramRulesOf(data: TemplateData): ParamRules {
+  return Object.fromEntries(
+    Object.entries(data.connection_params).map(([name, rule]): [string, ParamRule] => {
+      if (rule.kind === 'host') return [name, { givenBy: 'config', kind: 'host' }];
+      if (rule.kind === 'one_of') return [name, { givenBy: rule.given_by, kind: 'one_of', values: rule.values }];
+      return [name, { givenBy: rule.given_by, kind: rule.kind }];
+    }),
+  );
 }
 
 function toTemplate(name: string, data: TemplateData): ProviderTemplate {
+  const paramRules = paramRulesOf(data);
   const shared = {
     name,
     displayName: data.display_name,
@@ -204,7 +248,9 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
     authorizationParams: data.authorization_params,
     tokenParams: data.token_params,
     docsUrl: data.docs,
-    connectionParams: connectionParamsOf(data),
+    connectionParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'end_user').sort(),
+    configParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'config').sort(),
+    paramRules,
   };
   if (data.auth_mode === 'OAUTH1') {
     return providerTemplate({

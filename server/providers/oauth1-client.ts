@@ -3,7 +3,9 @@
 // as ProviderCallError, like OAuth 2's.
 import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { ProviderCallError } from './oauth2-client.js';
+import { guardedFetch, type ProviderFetch } from './guarded-fetch.js';
+import { ProviderCallError, type ProviderCallOptions } from './oauth2-client.js';
+import { ProviderUrlRefused } from './url-policy.js';
 
 export interface OAuth1App {
   consumerKey: string;
@@ -29,12 +31,16 @@ export interface OAuth1Token {
 
 export class OAuth1Client {
   private readonly oauth: OAuth;
+  private readonly timeoutSeconds: number;
+  private readonly fetch: ProviderFetch;
 
   constructor(
     app: OAuth1App,
     private readonly endpoints: OAuth1Endpoints,
-    private readonly timeoutSeconds: number,
+    { timeoutSeconds, policy }: ProviderCallOptions,
   ) {
+    this.timeoutSeconds = timeoutSeconds;
+    this.fetch = guardedFetch(policy);
     this.oauth = new OAuth({
       consumer: { key: app.consumerKey, secret: app.consumerSecret },
       signature_method: endpoints.signatureMethod,
@@ -69,13 +75,15 @@ export class OAuth1Client {
     const headerData = { ...authorization, ...oauthParams };
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await this.fetch(url, {
         method: 'POST',
         headers: { ...this.oauth.toHeader(headerData), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/x-www-form-urlencoded, */*' },
         body: new URLSearchParams(bodyParams).toString(),
         signal: AbortSignal.timeout(this.timeoutSeconds * 1000),
       });
     } catch (error) {
+      const refused = error instanceof ProviderUrlRefused ? error : (error as { cause?: unknown }).cause;
+      if (refused instanceof ProviderUrlRefused) throw new ProviderCallError('unreachable', refused.message, undefined, undefined, { cause: refused });
       const timedOut = (error as { name?: string }).name === 'TimeoutError';
       throw new ProviderCallError(timedOut ? 'timeout' : 'unreachable', timedOut ? 'The provider did not answer in time.' : 'The provider could not be reached.', undefined, undefined, { cause: error });
     }

@@ -2,8 +2,9 @@
 // exchanges the code. Provider failures come back as ProviderCallError, with
 // the provider's own error code when it gave one.
 import * as oidc from 'openid-client';
+import { guardedFetch, type ProviderFetch } from './guarded-fetch.js';
 import { conformingFetch, type Capture, type ConformOptions } from './token-conformer.js';
-import { isLoopbackHost } from './url-policy.js';
+import { checkProviderUrl, isLoopbackHost, ProviderUrlRefused, type ProviderUrlPolicy } from './url-policy.js';
 
 export interface OAuth2App {
   clientId: string;
@@ -12,6 +13,15 @@ export interface OAuth2App {
   authorizationMethod: 'body' | 'header';
   bodyFormat: 'form' | 'json';
   accessTokenPath: string | null;
+  /** Merged over each authorization request's own extra params (the config's win over the template's). */
+  authorizationParams: Record<string, string>;
+  /** Merged over the code exchange's extra params. */
+  tokenParams: Record<string, string>;
+}
+
+export interface ProviderCallOptions {
+  timeoutSeconds: number;
+  policy: ProviderUrlPolicy;
 }
 
 export type OAuth2Endpoints =
@@ -62,19 +72,23 @@ export class OAuth2Client {
     private readonly configuration: oidc.Configuration,
     private readonly openId: boolean,
     conform: ConformOptions,
+    private readonly app: OAuth2App,
+    fetch: ProviderFetch,
   ) {
-    configuration[oidc.customFetch] = conformingFetch(conform, this.capture);
+    configuration[oidc.customFetch] = conformingFetch(conform, this.capture, fetch);
   }
 
-  static async create(app: OAuth2App, endpoints: OAuth2Endpoints, timeoutSeconds: number): Promise<OAuth2Client> {
+  /** Throws ProviderUrlRefused when a discovered endpoint fails the URL policy (nothing is sent to it). */
+  static async create(app: OAuth2App, endpoints: OAuth2Endpoints, { timeoutSeconds, policy }: ProviderCallOptions): Promise<OAuth2Client> {
     const auth = app.authorizationMethod === 'header' ? rawClientSecretBasic(app.clientSecret) : oidc.ClientSecretPost(app.clientSecret);
+    const fetch = guardedFetch(policy);
     if (endpoints.kind === 'oidc') {
       const issuer = new URL(endpoints.issuer);
-      const metadata = await discoveredMetadata(issuer, timeoutSeconds);
+      const metadata = await discoveredMetadata(issuer, timeoutSeconds, policy, fetch);
       const configuration = new oidc.Configuration(metadata, app.clientId, undefined, auth);
       configuration.timeout = timeoutSeconds;
       if (insecureAllowed(issuer)) oidc.allowInsecureRequests(configuration);
-      return new OAuth2Client(configuration, true, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: true });
+      return new OAuth2Client(configuration, true, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: true }, app, fetch);
     }
     const tokenUrl = new URL(endpoints.tokenUrl);
     const configuration = new oidc.Configuration(
@@ -86,12 +100,13 @@ export class OAuth2Client {
     );
     configuration.timeout = timeoutSeconds;
     if (insecureAllowed(tokenUrl)) oidc.allowInsecureRequests(configuration);
-    return new OAuth2Client(configuration, false, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: false });
+    return new OAuth2Client(configuration, false, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: false }, app, fetch);
   }
 
   authorizationUrl(request: AuthorizationRequest): URL {
     const parameters: Record<string, string> = {
       ...request.extraParams,
+      ...this.app.authorizationParams,
       response_type: 'code',
       redirect_uri: request.redirectUri,
       state: request.state,
@@ -106,6 +121,7 @@ export class OAuth2Client {
 
   async exchangeCode(exchange: CodeExchange): Promise<TokenResponse> {
     this.capture.raw = null;
+    const extraParams = { ...exchange.extraParams, ...this.app.tokenParams };
     await callProvider(() => {
       if (this.openId) {
         // Full OpenID checks: iss parameter, ID token claims and signature.
@@ -115,10 +131,10 @@ export class OAuth2Client {
           this.configuration,
           currentUrl,
           { expectedState: exchange.state, pkceCodeVerifier: exchange.codeVerifier ?? undefined },
-          { ...exchange.extraParams, redirect_uri: exchange.redirectUri },
+          { ...extraParams, redirect_uri: exchange.redirectUri },
         );
       }
-      const parameters: Record<string, string> = { ...exchange.extraParams, code: exchange.code, redirect_uri: exchange.redirectUri };
+      const parameters: Record<string, string> = { ...extraParams, code: exchange.code, redirect_uri: exchange.redirectUri };
       if (exchange.codeVerifier) parameters.code_verifier = exchange.codeVerifier;
       return oidc.genericGrantRequest(this.configuration, 'authorization_code', parameters);
     });
@@ -139,22 +155,40 @@ export class OAuth2Client {
   }
 }
 
-// Discovery documents, per issuer, for a few minutes: a refresh should not cost
-// a discovery round trip every time.
+// Discovery documents, per issuer and policy, for a few minutes: a refresh
+// should not cost a discovery round trip every time.
 const DISCOVERY_TTL_MS = 5 * 60_000;
 const discoveries = new Map<string, { metadata: oidc.ServerMetadata; at: number }>();
 
-async function discoveredMetadata(issuer: URL, timeoutSeconds: number): Promise<oidc.ServerMetadata> {
-  const cached = discoveries.get(issuer.href);
+async function discoveredMetadata(issuer: URL, timeoutSeconds: number, policy: ProviderUrlPolicy, fetch: ProviderFetch): Promise<oidc.ServerMetadata> {
+  const key = `${policy.privateAddresses} ${issuer.href}`;
+  const cached = discoveries.get(key);
   if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.metadata;
+  const metadata = await discover(issuer, timeoutSeconds, policy, fetch);
+  discoveries.set(key, { metadata, at: Date.now() });
+  return metadata;
+}
+
+/**
+ * The issuer's discovery document, fetched under the URL policy; its endpoints
+ * pass the same policy as typed ones, or ProviderUrlRefused is thrown before
+ * anything is sent to them.
+ */
+export async function discover(issuer: URL, timeoutSeconds: number, policy: ProviderUrlPolicy, fetch: ProviderFetch = guardedFetch(policy)): Promise<oidc.ServerMetadata> {
+  checkProviderUrl('the issuer', issuer.href, policy);
   const configuration = await callProvider(() =>
     oidc.discovery(issuer, 'discovery', undefined, oidc.None(), {
       timeout: timeoutSeconds,
       execute: insecureAllowed(issuer) ? [oidc.allowInsecureRequests] : [],
+      [oidc.customFetch]: (url, options) => fetch(url, options as RequestInit),
     }),
   );
   const metadata = configuration.serverMetadata();
-  discoveries.set(issuer.href, { metadata, at: Date.now() });
+  if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
+    throw new ProviderCallError('bad_response', 'The discovery document lacks authorization_endpoint or token_endpoint.');
+  }
+  checkProviderUrl('the discovered authorization_endpoint', metadata.authorization_endpoint, policy);
+  checkProviderUrl('the discovered token_endpoint', metadata.token_endpoint, policy);
   return metadata;
 }
 
@@ -182,6 +216,9 @@ async function callProvider<T>(call: () => Promise<T>): Promise<T> {
 }
 
 function toProviderCallError(error: unknown): ProviderCallError {
+  const refused = causes(error).find((item): item is ProviderUrlRefused => item instanceof ProviderUrlRefused);
+  // Refused before a byte was sent (a redirect target or a name resolving to a private address).
+  if (refused) return new ProviderCallError('unreachable', refused.message, undefined, undefined, { cause: refused });
   if (error instanceof oidc.ResponseBodyError) {
     return new ProviderCallError(
       'rejected',

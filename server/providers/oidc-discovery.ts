@@ -1,6 +1,7 @@
-// OpenID discovery for the generic `oidc` template, through openid-client.
-import * as oidc from 'openid-client';
-import { isLoopbackHost } from './url-policy.js';
+// OpenID discovery for the generic `oidc` template when a config is written:
+// the issuer's endpoints, under the same URL policy as every provider call.
+import { discover } from './oauth2-client.js';
+import type { ProviderUrlPolicy } from './url-policy.js';
 
 export interface DiscoveredEndpoints {
   issuer: string;
@@ -10,21 +11,10 @@ export interface DiscoveredEndpoints {
 
 export type DiscoverEndpoints = (issuer: string) => Promise<DiscoveredEndpoints>;
 
-export function createOidcDiscovery(timeoutSeconds = 10): DiscoverEndpoints {
+/** Throws ProviderUrlRefused when the issuer or an endpoint it names is refused, ProviderCallError when discovery fails. */
+export function createOidcDiscovery(timeoutSeconds: number, policy: ProviderUrlPolicy): DiscoverEndpoints {
   return async (issuer) => {
-    const url = new URL(issuer);
-    const configuration = await oidc.discovery(url, 'nango-discovery', undefined, undefined, {
-      timeout: timeoutSeconds,
-      execute: url.protocol === 'http:' && isLoopbackHost(url.hostname) ? [oidc.allowInsecureRequests] : [],
-    });
-    const metadata = configuration.serverMetadata();
-    if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
-      throw new Error('the discovery document lacks authorization_endpoint or token_endpoint');
-    }
-    return {
-      issuer: metadata.issuer,
-      authorizationUrl: metadata.authorization_endpoint,
-      tokenUrl: metadata.token_endpoint,
-    };
+    const metadata = await discover(new URL(issuer), timeoutSeconds, policy);
+    return { issuer: metadata.issuer, authorizationUrl: metadata.authorization_endpoint!, tokenUrl: metadata.token_endpoint! };
   };
 }

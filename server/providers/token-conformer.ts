@@ -9,6 +9,7 @@
 // - ID tokens are dropped for catalog providers, whose issuer we cannot check;
 // - providers that want a JSON request body get one.
 import type { CustomFetch } from 'openid-client';
+import type { ProviderFetch } from './guarded-fetch.js';
 
 export interface ConformOptions {
   bodyFormat: 'form' | 'json';
@@ -21,7 +22,8 @@ export interface Capture {
   raw: Record<string, unknown> | null;
 }
 
-export function conformingFetch(options: ConformOptions, capture: Capture): CustomFetch {
+/** `fetch` is the provider call itself (guarded-fetch.ts: the URL policy). */
+export function conformingFetch(options: ConformOptions, capture: Capture, fetch: ProviderFetch): CustomFetch {
   return async (url, init) => {
     let { body, headers } = init;
     if (options.bodyFormat === 'json' && body !== undefined && body !== null) {

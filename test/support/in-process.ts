@@ -19,7 +19,8 @@ export interface InProcessServer {
 
 export async function startInProcessServer(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<InProcessServer> {
   const database = await createTestDatabase();
-  const settings = loadSettings({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...options.env });
+  // The fake providers and the OIDC issuer live on loopback; a test of the URL policy overrides this.
+  const settings = loadSettings({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true', ...options.env });
   const service = await assembleService(settings, database.url, options.logger ?? createLogger('silent'));
   const fetch = (path: string, init?: RequestInit) => service.edge.fetch(new Request(`http://localhost${path}`, init));
   return {

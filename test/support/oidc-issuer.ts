@@ -29,6 +29,12 @@ export interface TestIssuer {
 export interface TestIssuerOptions {
   redirectUris: string[];
   accessTokenTtlSeconds?: number;
+  /**
+   * 'always' (default): a refresh token on every code exchange. 'offline_access':
+   * as a standard OpenID Connect server (oidc-provider's own default), only
+   * when offline_access was granted, which it keeps only with prompt=consent.
+   */
+  refreshTokens?: 'always' | 'offline_access';
 }
 
 export const TEST_CLIENT = {
@@ -39,7 +45,7 @@ export const TEST_CLIENT = {
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 
 export async function startTestIssuer(options: TestIssuerOptions | string[] = ['http://localhost:3003/oauth/callback']): Promise<TestIssuer> {
-  const { redirectUris, accessTokenTtlSeconds = ACCESS_TOKEN_TTL_SECONDS } = Array.isArray(options) ? { redirectUris: options } : options;
+  const { redirectUris, accessTokenTtlSeconds = ACCESS_TOKEN_TTL_SECONDS, refreshTokens = 'always' } = Array.isArray(options) ? { redirectUris: options } : options;
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -58,7 +64,7 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
       pkce: { required: () => false },
       // Refresh tokens on every code exchange, rotated on every use: a second
       // use of a refresh token fails with invalid_grant, as at real providers.
-      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      ...(refreshTokens === 'always' ? { issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token') } : {}),
       rotateRefreshToken: true,
       // Every TTL explicit: oidc-provider prints a notice for each default it uses.
       ttl: { AccessToken: accessTokenTtlSeconds, AuthorizationCode: 60, IdToken: 3600, Interaction: 3600, Session: 3600, Grant: 3600, RefreshToken: 86_400 },

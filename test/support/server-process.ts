@@ -22,7 +22,8 @@ export async function spawnServer(env: Record<string, string>, cwd = ROOT): Prom
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/server/main.js'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    // The fake providers and the OIDC issuer live on loopback; a test of the URL policy overrides this.
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

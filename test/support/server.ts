@@ -29,7 +29,8 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const port = options.port ?? (await freePort());
-  const settings = loadSettings({ PORT: String(port), DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...options.env });
+  // The fake providers and the OIDC issuer live on loopback; a test of the URL policy overrides this.
+  const settings = loadSettings({ PORT: String(port), DATABASE_URL: database.url, LOG_LEVEL: 'silent', NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true', ...options.env });
   const server = await startServer(settings, options.logger ?? createLogger('silent'), { catalog: options.catalog });
   return {
     ...server,
