@@ -147,7 +147,6 @@ export class OAuthFlow {
       scope: scopes.join(template.scopeSeparator),
       state,
       codeChallenge: codeVerifier ? await oidc.calculatePKCECodeChallenge(codeVerifier) : null,
-      extraParams: template.authorizationParams,
     });
     return { authorizationUrl, stateKey: state, browserSecret, ttlSeconds: flow.ttlSeconds };
   }
@@ -222,7 +221,6 @@ export class OAuthFlow {
         codeVerifier: session.codeVerifier,
         redirectUri: this.options.callbackUrl,
         callbackParams: query,
-        extraParams: template.tokenParams,
       });
     } catch (error) {
       throw providerFailure(error, identity);

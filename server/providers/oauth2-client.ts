@@ -52,7 +52,6 @@ export interface AuthorizationRequest {
   scope: string;
   state: string;
   codeChallenge: string | null;
-  extraParams: Record<string, string>;
 }
 
 export interface CodeExchange {
@@ -62,7 +61,6 @@ export interface CodeExchange {
   state: string;
   /** The callback's full query, for the OpenID checks on the authorization response. */
   callbackParams: URLSearchParams;
-  extraParams: Record<string, string>;
 }
 
 export class OAuth2Client {
@@ -105,7 +103,7 @@ export class OAuth2Client {
 
   authorizationUrl(request: AuthorizationRequest): URL {
     const parameters: Record<string, string> = {
-      ...request.extraParams,
+      // The template's, then the config's (provider-apps.ts): the protocol's own come last and win.
       ...this.app.authorizationParams,
       response_type: 'code',
       redirect_uri: request.redirectUri,
@@ -121,7 +119,7 @@ export class OAuth2Client {
 
   async exchangeCode(exchange: CodeExchange): Promise<TokenResponse> {
     this.capture.raw = null;
-    const extraParams = { ...exchange.extraParams, ...this.app.tokenParams };
+    const extraParams = this.app.tokenParams;
     await callProvider(() => {
       if (this.openId) {
         // Full OpenID checks: iss parameter, ID token claims and signature.
