@@ -1,7 +1,6 @@
 // ConnectSession: the backend's permission for one end user's browser to
 // authorize one connection, and the mutation that creates it.
 import type { CreatedConnectSession } from '../server/core/connect-sessions.js';
-import { invalidInput } from '../server/core/errors.js';
 import { builder } from './builder.js';
 
 const ConnectSessionRef = builder.objectRef<CreatedConnectSession>('ConnectSession').implement({
@@ -27,7 +26,7 @@ const CreateConnectSessionInput = builder.inputType('CreateConnectSessionInput',
     providerConfigKey: t.string({ required: true }),
     connectionId: t.string({ required: true, description: 'The connection the flow writes: created, or re-authorized when it exists.' }),
     endUser: t.field({ type: EndUserInput }),
-    params: t.field({ type: 'JSON', description: 'Connection params fixed for this flow, e.g. {"subdomain": "acme"}: the browser cannot change them.' }),
+    params: t.field({ type: 'StringMap', description: "Connection params fixed for this flow, e.g. {\"subdomain\": \"acme\"}: the browser cannot change them. They follow the template's rules, as the browser's do." }),
   }),
 });
 
@@ -41,15 +40,7 @@ builder.mutationField('createConnectSession', (t) =>
         providerConfigKey: input.providerConfigKey,
         connectionId: input.connectionId,
         endUser: input.endUser,
-        params: stringMap(input.params),
+        params: input.params,
       }),
   }),
 );
-
-function stringMap(value: unknown): Record<string, string> | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((item) => typeof item !== 'string')) {
-    throw invalidInput('params', 'must be an object of strings, e.g. {"subdomain": "acme"}');
-  }
-  return value as Record<string, string>;
-}

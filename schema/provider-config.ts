@@ -27,6 +27,13 @@ export const ProviderConfigRef = builder.objectRef<ProviderConfig>('ProviderConf
   }),
 });
 
+/** The params a config adds to its template's: the same input on create and update. */
+const INPUT_DESCRIPTIONS = {
+  params: 'Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy.',
+  authorizationParams: 'Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.',
+  tokenParams: 'Extra token request params for the code exchange, e.g. { "audience": "..." }.',
+};
+
 const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput', {
   fields: (t) => ({
     key: t.string({ required: true, description: 'Your unique key for this config, e.g. "github".' }),
@@ -37,15 +44,9 @@ const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput',
     authorizationUrl: t.string({ description: 'Required for the custom template; overrides the template otherwise.' }),
     tokenUrl: t.string({ description: 'Required for the custom template; overrides the template otherwise.' }),
     issuer: t.string({ description: 'Required for the oidc template: endpoints come from OpenID discovery.' }),
-    params: t.field({
-      type: 'StringMap',
-      description: 'Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy.',
-    }),
-    authorizationParams: t.field({
-      type: 'StringMap',
-      description: 'Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.',
-    }),
-    tokenParams: t.field({ type: 'StringMap', description: 'Extra token request params for the code exchange, e.g. { "audience": "..." }.' }),
+    params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
+    authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
+    tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
   }),
 });
 
@@ -60,15 +61,9 @@ const UpdateProviderConfigInput = builder.inputType('UpdateProviderConfigInput',
     authorizationUrl: t.string(),
     tokenUrl: t.string(),
     issuer: t.string(),
-    params: t.field({
-      type: 'StringMap',
-      description: 'Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy.',
-    }),
-    authorizationParams: t.field({
-      type: 'StringMap',
-      description: 'Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.',
-    }),
-    tokenParams: t.field({ type: 'StringMap', description: 'Extra token request params for the code exchange, e.g. { "audience": "..." }.' }),
+    params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
+    authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
+    tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
   }),
 });
 

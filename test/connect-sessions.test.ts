@@ -59,8 +59,9 @@ describe('createConnectSession', () => {
     ['an empty connection id', { providerConfigKey: 'idp', connectionId: ' ' }, 'missing_connection_id'],
     ['an end user without an id', { providerConfigKey: 'idp', connectionId: 'u', endUser: { id: '' } }, 'invalid_input'],
     ['an email that is not one', { providerConfigKey: 'idp', connectionId: 'u', endUser: { id: 'x', email: 'not-an-email' } }, 'invalid_input'],
-    ['params that are not strings', { providerConfigKey: 'idp', connectionId: 'u', params: { subdomain: 42 } }, 'invalid_input'],
-    ['params as a list', { providerConfigKey: 'idp', connectionId: 'u', params: ['a'] }, 'invalid_input'],
+    ['params that are not strings', { providerConfigKey: 'idp', connectionId: 'u', params: { subdomain: 42 } }, 'BAD_USER_INPUT'],
+    ['params as a list', { providerConfigKey: 'idp', connectionId: 'u', params: ['a'] }, 'BAD_USER_INPUT'],
+    ['a param name that is not one', { providerConfigKey: 'idp', connectionId: 'u', params: { 'no spaces': 'x' } }, 'invalid_input'],
   ])('refuses %s with a stable code, storing nothing', async (_name, input, code) => {
     const count = async () => (await db.query('SELECT count(*)::int AS n FROM connect_sessions')).rows[0].n;
     const before = await count();

@@ -9,8 +9,8 @@ export type CreateConnectSessionInput = {
   /** The connection the flow writes: created, or re-authorized when it exists. */
   connectionId: string;
   endUser?: EndUserInput | null | undefined;
-  /** Connection params fixed for this flow, e.g. {"subdomain": "acme"}: the browser cannot change them. */
-  params?: unknown;
+  /** Connection params fixed for this flow, e.g. {"subdomain": "acme"}: the browser cannot change them. They follow the template's rules, as the browser's do. */
+  params?: Record<string, string> | null | undefined;
   providerConfigKey: string;
 };
 

@@ -144,10 +144,12 @@ describe('a sealed value copied onto another row', () => {
     const otherState = new URL(other.headers.get('location')!).searchParams.get('state');
     issuer.accountId = 'carol';
     const since = lines.length;
-    const flow = await walkWith(`${server.url}/oauth/connect/idp?connection_id=carol-conn`, async (url) => {
-      const state = url.startsWith(issuer.issuer) ? new URL(url).searchParams.get('state') : null;
-      if (!state) return;
-      await db.query('UPDATE oauth_sessions SET code_verifier = (SELECT code_verifier FROM oauth_sessions WHERE state = $1) WHERE state = $2', [otherState, state]);
+    const flow = await walkFlow(`${server.url}/oauth/connect/idp?connection_id=carol-conn`, {
+      beforeVisit: async (url) => {
+        const state = url.startsWith(issuer.issuer) ? new URL(url).searchParams.get('state') : null;
+        if (!state) return;
+        await db.query('UPDATE oauth_sessions SET code_verifier = (SELECT code_verifier FROM oauth_sessions WHERE state = $1) WHERE state = $2', [otherState, state]);
+      },
     });
     expect(flow.status).toBe(500);
     expect((await db.query(`SELECT 1 FROM connections WHERE connection_id = 'carol-conn'`)).rowCount).toBe(0);
@@ -219,35 +221,3 @@ describe('a database sealed in the old column-only format', () => {
     }
   }, 60_000);
 });
-
-/**
- * Walks a flow like a browser, cookies kept, calling `beforeVisit` with each
- * URL before it is requested (the attacker's moment to write the database).
- */
-async function walkWith(startUrl: string, beforeVisit: (url: string) => Promise<void>): Promise<{ status: number; html: string }> {
-  const jar = new Map<string, Map<string, string>>();
-  let url = startUrl;
-  for (let step = 0; step < 20; step++) {
-    await beforeVisit(url);
-    const host = new URL(url).host;
-    const cookies = jar.get(host) ?? new Map<string, string>();
-    const response = await fetch(url, {
-      redirect: 'manual',
-      headers: cookies.size ? { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {},
-    });
-    for (const header of response.headers.getSetCookie()) {
-      const [pair = ''] = header.split(';');
-      const index = pair.indexOf('=');
-      cookies.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim());
-    }
-    jar.set(host, cookies);
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      await response.arrayBuffer();
-      url = new URL(location, url).toString();
-      continue;
-    }
-    return { status: response.status, html: await response.text() };
-  }
-  throw new Error('the flow did not end within 20 steps');
-}

@@ -12,13 +12,18 @@ export interface FlowResult {
 /** Cookies by host, as a browser holds them. */
 export type CookieJar = Record<string, Record<string, string>>;
 
-/** `jar`: what the browser holds already (e.g. the flow's cookie from openConnect()). */
-export async function walkFlow(startUrl: string, options: { jar?: CookieJar; maxSteps?: number } = {}): Promise<FlowResult> {
+/**
+ * `jar`: what the browser holds already (e.g. the flow's cookie from
+ * openConnect()); `beforeVisit`: runs before each URL is requested (an
+ * attacker's moment to act mid-flow).
+ */
+export async function walkFlow(startUrl: string, options: { jar?: CookieJar; maxSteps?: number; beforeVisit?: (url: string) => Promise<void> } = {}): Promise<FlowResult> {
   const maxSteps = options.maxSteps ?? 20;
   const jar = new Map<string, Map<string, string>>(Object.entries(options.jar ?? {}).map(([host, cookies]) => [host, new Map(Object.entries(cookies))]));
   const visited: string[] = [];
   let url = startUrl;
   for (let step = 0; step < maxSteps; step++) {
+    await options.beforeVisit?.(url);
     visited.push(url);
     const host = new URL(url).host;
     const cookies = jar.get(host) ?? new Map<string, string>();
