@@ -55,3 +55,15 @@ export function handled<Args extends OutputOptions>(action: (args: Args) => Prom
     }
   };
 }
+
+/** name=value options into a map; undefined when none was given (an edit then keeps the stored ones). */
+export function keyValues(option: string, values: string[] | undefined): Record<string, string> | undefined {
+  if (values === undefined) return undefined;
+  const map: Record<string, string> = {};
+  for (const item of values) {
+    const index = item.indexOf('=');
+    if (index <= 0) throw new Error(`--${option} takes name=value (got "${item}")`);
+    map[item.slice(0, index)] = item.slice(index + 1);
+  }
+  return map;
+}

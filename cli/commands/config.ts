@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ProviderConfigFieldsFragment } from '../../clients/generated/sdk.js';
 import { sdkFromEnvironment } from '../context.js';
-import { handled, formatDate, parseScopes, printJson, printSuccess, table, type OutputOptions } from '../output.js';
+import { formatDate, handled, keyValues, parseScopes, printJson, printSuccess, table, type OutputOptions } from '../output.js';
 
 interface ConfigArgs extends OutputOptions {
   key: string;
@@ -56,18 +56,6 @@ function describeConfig(config: ProviderConfigFieldsFragment): string {
 function pairs(label: string, map: Record<string, string>): string[] {
   const entries = Object.entries(map);
   return entries.length ? [`${label} ${entries.map(([name, value]) => `${name}=${value}`).join(', ')}`] : [];
-}
-
-/** name=value options into a map; undefined when none was given (an edit then keeps the stored ones). */
-function keyValues(option: string, values: string[] | undefined): Record<string, string> | undefined {
-  if (values === undefined) return undefined;
-  const map: Record<string, string> = {};
-  for (const item of values) {
-    const index = item.indexOf('=');
-    if (index <= 0) throw new Error(`--${option} takes name=value (got "${item}")`);
-    map[item.slice(0, index)] = item.slice(index + 1);
-  }
-  return map;
 }
 
 function inputFrom(args: ConfigArgs) {

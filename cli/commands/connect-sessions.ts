@@ -1,7 +1,7 @@
 // nango connect-session:create <provider_config_key> <connection_id>
 import type { Argv } from 'yargs';
 import { sdkFromEnvironment } from '../context.js';
-import { formatDate, handled, printJson, type OutputOptions } from '../output.js';
+import { formatDate, handled, keyValues, printJson, type OutputOptions } from '../output.js';
 
 export function connectSessionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
   return yargs.command(
@@ -26,22 +26,11 @@ export function connectSessionCommands(yargs: Argv<OutputOptions>): Argv<OutputO
           providerConfigKey: args.provider_config_key,
           connectionId: args.connection_id,
           endUser: args['end-user-id'] === undefined ? null : { id: args['end-user-id'], email: args['end-user-email'] ?? null, displayName: args['end-user-name'] ?? null },
-          params: nameValues(args.param),
+          params: args.param.length > 0 ? keyValues('param', args.param) : null,
         },
       });
       if (args.json) return printJson(session);
       console.log(`token:       ${session.token}\nexpires:     ${formatDate(session.expiresAt)}\nconnect URL: ${session.connectUrl}`);
     }),
   );
-}
-
-function nameValues(pairs: string[]): Record<string, string> | null {
-  if (pairs.length === 0) return null;
-  const values: Record<string, string> = {};
-  for (const pair of pairs) {
-    const separator = pair.indexOf('=');
-    if (separator <= 0) throw new Error(`--param ${pair}: give it as name=value`);
-    values[pair.slice(0, separator)] = pair.slice(separator + 1);
-  }
-  return values;
 }
