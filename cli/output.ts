@@ -1,5 +1,6 @@
 // How the CLI prints: plain tables for people, JSON for machines (--json),
-// and `❌ <message>` on stderr with exit code 1 for every error.
+// and `❌ <message>` on stderr with exit code 1 for every error; and the
+// parsing of the options that take lists (scopes, name=value params).
 import type { NangoError } from '../clients/node/graphql-client.js';
 
 export interface OutputOptions {
