@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Nango } from '../clients/node/index.js';
 import { runNango } from './support/cli.js';
-import { walkFlow } from './support/flow-client.js';
+import { connectFetch, walkFlow } from './support/flow-client.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const SECRET_KEY = 'sk-test-0123456789abcdef';
@@ -110,7 +110,10 @@ describe('with NANGO_SECRET_KEY set, /oauth/connect (the `session` connect polic
     const created = await graphql('mutation { createConnectSession(input: { providerConfigKey: "github", connectionId: "u1" }) { token connectUrl } }', `Bearer ${SECRET_KEY}`);
     const { token, connectUrl } = created.body.data.createConnectSession;
     expect(connectUrl).toBe(`${server.url}/oauth/connect/github?connection_id=u1&connect_session_token=${token}`);
-    const response = await fetch(connectUrl, { redirect: 'manual' });
+    // The end user sees whose connection this is, and clicks Continue.
+    const page = await fetch(connectUrl);
+    expect(await page.text()).toContain('Connect GitHub');
+    const response = await connectFetch(connectUrl);
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/^https:\/\/github\.com\/login\/oauth\/authorize\?/);
   });

@@ -11,7 +11,7 @@ import { loadSettings } from '../server/settings.js';
 import { startServer, type RunningServer } from '../server/start.js';
 import { keyFingerprint, sealColumnOnly } from './support/column-only-seal.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { walkFlow } from './support/flow-client.js';
+import { connectFetch, walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { freePort } from './support/server.js';
 
@@ -76,7 +76,7 @@ describe('encryption at rest', () => {
       expect(refreshed.accessToken).not.toBe(first.accessToken);
 
       // A flow left pending: its PKCE verifier is at rest too.
-      await fetch(`${server.url}/oauth/connect/idp?connection_id=user-2`, { redirect: 'manual' });
+      await connectFetch(`${server.url}/oauth/connect/idp?connection_id=user-2`, { redirect: 'manual' });
       const { rows } = await db.query('SELECT state, code_verifier FROM oauth_sessions');
       const verifier = new SecretBox(KEY).open(rows[0].code_verifier, SEALED.codeVerifier, rows[0].state);
       expect(verifier).toMatch(/^[A-Za-z0-9_-]{43,}$/);

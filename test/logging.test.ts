@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { createLogger } from '../server/log.js';
-import { walkFlow } from './support/flow-client.js';
+import { connectFetch, walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
 
@@ -55,7 +55,7 @@ describe('logs', () => {
     await server.graphql(CREATE, { input: { key: 'bad-secret', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid'], clientId: TEST_CLIENT.client_id, clientSecret: `${SECRET}-wrong` } });
 
     // A pending flow, to learn a PKCE verifier and state as stored (no encryption key here).
-    await fetch(`${server.url}/oauth/connect/idp?connection_id=pending`, { redirect: 'manual' });
+    await connectFetch(`${server.url}/oauth/connect/idp?connection_id=pending`, { redirect: 'manual' });
     const pending = (await db.query("SELECT state, code_verifier FROM oauth_sessions WHERE connection_id = 'pending'")).rows[0];
 
     const flow = await walkFlow(`${server.url}/oauth/connect/idp?connection_id=user-1`);

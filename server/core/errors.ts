@@ -25,6 +25,7 @@ const CATALOGUE = {
   // The OAuth flow.
   invalid_connect_session: { status: 401, message: 'The connect session is unknown, expired, already used, or for another connection.' },
   connect_session_required: { status: 401, message: 'Connecting here needs a connect session: your backend creates one (createConnectSession) and the page passes its token.' },
+  confirmation_required: { status: 403, message: 'Connecting needs a click on Continue in the page that names the connection, in this browser. Open the connect link again.' },
   too_many_flows: { status: 429, message: 'Too many authorizations are in progress. Finish or wait for the open ones, then try again.' },
   invalid_state: { status: 400, message: 'The OAuth state is unknown, used or expired.' },
   access_denied: { status: 403, message: 'The end user or the provider denied the authorization.' },

@@ -6,10 +6,11 @@
 // the browser that started it: finishing needs the secret its cookie carries.
 // Every failure is an AppError naming the flow it ends.
 import { createHash, randomBytes } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import * as oidc from 'openid-client';
-import type { ConnectSessionStore } from '../db/connect-session-store.js';
+import type { ConnectSessionStore, EndUser } from '../db/connect-session-store.js';
 import type { ConnectionStore, ConnectionValues } from '../db/connection-store.js';
-import type { FlowInitiator, OAuthSession, OAuthSessionStore } from '../db/oauth-session-store.js';
+import type { CapReached, FlowCaps, FlowInitiator, OAuthSession, OAuthSessionStore } from '../db/oauth-session-store.js';
 import type { ProviderConfigStore } from '../db/provider-config-store.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import { ConnectionParamError } from '../providers/connection-params.js';
@@ -47,6 +48,12 @@ export interface StartedFlow {
   ttlSeconds: number;
 }
 
+/** What the confirmation page names. */
+export interface FlowPreview extends FlowIdentity {
+  providerName: string;
+  endUser: EndUser | null;
+}
+
 export interface OAuthFlowOptions {
   configs: ProviderConfigStore;
   sessions: OAuthSessionStore;
@@ -59,10 +66,14 @@ export interface OAuthFlowOptions {
   connectPolicy: ConnectPolicy;
   maxOpenFlowsPerConfig: number;
   maxOpenFlowsPerClient: number;
+  /** Open flows per connect session (default 5): one end user cannot fill a shared cap. */
+  maxOpenFlowsPerSession?: number;
   urlPolicy: ProviderUrlPolicy;
   sessionTtlSeconds?: number;
   observer?: CoreObserver;
 }
+
+const DEFAULT_FLOWS_PER_SESSION = 5;
 
 const INVALID_STATE = 'This authorization link is unknown, expired, already used, or was opened in another browser. Start the connection again.';
 
@@ -109,8 +120,26 @@ export class OAuthFlow {
     return this.options.observer ?? silentObserver;
   }
 
-  private async startFlow(input: StartFlowInput, known: { config: boolean }): Promise<StartedFlow> {
-    const { identity, params, initiator, connectSessionHash } = this.admit(input);
+  /**
+   * What a flow would connect, checked as start() checks it, for the page that
+   * asks the person in front of it to go on. Null under the `open` policy,
+   * where a flow starts at once (local development).
+   */
+  async preview(input: StartFlowInput): Promise<FlowPreview | null> {
+    const known = { config: false };
+    try {
+      const { identity, app, initiator, endUser } = await this.admitted(input, known);
+      if (initiator === 'open') return null;
+      return { ...identity, providerName: app.template.displayName, endUser };
+    } catch (error) {
+      this.observer.flow('failed', known.config ? input.providerConfigKey : 'unknown');
+      throw error;
+    }
+  }
+
+  private async admitted(input: StartFlowInput, known: { config: boolean } = { config: false }) {
+    const admitted = this.admit(input);
+    const { identity, params, initiator } = admitted;
     const app = await this.loadConfig(identity);
     known.config = true;
     // The params as the template's rules allow, whoever gave them (the page, or the backend through a session).
@@ -118,29 +147,36 @@ export class OAuthFlow {
     if (initiator === 'public-key' && (await this.options.connections.exists(identity.providerConfigKey, identity.connectionId))) {
       throw reauthorizationNeedsSession(identity);
     }
+    const endUser = input.principal.kind === 'connect-session' ? input.principal.session.endUser : null;
+    return { ...admitted, app, endUser };
+  }
+
+  private async startFlow(input: StartFlowInput, known: { config: boolean }): Promise<StartedFlow> {
+    const { identity, params, initiator, connectSessionHash, app } = await this.admitted(input, known);
     // Abandoned flows leave sessions behind; each new flow sweeps the expired ones, then counts the open ones.
     await this.options.sessions.deleteExpired();
-    await this.checkOpenFlows(identity, input.clientAddress);
     const flow = {
       ...identity,
       connectionConfig: params,
       initiator,
       connectSessionHash,
-      clientAddress: input.clientAddress,
+      clientAddress: clientBucket(input.clientAddress),
       ttlSeconds: this.options.sessionTtlSeconds ?? 600,
     };
+    // Refused early, before any call to the provider; then counted again, atomically, as the flow is stored.
+    tooMany(await this.options.sessions.wouldReachCap(flow, this.caps), identity);
     const browserSecret = randomBytes(32).toString('base64url');
     const browserBinding = secretHash(browserSecret);
     if (app.template.oauth1) {
       const { requestToken, authorizationUrl } = await this.startOAuth1(app, params, identity);
-      await this.options.sessions.insert({ ...flow, state: requestToken.token, codeVerifier: null, requestTokenSecret: requestToken.tokenSecret, browserBinding });
+      tooMany(await this.options.sessions.insertWithinCaps({ ...flow, state: requestToken.token, codeVerifier: null, requestTokenSecret: requestToken.tokenSecret, browserBinding }, this.caps), identity);
       return { authorizationUrl, stateKey: requestToken.token, browserSecret, ttlSeconds: flow.ttlSeconds };
     }
     const { config, template } = app;
     const client = await this.client(app, params, identity);
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = template.supportsPkce ? oidc.randomPKCECodeVerifier() : null;
-    await this.options.sessions.insert({ ...flow, state, codeVerifier, browserBinding });
+    tooMany(await this.options.sessions.insertWithinCaps({ ...flow, state, codeVerifier, browserBinding }, this.caps), identity);
     const scopes = [...new Set([...template.defaultScopes, ...config.scopes])];
     const authorizationUrl = client.authorizationUrl({
       redirectUri: this.options.callbackUrl,
@@ -179,14 +215,9 @@ export class OAuthFlow {
     return { identity, params: input.params, initiator: this.options.connectPolicy === 'open' ? 'open' : 'public-key', connectSessionHash: null };
   }
 
-  private async checkOpenFlows(identity: FlowIdentity, clientAddress: string | null): Promise<void> {
-    const open = await this.options.sessions.openFlows(identity.providerConfigKey, clientAddress);
-    if (open.forConfig >= this.options.maxOpenFlowsPerConfig) {
-      throw new AppError('too_many_flows', `Too many authorizations are in progress for "${identity.providerConfigKey}". Try again in a few minutes.`, identity);
-    }
-    if (clientAddress !== null && open.forClient >= this.options.maxOpenFlowsPerClient) {
-      throw new AppError('too_many_flows', 'Too many authorizations are in progress from your address. Finish or close the open ones, or try again in a few minutes.', identity);
-    }
+  private get caps(): FlowCaps {
+    const { maxOpenFlowsPerConfig, maxOpenFlowsPerClient, maxOpenFlowsPerSession } = this.options;
+    return { perConfig: maxOpenFlowsPerConfig, perClient: maxOpenFlowsPerClient, perSession: maxOpenFlowsPerSession ?? DEFAULT_FLOWS_PER_SESSION };
   }
 
   private async finishFlow(query: URLSearchParams, browserSecret: string | undefined): Promise<FlowIdentity> {
@@ -349,6 +380,21 @@ export function providerFailure(error: unknown, identity: FlowIdentity): AppErro
     case 'bad_response':
       return new AppError('token_error', 'The provider gave an unusable answer to the token request.', identity, { cause: error });
   }
+}
+
+/** A client as the caps count it: its address, an IPv6 client's /64 (one host holds a whole one), or one 'unknown' client for all without. */
+export function clientBucket(address: string | null): string {
+  if (!address || !ipaddr.isValid(address)) return 'unknown';
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const prefix = ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/64`);
+  return `${prefix.toString()}/64`;
+}
+
+function tooMany(reached: CapReached, identity: FlowIdentity): void {
+  if (!reached) return;
+  const whose = { config: `for "${identity.providerConfigKey}"`, client: 'from your address', session: 'with this connect session' }[reached];
+  throw new AppError('too_many_flows', `Too many authorizations are in progress ${whose}. Finish or close the open ones, or try again in a few minutes.`, identity);
 }
 
 function reauthorizationNeedsSession(identity: FlowIdentity): AppError {

@@ -1,6 +1,7 @@
 // The SQL of oauth_sessions: flows in progress, each consumed at most once, and
 // only by the browser that started it.
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
+import { inTransaction } from './pool.js';
 import { z } from 'zod';
 import { SEALED, SecretBox } from './secret-box.js';
 
@@ -34,11 +35,28 @@ export interface NewOAuthSession {
   connectSessionHash: string | null;
   /** SHA-256 of the value of the flow's cookie. */
   browserBinding: string;
-  clientAddress: string | null;
+  /** The client's address (an IPv6 client's /64), or 'unknown': every flow counts against some client. */
+  clientAddress: string;
   ttlSeconds: number;
 }
 
-const OpenFlows = z.object({ forConfig: z.number(), forClient: z.number() });
+const OpenFlows = z.object({ forConfig: z.number(), forClient: z.number(), forSession: z.number() });
+
+/** The most flows that may be open at once: the page's (per config and per client), and per connect session. */
+export interface FlowCaps {
+  perConfig: number;
+  perClient: number;
+  perSession: number;
+}
+
+/** Which cap a flow would go over; null when it fits. */
+export type CapReached = 'config' | 'client' | 'session' | null;
+
+function capReached(open: { forConfig: number; forClient: number; forSession: number }, flow: Pick<NewOAuthSession, 'connectSessionHash'>, caps: FlowCaps): CapReached {
+  if (flow.connectSessionHash ? open.forSession >= caps.perSession : open.forConfig >= caps.perConfig) return flow.connectSessionHash ? 'session' : 'config';
+  if (open.forClient >= caps.perClient) return 'client';
+  return null;
+}
 
 export class OAuthSessionStore {
   constructor(
@@ -46,30 +64,51 @@ export class OAuthSessionStore {
     private readonly box: SecretBox = SecretBox.plaintext(),
   ) {}
 
-  async insert(session: NewOAuthSession): Promise<void> {
-    await this.pool.query(sql.unsafe`
-      INSERT INTO oauth_sessions (
-        state, provider_config_key, connection_id, code_verifier, request_token_secret, connection_config,
-        initiator, connect_session_hash, browser_binding, client_address, expires_at
-      )
-      VALUES (
-        ${session.state}, ${session.providerConfigKey}, ${session.connectionId},
-        ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, SEALED.codeVerifier, session.state)},
-        ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, SEALED.requestTokenSecret, session.state) : null},
-        ${sql.jsonb(session.connectionConfig)}, ${session.initiator}, ${session.connectSessionHash},
-        ${session.browserBinding}, ${session.clientAddress}, now() + make_interval(secs => ${session.ttlSeconds})
-      )
-    `);
+  /**
+   * Records a flow unless it would go over a cap, counting and inserting under
+   * advisory locks (the config's, or the connect session's, then the
+   * client's), so that a burst of parallel requests cannot all fit. A connect
+   * session's flows count against their session, not the config: the page's
+   * flows cannot lock the backend's users out.
+   */
+  async insertWithinCaps(session: NewOAuthSession, caps: FlowCaps): Promise<CapReached> {
+    return inTransaction(this.pool, async (transaction) => {
+      const scope = session.connectSessionHash ? `flows:session:${session.connectSessionHash}` : `flows:config:${session.providerConfigKey}`;
+      await transaction.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtext(${scope}))`);
+      await transaction.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtext(${`flows:client:${session.clientAddress}`}))`);
+      const reached = capReached(await this.openFlows(transaction, session), session, caps);
+      if (reached) return reached;
+      await transaction.query(sql.unsafe`
+        INSERT INTO oauth_sessions (
+          state, provider_config_key, connection_id, code_verifier, request_token_secret, connection_config,
+          initiator, connect_session_hash, browser_binding, client_address, expires_at
+        )
+        VALUES (
+          ${session.state}, ${session.providerConfigKey}, ${session.connectionId},
+          ${session.codeVerifier === null ? null : this.box.seal(session.codeVerifier, SEALED.codeVerifier, session.state)},
+          ${session.requestTokenSecret ? this.box.seal(session.requestTokenSecret, SEALED.requestTokenSecret, session.state) : null},
+          ${sql.jsonb(session.connectionConfig)}, ${session.initiator}, ${session.connectSessionHash},
+          ${session.browserBinding}, ${session.clientAddress}, now() + make_interval(secs => ${session.ttlSeconds})
+        )
+      `);
+      return null;
+    });
   }
 
-  /** Flows not yet expired for this config, and from this client address. */
-  openFlows(providerConfigKey: string, clientAddress: string | null): Promise<{ forConfig: number; forClient: number }> {
-    return this.pool.one(sql.type(OpenFlows)`
+  /** The caps a new flow would meet, without a lock: a cheap early refusal before any call to the provider. */
+  async wouldReachCap(flow: Pick<NewOAuthSession, 'providerConfigKey' | 'connectSessionHash' | 'clientAddress'>, caps: FlowCaps): Promise<CapReached> {
+    return capReached(await this.openFlows(this.pool, flow), flow, caps);
+  }
+
+  private openFlows(executor: CommonQueryMethods, flow: Pick<NewOAuthSession, 'providerConfigKey' | 'connectSessionHash' | 'clientAddress'>) {
+    return executor.one(sql.type(OpenFlows)`
       SELECT
-        count(*) FILTER (WHERE provider_config_key = ${providerConfigKey})::int AS "forConfig",
-        count(*) FILTER (WHERE client_address = ${clientAddress})::int AS "forClient"
+        count(*) FILTER (WHERE provider_config_key = ${flow.providerConfigKey} AND connect_session_hash IS NULL)::int AS "forConfig",
+        count(*) FILTER (WHERE client_address = ${flow.clientAddress})::int AS "forClient",
+        count(*) FILTER (WHERE connect_session_hash = ${flow.connectSessionHash})::int AS "forSession"
       FROM oauth_sessions
-      WHERE expires_at > now() AND (provider_config_key = ${providerConfigKey} OR client_address = ${clientAddress})
+      WHERE expires_at > now()
+        AND (provider_config_key = ${flow.providerConfigKey} OR client_address = ${flow.clientAddress} OR connect_session_hash = ${flow.connectSessionHash})
     `);
   }
 

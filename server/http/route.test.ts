@@ -65,6 +65,7 @@ describe('the route table', () => {
     // A flow is opened by a connect session first, then (as the policy allows) by a page; nothing else admits either.
     expect(table.filter((entry) => entry.callers.some((caller) => caller === 'frontend' || caller === 'connect-session')).map((entry) => [`${entry.method} ${entry.pattern}`, entry.callers])).toEqual([
       ['GET /oauth/connect/:providerConfigKey', ['connect-session', 'frontend']],
+      ['POST /oauth/connect/:providerConfigKey', ['connect-session', 'frontend']],
     ]);
   });
 });

@@ -51,6 +51,7 @@ async function readLimited(raw: Request, ended: () => void): Promise<Buffer> {
 
 function incomingOf(c: Context, path: string, search: string): Incoming & { bodyEnded(): boolean } {
   const raw = c.req.raw;
+  const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
   let bytes: Promise<Buffer> | undefined;
   let ended = false;
   const read = () =>
@@ -66,8 +67,9 @@ function incomingOf(c: Context, path: string, search: string): Incoming & { body
     header: (name) => raw.headers.get(name) ?? undefined,
     headers: () => Object.fromEntries(raw.headers),
     text: () => (text ??= read().then(utf8Body)),
-    // Hono's Node adapter passes Node's request as env.incoming; in-process requests have none.
-    remoteAddress: () => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress,
+    // Read as the request arrives: a client that resets its socket meanwhile must not come out addressless.
+    // (Hono's Node adapter passes Node's request as env.incoming; in-process requests have none.)
+    remoteAddress: () => peer,
     // Read here, within the limit, rather than by the library it is handed to.
     toWebRequest: async () => (raw.body ? new Request(raw.url, { method: raw.method, headers: raw.headers, body: (await read()) as Uint8Array<ArrayBuffer> }) : raw),
   };

@@ -195,7 +195,10 @@ describe('the production path: the backend creates a session, the page passes it
       await page.waitForFunction(() => (window as unknown as { sdkLoaded?: boolean }).sdkLoaded === true);
       const popup = page.waitForEvent('popup');
       await page.click('#connect');
-      await (await popup).waitForEvent('close', { timeout: 15_000 });
+      // The popup names whose connection this is; the end user clicks Continue.
+      const window = await popup;
+      await window.locator('#nango-confirm button').click();
+      await window.waitForEvent('close', { timeout: 15_000 });
       expect(await page.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome)).toEqual({ ok: true, result: { providerConfigKey: 'idp', connectionId: 'sdk-conn' } });
     } finally {
       await context.close();

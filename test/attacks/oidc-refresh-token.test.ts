@@ -4,7 +4,7 @@
 // Core §11) and issues refresh tokens only for offline_access, so a connection
 // without them dies at half its token's lifetime.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { walkFlow } from '../support/flow-client.js';
+import { connectFetch, walkFlow } from '../support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from '../support/server.js';
 
@@ -22,7 +22,7 @@ async function credentials(key: string, connectionId: string, force = false) {
 }
 
 async function authorizeParams(key: string): Promise<Record<string, string>> {
-  const response = await fetch(`${server.url}/oauth/connect/${key}?connection_id=probe`, { redirect: 'manual' });
+  const response = await connectFetch(`${server.url}/oauth/connect/${key}?connection_id=probe`, { redirect: 'manual' });
   expect(response.status).toBe(302);
   return Object.fromEntries(new URL(response.headers.get('location')!).searchParams);
 }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { connectFetch } from '../support/flow-client.js';
 import { NON_PUBLIC_URLS } from '../support/non-public-urls.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
@@ -117,7 +118,7 @@ describe('with a secret key and NANGO_ALLOW_PRIVATE_PROVIDER_URLS unset', () => 
       [`http://127.0.0.1:${trapPort}/auth`, `http://127.0.0.1:${trapPort}/token`],
     );
     await db.end();
-    const response = await deployment.fetch(await connectPath(deployment, 'old', 'u1'));
+    const response = await connectFetch(await connectPath(deployment, 'old', 'u1'), { send: deployment.fetch });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('provider_url_refused');
     expect(trapped).toEqual([]);
@@ -140,7 +141,7 @@ describe('discovered endpoints pass the same policy', () => {
     await db.connect();
     await db.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, issuer) VALUES ('lying', 'oidc', 'id', 'secret', '{openid}', $1)`, [lyingIssuerUrl]);
     await db.end();
-    const response = await allowed.fetch(await connectPath(allowed, 'lying', 'u1'));
+    const response = await connectFetch(await connectPath(allowed, 'lying', 'u1'), { send: allowed.fetch });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('provider_url_refused');
     expect(trapped).toEqual([]);

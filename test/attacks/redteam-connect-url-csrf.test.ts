@@ -65,22 +65,43 @@ async function subjectOf(server: TestServer, connectionId: string): Promise<stri
   return (await issuer.provider.AccessToken.find(credentials.access_token))?.accountId ?? null;
 }
 
+/** A form posted to the connect URL from the attacker's page: a cross-site POST, which carries no SameSite=Strict cookie. */
+async function forgedConfirmation(url: string) {
+  const response = await fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://attacker.example' }, body: 'confirm=guessed' });
+  const html = await response.text();
+  return { status: response.status, type: /"type":"([a-z_]+)"/.exec(html)?.[1] };
+}
+
+// A connect link is a bearer link: the defence is that nothing is written until
+// the person who opened it clicks Continue on a page naming whose connection it
+// is (server/http/confirm-page.ts), and that the click cannot be forged from
+// another site. A victim who reads the page and closes it stores nothing.
 describe('a connect URL forwarded to a victim', () => {
-  it("under `session`: the attacker's own session link does not store the victim's provider account under the attacker's connection", async () => {
+  it("under `session`: the page names the attacker, and nothing is stored unless the victim clicks Continue there", async () => {
     // The backend creates a session for the attacker, a logged-in end user, for the attacker's own connection.
     const created = await backend(sessions, 'mutation ($input: CreateConnectSessionInput!) { createConnectSession(input: $input) { connectUrl } }', {
       input: { providerConfigKey: 'idp', connectionId: 'attacker-conn', endUser: { id: 'attacker', email: 'attacker@example.com' } },
     });
     expect(created.errors).toBeUndefined();
+    const connectUrl = created.data.createConnectSession.connectUrl as string;
     // The attacker never opens it, and sends it to the victim ("connect your account here").
     issuer.accountId = 'victim';
-    await walkFlow(created.data.createConnectSession.connectUrl);
-    expect(await subjectOf(sessions, 'attacker-conn')).not.toBe('victim');
+    const opened = await walkFlow(connectUrl, { confirm: false });
+    expect(opened.status).toBe(200);
+    expect(opened.html).toContain('attacker@example.com');
+    expect(opened.visited).toEqual([connectUrl]);
+    expect(await subjectOf(sessions, 'attacker-conn')).toBeNull();
+    // Nor can the attacker's own page click for the victim.
+    expect(await forgedConfirmation(connectUrl)).toEqual({ status: 403, type: 'confirmation_required' });
+    expect(await subjectOf(sessions, 'attacker-conn')).toBeNull();
   });
 
-  it("under `public-key`: a public-key connect URL for the attacker's id does not store the victim's provider account there", async () => {
+  it("under `public-key`: the page names the connection, and a click forged from another site is refused", async () => {
     issuer.accountId = 'victim';
-    await walkFlow(`${publicKey.url}/oauth/connect/idp?connection_id=attacker-user-42&public_key=${PUBLIC_KEY}`);
-    expect(await subjectOf(publicKey, 'attacker-user-42')).not.toBe('victim');
+    const url = `${publicKey.url}/oauth/connect/idp?connection_id=attacker-user-42&public_key=${PUBLIC_KEY}`;
+    const opened = await walkFlow(url, { confirm: false });
+    expect(opened.html).toContain('attacker-user-42');
+    expect(await forgedConfirmation(url)).toEqual({ status: 403, type: 'confirmation_required' });
+    expect(await subjectOf(publicKey, 'attacker-user-42')).toBeNull();
   });
 });

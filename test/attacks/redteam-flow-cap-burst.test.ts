@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from '../support/server.js';
+import { connectFetch } from '../support/flow-client.js';
 
 const SECRET_KEY = 'sk-redteam-burst-0123456789abcdef';
 const PUBLIC_KEY = 'pk-redteam-burst-0123456789abcdef';
@@ -57,7 +58,7 @@ describe('the per-client cap on open flows', () => {
       await db.query('DELETE FROM oauth_sessions');
       const statuses = await Promise.all(
         Array.from({ length: BURST }, async (_, index) => {
-          const response = await fetch(`${server.url}/oauth/connect/idp?connection_id=burst-${round}-${index}&public_key=${PUBLIC_KEY}`, { redirect: 'manual' });
+          const response = await connectFetch(`${server.url}/oauth/connect/idp?connection_id=burst-${round}-${index}&public_key=${PUBLIC_KEY}`, { redirect: 'manual' });
           await response.arrayBuffer();
           return response.status;
         }),

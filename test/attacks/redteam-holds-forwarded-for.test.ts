@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from '../support/server.js';
+import { connectFetch } from '../support/flow-client.js';
 
 const SECRET_KEY = 'sk-redteam-xff-0123456789abcdef';
 const PUBLIC_KEY = 'pk-redteam-xff-0123456789abcdef';
@@ -44,7 +45,7 @@ describe('the per-client cap without a trusted proxy', () => {
   it('ignores the addresses a client claims in X-Forwarded-For, X-Real-IP and Forwarded', async () => {
     const statuses = [];
     for (let index = 0; index < PER_CLIENT + 3; index++) {
-      const response = await fetch(`${server.url}/oauth/connect/idp?connection_id=xff-${index}&public_key=${PUBLIC_KEY}`, {
+      const response = await connectFetch(`${server.url}/oauth/connect/idp?connection_id=xff-${index}&public_key=${PUBLIC_KEY}`, {
         redirect: 'manual',
         headers: { 'x-forwarded-for': `203.0.113.${index + 1}`, 'x-real-ip': `203.0.113.${index + 1}`, forwarded: `for=203.0.113.${index + 1}` },
       });

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort, startTestServer, type TestServer } from '../support/server.js';
+import { connectFetch } from '../support/flow-client.js';
 
 const SECRET_KEY = 'sk-redteam-params-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${SECRET_KEY}` };
@@ -38,7 +39,8 @@ afterAll(async () => {
 });
 
 async function connect(path: string): Promise<{ status: number; host: string | null; page: string }> {
-  const response = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+  // The end user clicks Continue on the confirmation page (when the page is shown at all).
+  const response = await connectFetch(`${server.url}${path}`);
   const location = response.headers.get('location');
   return { status: response.status, host: location ? new URL(location).host : null, page: await response.text() };
 }

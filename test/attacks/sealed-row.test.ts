@@ -11,7 +11,7 @@ import { loadSettings } from '../../server/settings.js';
 import { startServer, type RunningServer } from '../../server/start.js';
 import { keyFingerprint, sealColumnOnly } from '../support/column-only-seal.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { walkFlow } from '../support/flow-client.js';
+import { connectFetch, walkFlow } from '../support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
 import { freePort, graphqlOver } from '../support/server.js';
 
@@ -124,7 +124,7 @@ describe('a sealed value copied onto another row', () => {
     await db.query(`UPDATE provider_configs SET client_secret = (SELECT client_secret FROM provider_configs WHERE key = 'idp') WHERE key = 'idp-b'`);
     const since = lines.length;
 
-    const flow = await fetch(`${server.url}/oauth/connect/idp-b?connection_id=someone`, { redirect: 'manual' });
+    const flow = await connectFetch(`${server.url}/oauth/connect/idp-b?connection_id=someone`, { redirect: 'manual' });
     expect(flow.status).toBe(500);
     expect(flow.headers.get('location')).toBeNull();
 
@@ -139,7 +139,7 @@ describe('a sealed value copied onto another row', () => {
 
   it("is not used: a flow whose state holds another flow's sealed PKCE verifier stores nothing", async () => {
     // Another flow, left pending at the provider: its verifier is what the attacker copies.
-    const other = await fetch(`${server.url}/oauth/connect/idp?connection_id=pending`, { redirect: 'manual' });
+    const other = await connectFetch(`${server.url}/oauth/connect/idp?connection_id=pending`, { redirect: 'manual' });
     expect(other.status).toBe(302);
     const otherState = new URL(other.headers.get('location')!).searchParams.get('state');
     issuer.accountId = 'carol';

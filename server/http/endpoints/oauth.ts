@@ -4,30 +4,75 @@
 // The connect answer sets the flow's cookie; the callback ends only the flow
 // whose cookie the browser brings back, so a provider URL sent to someone else
 // stores nothing.
-import { createHash } from 'node:crypto';
-import { flowStateKey } from '../../core/oauth-flow.js';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../../core/errors.js';
+import { flowStateKey, type StartFlowInput } from '../../core/oauth-flow.js';
 import { callbackPage } from '../callback-page.js';
+import { confirmPage } from '../confirm-page.js';
 import { clientAddress } from '../edge.js';
 import type { Reply, RouteRequest, Services } from '../route.js';
 
 const PARAM_KEY = /^params\[(.*)\]$/;
 
+/**
+ * GET: under the `open` policy the flow starts at once; otherwise the page that
+ * names what is being connected and for whom, with the button that goes on.
+ */
 export async function oauthConnect(request: RouteRequest, services: Services): Promise<Reply> {
+  const input = flowInput(request, services);
+  const preview = await services.core.oauthFlow.preview(input);
+  if (!preview) return startFlow(request, services);
+  const token = randomBytes(32).toString('base64url');
+  const { html, headers } = confirmPage({
+    providerName: preview.providerName,
+    connectionId: preview.connectionId,
+    endUser: preview.endUser,
+    token,
+  });
+  const cookie = [
+    `${confirmCookieName(request)}=${token}`,
+    'Path=/oauth/connect',
+    `Max-Age=${CONFIRM_SECONDS}`,
+    'HttpOnly',
+    // Strict: a form posted from another site (an attacker's page submitting it for the victim) does not carry it.
+    'SameSite=Strict',
+    ...(services.flowCookie.secure ? ['Secure'] : []),
+  ].join('; ');
+  return { status: 200, headers: { ...headers, 'set-cookie': cookie }, body: html };
+}
+
+/** POST: the person clicked Continue on the page above, in this browser: the flow starts. */
+export async function oauthConnectConfirmed(request: RouteRequest, services: Services): Promise<Reply> {
+  const posted = new URLSearchParams(await request.text()).get('confirm') ?? '';
+  const expected = readCookie(request.header('cookie'), confirmCookieName(request)) ?? '';
+  if (posted === '' || expected === '' || !sameSecret(posted, expected)) {
+    throw new AppError('confirmation_required', undefined, { providerConfigKey: request.params.providerConfigKey ?? '', connectionId: request.query.connection_id ?? '' });
+  }
+  return startFlow(request, services);
+}
+
+const CONFIRM_SECONDS = 600;
+
+function flowInput(request: RouteRequest, services: Services): StartFlowInput {
   const { params, query, principal } = request;
   const connectionParams: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {
     const name = PARAM_KEY.exec(key)?.[1];
     if (name !== undefined) connectionParams[name] = value;
   }
-  const providerConfigKey = params.providerConfigKey!;
-  const flow = await services.core.oauthFlow.start({
-    providerConfigKey,
+  return {
+    providerConfigKey: params.providerConfigKey!,
     connectionId: query.connection_id ?? '',
     params: connectionParams,
     principal,
     clientAddress: clientAddress(request, services.trustProxyHops),
-  });
-  services.logger.info({ providerConfigKey }, 'oauth flow started');
+  };
+}
+
+async function startFlow(request: RouteRequest, services: Services): Promise<Reply> {
+  const input = flowInput(request, services);
+  const flow = await services.core.oauthFlow.start(input);
+  services.logger.info({ providerConfigKey: input.providerConfigKey }, 'oauth flow started');
   const cookie = [
     `${flowCookieName(flow.stateKey)}=${flow.browserSecret}`,
     `Path=${services.flowCookie.path}`,
@@ -38,11 +83,23 @@ export async function oauthConnect(request: RouteRequest, services: Services): P
     ...(services.flowCookie.secure ? ['Secure'] : []),
   ].join('; ');
   return {
+    // After the confirmation's POST too: browsers follow a 302 with a GET.
     status: 302,
     // no-referrer: the connect URL may carry a connect session token, which the provider need not see.
     headers: { location: flow.authorizationUrl.toString(), 'set-cookie': cookie, 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' },
     body: null,
   };
+}
+
+/** One confirmation cookie per connect link, so that two popups open at once do not overwrite each other's. */
+function confirmCookieName(request: RouteRequest): string {
+  const link = `${request.params.providerConfigKey}\u0000${request.query.connection_id ?? ''}\u0000${request.query.connect_session_token ?? ''}`;
+  return `nango_confirm_${createHash('sha256').update(link).digest('hex').slice(0, 20)}`;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const [left, right] = [createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest()];
+  return timingSafeEqual(left, right);
 }
 
 export async function oauthCallback(request: RouteRequest, { core, logger, flowCookie }: Services): Promise<Reply> {
