@@ -23,6 +23,33 @@ export function withErrorCodes<Result extends { errors?: readonly GraphQLError[]
   return result.errors?.length ? { ...result, errors: result.errors.map(withCode) } : result;
 }
 
+/**
+ * graphql-js names a variable that failed coercion with its whole value
+ * ('Variable "$input" got invalid value { clientSecret: "…" }; …'): the value
+ * may be a secret, so it is cut out, keeping the variable, the path and why.
+ * The value is printed by graphql-js's inspect(): strings JSON-quoted, objects
+ * and lists bracketed, so its end is found by reading it, not by guessing.
+ */
+export function withoutEchoedValue(message: string): string {
+  const head = /^Variable "\$[A-Za-z_][A-Za-z0-9_]*" got invalid value /.exec(message);
+  if (!head) return message;
+  let depth = 0;
+  let inString = false;
+  for (let at = head[0].length; at < message.length; at++) {
+    const character = message[at];
+    if (inString) {
+      if (character === '\\') at++;
+      else if (character === '"') inString = false;
+    } else if (character === '"') inString = true;
+    else if (character === '{' || character === '[') depth++;
+    else if (character === '}' || character === ']') depth--;
+    else if (depth <= 0 && (message.startsWith('; ', at) || message.startsWith(' at "', at))) {
+      return `${head[0].slice(0, -' got invalid value '.length)} got an invalid value${message.slice(at)}`;
+    }
+  }
+  return `${head[0].slice(0, -' got invalid value '.length)} got an invalid value.`;
+}
+
 function withCode(error: GraphQLError): GraphQLError {
   const { originalError: _echo, ...rest } = (error.extensions ?? {}) as Extensions;
   const extensions: Extensions = { ...rest };
@@ -49,7 +76,8 @@ function withCode(error: GraphQLError): GraphQLError {
       extensions.http = { ...extensions.http, status: 400 };
     }
   }
-  return new GraphQLError(error.message, {
+  const message = extensions.code === 'BAD_USER_INPUT' ? withoutEchoedValue(error.message) : error.message;
+  return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
