@@ -16,7 +16,7 @@ import { ConnectionParamError } from '../providers/connection-params.js';
 import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
 import type { ProviderUrlPolicy } from '../providers/url-policy.js';
-import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
+import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials, type OAuth2Credentials } from './credentials.js';
 import { AppError } from './errors.js';
 import { checkConnectionId, checkIdentifier, checkParams, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
@@ -60,6 +60,8 @@ export interface OAuthFlowOptions {
   maxOpenFlowsPerConfig: number;
   maxOpenFlowsPerClient: number;
   urlPolicy: ProviderUrlPolicy;
+  /** When the scheduler should refresh new credentials of a provider's (the refresh engine's rule). */
+  refreshDueAt: (credentials: OAuth2Credentials, provider: string) => Date | null;
   sessionTtlSeconds?: number;
   observer?: CoreObserver;
 }
@@ -235,6 +237,7 @@ export class OAuthFlow {
       ...identity,
       credentials: serializeCredentials(credentials),
       expiresAt: credentials.expiresAt,
+      refreshDueAt: this.options.refreshDueAt(credentials, config.provider),
       connectionConfig: session.connectionConfig,
       // E.g. Salesforce's instance_url (token response), QuickBooks' realmId (callback).
       metadata: {
@@ -299,6 +302,7 @@ export class OAuthFlow {
       ...identity,
       credentials: serializeCredentials(credentials),
       expiresAt: null,
+      refreshDueAt: null,
       connectionConfig: session.connectionConfig,
       metadata: {},
     });
