@@ -412,7 +412,9 @@ export class ConnectionStore {
         last_refresh_failure_description = NULL,
         updated_at = now()
       FROM provider_configs p
-      WHERE c.id = ${row.id}::bigint AND c.credentials_version = ${claimedVersion}::bigint AND p.key = c.provider_config_key
+      -- The whole identity, not the id alone: a spooled answer replayed against another database finds nothing.
+      WHERE c.id = ${row.id}::bigint AND c.provider_config_key = ${row.providerConfigKey} AND c.connection_id = ${row.connectionId}
+        AND c.credentials_version = ${claimedVersion}::bigint AND p.key = c.provider_config_key
       RETURNING ${LOCKED_WITH_CREDENTIALS}
     `);
     if (!written) return null;
