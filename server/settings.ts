@@ -64,6 +64,11 @@ const EnvSchema = z.object({
   NANGO_MAX_OPEN_FLOWS_PER_CLIENT: optional(count(1, 1_000_000)),
   NANGO_TRUST_PROXY_HOPS: optional(count(0, 10)),
   NANGO_ALLOW_PRIVATE_PROVIDER_URLS: optional(flag),
+  NANGO_REFRESH_ANSWER_TIMEOUT_MS: optional(count(1000, 3_600_000)),
+  NANGO_REFRESH_LEASE_SECONDS: optional(count(3, 3600)),
+  NANGO_NEEDS_REAUTH_AFTER_HOURS: optional(count(1, 24 * 365)),
+  NANGO_REFRESH_CONCURRENCY: optional(count(0, 10_000)),
+  NANGO_REFRESH_SCHEDULER_INTERVAL_MS: optional(count(50, 600_000)),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
@@ -81,15 +86,24 @@ export interface Settings {
   logLevel: LogLevel;
   /** The OAuth redirect_uri: <serverUrl>/oauth/callback unless set. */
   callbackUrl: string;
-  /** How long a provider may take to answer a token or discovery request. */
+  /** How long a provider may take to answer a flow's token or discovery request, and how long a reader waits for a refresh. */
   providerTimeoutMs: number;
   /**
    * With a secret key set, provider URLs that are or resolve to loopback,
    * private, link-local or unspecified addresses are refused unless this is set.
    */
   allowPrivateProviderUrls: boolean;
-  /** After a failed refresh, answer refresh_failed this long without calling the provider again. */
+  /** After a failed refresh, the first wait before the provider is asked again (doubling up to an hour). */
   refreshCooldownSeconds: number;
+  /** How long a refresh's answer is awaited (past any reader's wait) before its outcome counts as unknown. */
+  refreshAnswerTimeoutMs: number;
+  /** How long a refresh claim lives unless its holder renews it. */
+  refreshLeaseSeconds: number;
+  /** Refreshes failing this long mark the connection NEEDS_REAUTH. */
+  needsReauthAfterHours: number;
+  /** Refreshes ahead this instance runs at once; 0: none (readers still refresh). */
+  refreshConcurrency: number;
+  refreshSchedulerIntervalMs: number;
   /** Required on every GraphQL operation and REST connection route when set. */
   secretKey: string | undefined;
   /** Required as ?public_key= on /oauth/connect when set. */
@@ -133,6 +147,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     providerTimeoutMs: values.NANGO_PROVIDER_TIMEOUT_MS ?? 10_000,
     allowPrivateProviderUrls: values.NANGO_ALLOW_PRIVATE_PROVIDER_URLS ?? false,
     refreshCooldownSeconds: values.NANGO_REFRESH_COOLDOWN_SECONDS ?? 30,
+    refreshAnswerTimeoutMs: values.NANGO_REFRESH_ANSWER_TIMEOUT_MS ?? 300_000,
+    refreshLeaseSeconds: values.NANGO_REFRESH_LEASE_SECONDS ?? 30,
+    needsReauthAfterHours: values.NANGO_NEEDS_REAUTH_AFTER_HOURS ?? 96,
+    refreshConcurrency: values.NANGO_REFRESH_CONCURRENCY ?? 100,
+    refreshSchedulerIntervalMs: values.NANGO_REFRESH_SCHEDULER_INTERVAL_MS ?? 1000,
     secretKey: values.NANGO_SECRET_KEY,
     connectPolicy: values.NANGO_CONNECT_POLICY ?? (values.NANGO_SECRET_KEY ? 'session' : 'open'),
     maxOpenFlowsPerConfig: values.NANGO_MAX_OPEN_FLOWS_PER_CONFIG ?? 1000,

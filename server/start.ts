@@ -121,15 +121,28 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
     maxOpenFlowsPerConfig: settings.maxOpenFlowsPerConfig,
     maxOpenFlowsPerClient: settings.maxOpenFlowsPerClient,
     providerTimeoutSeconds,
-    refreshFailureCooldownSeconds: settings.refreshCooldownSeconds,
+    refresh: {
+      readerWaitMs: settings.providerTimeoutMs,
+      answerTimeoutSeconds: settings.refreshAnswerTimeoutMs / 1000,
+      leaseSeconds: settings.refreshLeaseSeconds,
+      backoffBaseSeconds: settings.refreshCooldownSeconds,
+      needsReauthAfterSeconds: settings.needsReauthAfterHours * 3600,
+      concurrency: settings.refreshConcurrency,
+      schedulerIntervalMs: settings.refreshSchedulerIntervalMs,
+    },
+    dataDir: settings.dataDir,
     box,
     observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
     reads,
   });
   const edge = await createEdge({ core, pool, logger, metrics, settings });
+  await core.refreshing.start();
+  if (core.refreshing.spool.size > 0) logger.warn({ answers: core.refreshing.spool.size }, 'refresh answers a previous run could not store are being written');
   return {
     edge,
     end: async () => {
+      // Refreshes under way finish (their answers are stored or spooled) before the pool goes.
+      await core.refreshing.stop();
       // A connection the database dropped (an outage before the stop) fails to end: nothing is lost by that.
       const ended = (what: string) => (error: unknown) => logger.warn({ err: errorSummary(error) }, `${what} did not end cleanly`);
       await Promise.all([pool.end().catch(ended('the database pool')), reads.end().catch(ended('the read connections'))]);

@@ -23,7 +23,8 @@ beforeAll(async () => {
   const port = await freePort();
   callbackUrl = `http://localhost:${port}/oauth/callback`;
   issuer = await startTestIssuer({ redirectUris: [callbackUrl], accessTokenTtlSeconds: TOKEN_TTL_SECONDS });
-  server = await startTestServer({ port, env: { NANGO_REFRESH_COOLDOWN_SECONDS: '30' } });
+  // Refreshes here are the readers': the scheduler's refreshing ahead is tested in refresh-ahead.test.ts.
+  server = await startTestServer({ port, env: { NANGO_REFRESH_COOLDOWN_SECONDS: '30', NANGO_REFRESH_CONCURRENCY: '0' } });
   db = new pg.Client({ connectionString: server.database.url });
   await db.connect();
   const created = await server.graphql('mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }', {
@@ -102,7 +103,7 @@ describe('fresh credentials', () => {
     try {
       instances.push(
         ...(await Promise.all(
-          [1, 2, 3].map(() => spawnServer({ DATABASE_URL: server.database.url, NANGO_CALLBACK_URL: callbackUrl })),
+          [1, 2, 3].map(() => spawnServer({ DATABASE_URL: server.database.url, NANGO_CALLBACK_URL: callbackUrl, NANGO_REFRESH_CONCURRENCY: '0' })),
         )),
       );
       const original = await connect('spread-user');

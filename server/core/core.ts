@@ -12,7 +12,10 @@ import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { ConnectSessions } from './connect-sessions.js';
 import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { Connections } from './connections.js';
+import { RefreshSpool } from '../db/refresh-spool.js';
 import { FreshCredentials } from './fresh-credentials.js';
+import { RefreshEngine } from './refresh-engine.js';
+import { RefreshScheduler } from './refresh-scheduler.js';
 import type { CoreObserver } from './observer.js';
 import type { ConnectPolicy } from './principal.js';
 import { OAuthFlow } from './oauth-flow.js';
@@ -25,6 +28,13 @@ export interface Core {
   connectSessions: ConnectSessions;
   oauthFlow: OAuthFlow;
   freshCredentials: FreshCredentials;
+  /** Refreshing ahead and the answers waiting for the database: started after migrations, stopped before the pool ends. */
+  refreshing: {
+    start(): Promise<void>;
+    stop(): Promise<void>;
+    scheduler: RefreshScheduler;
+    spool: RefreshSpool;
+  };
 }
 
 export interface CoreDependencies {
@@ -41,8 +51,9 @@ export interface CoreDependencies {
   maxOpenFlowsPerConfig: number;
   maxOpenFlowsPerClient: number;
   providerTimeoutSeconds: number;
-  /** After a failed refresh, how long to answer refresh_failed without calling the provider. */
-  refreshFailureCooldownSeconds?: number;
+  refresh: RefreshSettings;
+  /** Where refresh answers the database could not take wait for it (the data directory). */
+  dataDir: string;
   /** Encrypts the secrets at rest; plaintext when absent. */
   box?: SecretBox;
   observer?: CoreObserver;
@@ -50,13 +61,66 @@ export interface CoreDependencies {
   reads: ReadConnections;
 }
 
+/** How refreshes run (settings.ts). */
+export interface RefreshSettings {
+  /** How long a reader waits for a refresh before it gets the still-valid token or refresh_pending. */
+  readerWaitMs: number;
+  /** How long a provider may take to answer a refresh before its outcome counts as unknown. */
+  answerTimeoutSeconds: number;
+  leaseSeconds: number;
+  /** The first backoff after a failed refresh (doubling up to an hour). */
+  backoffBaseSeconds: number;
+  needsReauthAfterSeconds: number;
+  /** Refreshes the scheduler runs at once in this instance; 0 turns refreshing ahead off. */
+  concurrency: number;
+  schedulerIntervalMs: number;
+}
+
 export function createCore(dependencies: CoreDependencies): Core {
-  const { pool, catalog, discover, urlPolicy, callbackUrl, providerTimeoutSeconds, refreshFailureCooldownSeconds } = dependencies;
+  const { pool, catalog, discover, urlPolicy, callbackUrl, providerTimeoutSeconds, refresh } = dependencies;
   const box = dependencies.box ?? SecretBox.plaintext();
   const configs = new ProviderConfigStore(pool, box);
   const connections = new ConnectionStore(pool, box, dependencies.reads);
   const connectSessions = new ConnectSessionStore(pool);
+  const spool = RefreshSpool.inDirectory(dependencies.dataDir, box, async (answer) => ((await connections.writeRefreshed(
+    { id: answer.rowId, providerConfigKey: answer.providerConfigKey, connectionId: answer.connectionId },
+    answer.claimedVersion,
+    answer,
+  )) ? 'written' : 'superseded'));
+  const engine = new RefreshEngine({
+    configs,
+    connections,
+    catalog,
+    urlPolicy,
+    spool,
+    answerTimeoutSeconds: refresh.answerTimeoutSeconds,
+    leaseSeconds: refresh.leaseSeconds,
+    backoffBaseSeconds: refresh.backoffBaseSeconds,
+    backoffMaxSeconds: 3600,
+    needsReauthAfterSeconds: refresh.needsReauthAfterSeconds,
+    observer: dependencies.observer,
+  });
+  const scheduler = new RefreshScheduler({
+    connections,
+    engine,
+    concurrency: refresh.concurrency,
+    leaseSeconds: refresh.leaseSeconds,
+    intervalMs: refresh.schedulerIntervalMs,
+  });
   return {
+    refreshing: {
+      start: async () => {
+        await spool.replay();
+        if (refresh.concurrency > 0) scheduler.start();
+      },
+      stop: async () => {
+        await scheduler.stop();
+        await engine.settle();
+        await spool.stop();
+      },
+      scheduler,
+      spool,
+    },
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover, urlPolicy),
     connections: new Connections(connections),
@@ -73,16 +137,9 @@ export function createCore(dependencies: CoreDependencies): Core {
       callbackUrl,
       providerTimeoutSeconds,
       urlPolicy,
+      refreshDueAt: (credentials, provider) => engine.dueAt(credentials, provider),
       observer: dependencies.observer,
     }),
-    freshCredentials: new FreshCredentials({
-      configs,
-      connections,
-      catalog,
-      providerTimeoutSeconds,
-      urlPolicy,
-      failureCooldownSeconds: refreshFailureCooldownSeconds,
-      observer: dependencies.observer,
-    }),
+    freshCredentials: new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer: dependencies.observer }),
   };
 }

@@ -36,6 +36,7 @@ const CATALOGUE = {
   provider_unreachable: { status: 502, message: 'The provider could not be reached.' },
   provider_timeout: { status: 504, message: 'The provider did not answer in time.' },
   refresh_failed: { status: 502, message: 'Refreshing the credentials failed.' },
+  refresh_pending: { status: 503, message: 'The provider has not answered the refresh yet.' },
   // The server itself.
   database_unavailable: { status: 503, message: 'The database does not answer.' },
   internal_error: { status: 500, message: 'An unexpected error occurred.' },

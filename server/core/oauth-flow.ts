@@ -17,7 +17,7 @@ import { ConnectionParamError } from '../providers/connection-params.js';
 import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
 import type { ProviderUrlPolicy } from '../providers/url-policy.js';
-import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials } from './credentials.js';
+import { credentialsFromTokenResponse, oauth1Credentials, serializeCredentials, type OAuth2Credentials } from './credentials.js';
 import { AppError } from './errors.js';
 import { checkConnectionId, checkIdentifier, checkParams, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
@@ -69,6 +69,8 @@ export interface OAuthFlowOptions {
   /** Open flows per connect session (default 5): one end user cannot fill a shared cap. */
   maxOpenFlowsPerSession?: number;
   urlPolicy: ProviderUrlPolicy;
+  /** When the scheduler should refresh new credentials of a provider's (the refresh engine's rule). */
+  refreshDueAt: (credentials: OAuth2Credentials, provider: string) => Date | null;
   sessionTtlSeconds?: number;
   observer?: CoreObserver;
 }
@@ -266,6 +268,7 @@ export class OAuthFlow {
       ...identity,
       credentials: serializeCredentials(credentials),
       expiresAt: credentials.expiresAt,
+      refreshDueAt: this.options.refreshDueAt(credentials, config.provider),
       connectionConfig: session.connectionConfig,
       // E.g. Salesforce's instance_url (token response), QuickBooks' realmId (callback).
       metadata: {
@@ -330,6 +333,7 @@ export class OAuthFlow {
       ...identity,
       credentials: serializeCredentials(credentials),
       expiresAt: null,
+      refreshDueAt: null,
       connectionConfig: session.connectionConfig,
       metadata: {},
     });

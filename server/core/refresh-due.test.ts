@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { refreshDue } from './fresh-credentials.js';
+import { refreshDue } from './refresh-timing.js';
 
 const MINUTE = 60_000;
 const obtainedAt = new Date('2026-01-01T12:00:00Z');

@@ -22,7 +22,18 @@ export interface ConnectionRecord {
   lastRefreshFailureAt: Date | null;
   lastRefreshFailureCode: string | null;
   lastRefreshFailureDescription: string | null;
+  /** Grows by one with every write of the credentials: a refresh writes only over the version it claimed. */
+  credentialsVersion: string;
+  health: ConnectionHealthStatus;
+  healthSince: Date;
+  healthCode: string | null;
+  healthDescription: string | null;
+  /** While failing: the earliest time the provider is asked again. */
+  nextRefreshAttemptAt: Date | null;
 }
+
+export const HEALTH_STATUSES = ['HEALTHY', 'REFRESH_FAILING', 'NEEDS_REAUTH'] as const;
+export type ConnectionHealthStatus = (typeof HEALTH_STATUSES)[number];
 
 /** A connection with its serialized credentials: only for the credential reads. */
 export type ConnectionWithCredentials = ConnectionRecord & { credentials: string };
@@ -48,6 +59,12 @@ const CONNECTION_COLUMNS = [
   { table: 'c', column: 'last_refresh_failure_at', name: 'lastRefreshFailureAt', kind: 'instant?' },
   { table: 'c', column: 'last_refresh_failure_code', name: 'lastRefreshFailureCode', kind: 'text?' },
   { table: 'c', column: 'last_refresh_failure_description', name: 'lastRefreshFailureDescription', kind: 'text?' },
+  { table: 'c', column: 'credentials_version', text: true, name: 'credentialsVersion', kind: 'text' },
+  { table: 'c', column: 'health', name: 'health', kind: 'text' },
+  { table: 'c', column: 'health_since', name: 'healthSince', kind: 'instant' },
+  { table: 'c', column: 'health_code', name: 'healthCode', kind: 'text?' },
+  { table: 'c', column: 'health_description', name: 'healthDescription', kind: 'text?' },
+  { table: 'c', column: 'next_refresh_attempt_at', name: 'nextRefreshAttemptAt', kind: 'instant?' },
 ] as const satisfies ReadonlyArray<Column & { name: keyof ConnectionRecord }>;
 
 const CREDENTIALS_COLUMN_SQL: Column = { table: 'c', column: 'credentials', name: 'credentials', kind: 'text' };
@@ -100,11 +117,13 @@ function ofKind(value: unknown, kind: ColumnKind): boolean {
 }
 
 /** A row that connectionRow() has checked (the key and id may have been left out: `given`). */
-type CheckedRow = Omit<ConnectionRecord, 'createdAt' | 'updatedAt' | 'lastRefreshSuccessAt' | 'lastRefreshFailureAt'> & {
+type CheckedRow = Omit<ConnectionRecord, 'createdAt' | 'updatedAt' | 'lastRefreshSuccessAt' | 'lastRefreshFailureAt' | 'healthSince' | 'nextRefreshAttemptAt'> & {
   createdAt: Date | number;
   updatedAt: Date | number;
   lastRefreshSuccessAt: Date | number | null;
   lastRefreshFailureAt: Date | number | null;
+  healthSince: Date | number;
+  nextRefreshAttemptAt: Date | number | null;
 };
 
 const instant = (value: Date | number) => (typeof value === 'number' ? new Date(value) : value);
@@ -135,6 +154,12 @@ function connectionRow(row: Record<string, unknown>, columns: readonly Column[],
     lastRefreshFailureAt: maybeInstant(values.lastRefreshFailureAt),
     lastRefreshFailureCode: values.lastRefreshFailureCode,
     lastRefreshFailureDescription: values.lastRefreshFailureDescription,
+    credentialsVersion: values.credentialsVersion,
+    health: values.health,
+    healthSince: instant(values.healthSince),
+    healthCode: values.healthCode,
+    healthDescription: values.healthDescription,
+    nextRefreshAttemptAt: maybeInstant(values.nextRefreshAttemptAt),
   };
 }
 
@@ -144,6 +169,26 @@ export interface RefreshFailure {
 }
 
 const IdRow = z.object({ id: z.bigint() });
+const RefreshStateRow = z.object({ credentialsVersion: z.string(), claimLive: z.boolean() });
+
+/** A claimed refresh: the row as claimed, the claim's id, and whether it took over a claim whose holder died. */
+export interface RefreshClaim {
+  connection: ConnectionWithCredentials;
+  claim: string;
+  tookOver: boolean;
+  /** Failed refreshes in a row before this one. */
+  refreshFailures: number;
+  /** When it was due (the scheduler's lag is measured from it). */
+  refreshDueAt: Date | null;
+}
+
+/** What a failed refresh does to a connection's health. */
+export interface HealthChange {
+  status: ConnectionHealthStatus;
+  code: string | null;
+  description: string | null;
+  nextAttemptAt: Date | null;
+}
 
 export interface ConnectionValues {
   providerConfigKey: string;
@@ -151,6 +196,8 @@ export interface ConnectionValues {
   /** Serialized credentials. */
   credentials: string;
   expiresAt: Date | null;
+  /** When the scheduler should refresh ahead; null: never. */
+  refreshDueAt: Date | null;
   connectionConfig: Record<string, string>;
   metadata: Record<string, unknown>;
 }
@@ -223,17 +270,22 @@ export class ConnectionStore {
     const conflict =
       mode === 'create-only'
         ? sql.fragment`DO NOTHING`
-        : sql.fragment`DO UPDATE SET
+        : // A re-authorization: new credentials (a refresh in flight with the old ones writes nothing), and healthy again.
+          sql.fragment`DO UPDATE SET
           credentials = EXCLUDED.credentials,
+          credentials_version = connections.credentials_version + 1,
           expires_at = EXCLUDED.expires_at,
+          refresh_due_at = EXCLUDED.refresh_due_at,
           connection_config = EXCLUDED.connection_config,
           metadata = connections.metadata || EXCLUDED.metadata,
+          health = 'HEALTHY', health_since = now(), health_code = NULL, health_description = NULL,
+          refresh_failures = 0, next_refresh_attempt_at = NULL,
           updated_at = now()`;
     const written = await executor.maybeOne(sql.type(IdRow)`
-        INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, connection_config, metadata)
+        INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, refresh_due_at, connection_config, metadata)
         VALUES (
           ${values.providerConfigKey}, ${values.connectionId}, ${this.box.seal(values.credentials, SEALED.credentials, values.providerConfigKey, values.connectionId)},
-          ${values.expiresAt ? sql.timestamp(values.expiresAt) : null},
+          ${values.expiresAt ? sql.timestamp(values.expiresAt) : null}, ${values.refreshDueAt ? sql.timestamp(values.refreshDueAt) : null},
           ${sql.jsonb(values.connectionConfig)}, ${sql.jsonb(values.metadata as never)}
         )
         ON CONFLICT (provider_config_key, connection_id) ${conflict}
@@ -265,48 +317,133 @@ export class ConnectionStore {
   }
 
   /**
-   * Inside a transaction: re-reads the connection and holds its row lock until
-   * commit, so that one refresh at a time happens for it across all instances.
+   * Claims the refresh of a connection for `leaseSeconds`, in one short
+   * statement: null when another claim is live. `tookOver`: the previous claim
+   * expired unreleased, so its holder died mid-call and what the provider did
+   * with that call is unknown.
    */
-  async lockWithCredentials(transaction: CommonQueryMethods, id: string): Promise<ConnectionWithCredentials | null> {
-    const row: Record<string, unknown> | null = await transaction.maybeOne(sql.unsafe`
-      SELECT ${LOCKED_WITH_CREDENTIALS} FROM connections c JOIN provider_configs p ON p.key = c.provider_config_key
-      WHERE c.id = ${id}::bigint
-      FOR UPDATE OF c
-    `);
-    if (!row) return null;
-    const record = connectionRow(row, WITH_CREDENTIALS_COLUMNS);
-    return Object.assign(record, { credentials: this.box.open(row.credentials as string, SEALED.credentials, record.providerConfigKey, record.connectionId) });
+  async claimRefresh(id: string, claim: string, leaseSeconds: number): Promise<RefreshClaim | null> {
+    const rows = await this.claimWhere(sql.fragment`id = ${id}::bigint`, sql.fragment`1`, claim, leaseSeconds);
+    return rows[0] ?? null;
   }
 
-  /** `row`: the locked connection, whose identity the new credentials are sealed for. */
-  async saveRefreshed(
-    connection: CommonQueryMethods,
+  /** The scheduler's share: up to `limit` connections due by `before`, each claimed (rows other instances hold are skipped). */
+  claimDue(before: Date, limit: number, leaseSeconds: number): Promise<RefreshClaim[]> {
+    return this.claimWhere(
+      sql.fragment`refresh_due_at <= ${sql.timestamp(before)} AND health <> 'NEEDS_REAUTH'
+        AND (next_refresh_attempt_at IS NULL OR next_refresh_attempt_at <= now())`,
+      sql.fragment`${limit}`,
+      null,
+      leaseSeconds,
+    );
+  }
+
+  private async claimWhere(condition: ReturnType<typeof sql.fragment>, limit: ReturnType<typeof sql.fragment>, claim: string | null, leaseSeconds: number): Promise<RefreshClaim[]> {
+    const rows: readonly Record<string, unknown>[] = await this.pool.any(sql.unsafe`
+      WITH target AS (
+        SELECT id, refresh_claim IS NOT NULL AS "tookOver" FROM connections
+        WHERE ${condition} AND (refresh_claim IS NULL OR refresh_claimed_until < now())
+        ORDER BY refresh_due_at NULLS LAST LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE connections c SET
+        refresh_claim = ${claim === null ? sql.fragment`gen_random_uuid()` : sql.fragment`${claim}::uuid`},
+        refresh_claimed_until = now() + make_interval(secs => ${leaseSeconds})
+      FROM target, provider_configs p
+      WHERE c.id = target.id AND p.key = c.provider_config_key
+      RETURNING ${LOCKED_WITH_CREDENTIALS}, c.refresh_claim::text AS "claim", target."tookOver", c.refresh_failures AS "refreshFailures", c.refresh_due_at AS "refreshDueAt"
+    `);
+    return rows.map((row) => {
+      const record = connectionRow(row, WITH_CREDENTIALS_COLUMNS);
+      const connection = Object.assign(record, { credentials: this.box.open(row.credentials as string, SEALED.credentials, record.providerConfigKey, record.connectionId) });
+      const dueAt = row.refreshDueAt as number | null;
+      return { connection, claim: row.claim as string, tookOver: row.tookOver === true, refreshFailures: Number(row.refreshFailures), refreshDueAt: dueAt === null ? null : new Date(dueAt) };
+    });
+  }
+
+  /** Keeps a claim alive while its provider call is out; false when it is no longer ours. */
+  async extendClaim(id: string, claim: string, leaseSeconds: number): Promise<boolean> {
+    const row = await this.pool.maybeOne(sql.type(IdRow)`
+      UPDATE connections SET refresh_claimed_until = now() + make_interval(secs => ${leaseSeconds})
+      WHERE id = ${id}::bigint AND refresh_claim = ${claim}::uuid RETURNING id
+    `);
+    return row !== null;
+  }
+
+  async releaseClaim(id: string, claim: string): Promise<void> {
+    await this.pool.query(sql.unsafe`UPDATE connections SET refresh_claim = NULL, refresh_claimed_until = NULL WHERE id = ${id}::bigint AND refresh_claim = ${claim}::uuid`);
+  }
+
+  /** Where a claimed refresh stands, for the readers that wait on it. */
+  async refreshState(id: string): Promise<{ credentialsVersion: string; claimLive: boolean } | null> {
+    return this.pool.maybeOne(sql.type(RefreshStateRow)`
+      SELECT credentials_version::text AS "credentialsVersion", (refresh_claim IS NOT NULL AND refresh_claimed_until >= now()) AS "claimLive"
+      FROM connections WHERE id = ${id}::bigint
+    `);
+  }
+
+  /**
+   * A refresh's answer, written only over the version it claimed (compare and
+   * set): null when the credentials changed meanwhile (a re-authorization) or
+   * the connection is gone. Releases whatever claim is on the row.
+   */
+  async writeRefreshed(
     row: Pick<ConnectionRecord, 'id' | 'providerConfigKey' | 'connectionId'>,
-    credentials: string,
-    expiresAt: Date | null,
-  ): Promise<void> {
-    await connection.query(sql.unsafe`
-      UPDATE connections SET
-        credentials = ${this.box.seal(credentials, SEALED.credentials, row.providerConfigKey, row.connectionId)},
-        expires_at = ${expiresAt ? sql.timestamp(expiresAt) : null},
+    claimedVersion: string,
+    values: { credentials: string; expiresAt: Date | null; refreshDueAt: Date | null },
+  ): Promise<ConnectionWithCredentials | null> {
+    const written: Record<string, unknown> | null = await this.pool.maybeOne(sql.unsafe`
+      UPDATE connections c SET
+        credentials = ${this.box.seal(values.credentials, SEALED.credentials, row.providerConfigKey, row.connectionId)},
+        credentials_version = c.credentials_version + 1,
+        expires_at = ${values.expiresAt ? sql.timestamp(values.expiresAt) : null},
+        refresh_due_at = ${values.refreshDueAt ? sql.timestamp(values.refreshDueAt) : null},
+        refresh_claim = NULL,
+        refresh_claimed_until = NULL,
+        health = 'HEALTHY',
+        health_since = CASE WHEN c.health = 'HEALTHY' THEN c.health_since ELSE now() END,
+        health_code = NULL,
+        health_description = NULL,
+        refresh_failures = 0,
+        next_refresh_attempt_at = NULL,
         last_refresh_success_at = now(),
         last_refresh_failure_at = NULL,
         last_refresh_failure_code = NULL,
         last_refresh_failure_description = NULL,
         updated_at = now()
-      WHERE id = ${row.id}::bigint AND provider_config_key = ${row.providerConfigKey} AND connection_id = ${row.connectionId}
+      FROM provider_configs p
+      -- The whole identity, not the id alone: a spooled answer replayed against another database finds nothing.
+      WHERE c.id = ${row.id}::bigint AND c.provider_config_key = ${row.providerConfigKey} AND c.connection_id = ${row.connectionId}
+        AND c.credentials_version = ${claimedVersion}::bigint AND p.key = c.provider_config_key
+      RETURNING ${LOCKED_WITH_CREDENTIALS}
     `);
+    if (!written) return null;
+    return Object.assign(connectionRow(written, WITH_CREDENTIALS_COLUMNS), { credentials: values.credentials });
   }
 
-  async recordRefreshFailure(connection: CommonQueryMethods, id: string, failure: RefreshFailure): Promise<void> {
-    await connection.query(sql.unsafe`
+  /**
+   * A failed refresh, recorded only while the claim is still ours and the
+   * credentials the version it claimed (a refresh that succeeded meanwhile wins):
+   * false when it was not recorded.
+   */
+  async recordRefreshFailure(id: string, claim: string, claimedVersion: string, failure: RefreshFailure, health: HealthChange): Promise<boolean> {
+    const row = await this.pool.maybeOne(sql.type(IdRow)`
       UPDATE connections SET
+        refresh_claim = NULL,
+        refresh_claimed_until = NULL,
         last_refresh_failure_at = now(),
         last_refresh_failure_code = ${failure.code},
-        last_refresh_failure_description = ${failure.description}
-      WHERE id = ${id}::bigint
+        last_refresh_failure_description = ${failure.description},
+        refresh_failures = refresh_failures + 1,
+        next_refresh_attempt_at = ${health.nextAttemptAt ? sql.timestamp(health.nextAttemptAt) : null},
+        health_since = CASE WHEN health = ${health.status} THEN health_since ELSE now() END,
+        health = ${health.status},
+        health_code = ${health.code},
+        health_description = ${health.description}
+      WHERE id = ${id}::bigint AND refresh_claim = ${claim}::uuid AND credentials_version = ${claimedVersion}::bigint
+      RETURNING id
     `);
+    return row !== null;
   }
 
   /** Runs `work` in a transaction on one pooled connection. */

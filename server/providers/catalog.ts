@@ -72,6 +72,8 @@ const OAuth2Schema = z
     disable_pkce: z.boolean().default(false),
     /** Seconds before expiry at which a token is refreshed (default 15 minutes, at most half its lifetime). */
     token_expiration_buffer: z.number().int().positive().optional(),
+    /** Days after which the provider expires a refresh token nobody used: the scheduler refreshes before half of them. */
+    refresh_token_idle_days: z.number().positive().optional(),
     /** Token response fields kept as connection metadata (e.g. Salesforce's instance_url). */
     token_response_metadata: z.array(z.string().min(1)).default([]),
     /** Callback query params kept as connection metadata (e.g. QuickBooks' realmId). */
@@ -127,6 +129,8 @@ export interface ProviderTemplate {
   supportsPkce: boolean;
   /** Overrides the default refresh window, in seconds. */
   refreshWindowSeconds: number | null;
+  /** Days after which an unused refresh token expires at the provider; null: never. */
+  refreshTokenIdleDays: number | null;
   docsUrl: string | null;
   /** Connection params an end user gives for the endpoint URLs, e.g. ['subdomain']. */
   connectionParams: string[];
@@ -158,6 +162,7 @@ export function providerTemplate(fields: Pick<ProviderTemplate, 'name' | 'displa
     oauth1: null,
     supportsPkce: true,
     refreshWindowSeconds: null,
+    refreshTokenIdleDays: null,
     docsUrl: null,
     connectionParams: [],
     configParams: [],
@@ -271,6 +276,7 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
     accessTokenPath: data.access_token_path ?? null,
     supportsPkce: !data.disable_pkce,
     refreshWindowSeconds: data.token_expiration_buffer ?? null,
+    refreshTokenIdleDays: data.refresh_token_idle_days ?? null,
   });
 }
 

@@ -21,6 +21,13 @@ export interface TestIssuer {
   refreshSuccesses: number;
   /** The refresh token presented on each refresh grant, in order. */
   refreshTokensPresented: string[];
+  /**
+   * Holds each token endpoint answer this long after the grant was processed
+   * (a refresh token already rotated): a provider slower than its clients.
+   */
+  answerDelayMs: number;
+  /** Called when a token request has been processed and its answer is being held (answerDelayMs > 0). */
+  onAnswerHeld: (() => void) | null;
   /** Revokes the grant behind a refresh token, as an end user revoking access would. */
   revoke(refreshToken: string): Promise<void>;
   close(): Promise<void>;
@@ -80,6 +87,8 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
     refreshAttempts: 0,
     refreshSuccesses: 0,
     refreshTokensPresented: [],
+    answerDelayMs: 0,
+    onAnswerHeld: null,
     revoke: async (refreshToken) => {
       const token = await provider.RefreshToken.find(refreshToken);
       if (!token) throw new Error('no such refresh token at the provider');
@@ -113,6 +122,15 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
         res.end(String(error));
       });
       return;
+    }
+    if (req.url?.startsWith('/token') && issuer.answerDelayMs > 0) {
+      const delay = issuer.answerDelayMs;
+      const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        issuer.onAnswerHeld?.();
+        setTimeout(() => end(...args), delay);
+        return res;
+      }) as typeof res.end;
     }
     callback(req, res);
   });
