@@ -143,13 +143,13 @@ describe('a provider slower than the reader', () => {
   }, 60_000);
 
   it('hands out the still-valid token while the slow refresh goes on', async () => {
-    const server = await start();
+    const server = await start({ NANGO_PROVIDER_TIMEOUT_MS: '200' });
     try {
       await ensureConfig(server);
       await connect(server, 'slow-valid-user');
       const original = (await read(server.url, 'slow-valid-user')).body.credentials;
-      // Due (half the lifetime has passed) but 1.5 s from expiry.
-      await sleep((TOKEN_TTL_SECONDS / 2) * 1000 + 500);
+      // Due (half the lifetime has passed) but nearly 2 s from expiry.
+      await sleep((TOKEN_TTL_SECONDS / 2) * 1000 + 100);
       issuer.answerDelayMs = 1_500;
       const meanwhile = await read(server.url, 'slow-valid-user');
       expect(meanwhile.status).toBe(200);
