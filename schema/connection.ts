@@ -1,7 +1,7 @@
 // Connection: one end user's authorization of one provider config, with its
 // queries and mutations. Credentials are not part of the list.
 import type { GraphQLResolveInfo, SelectionNode } from 'graphql';
-import { type Connection, type ConnectionSummary, type Page } from '../server/core/connections.js';
+import type { Connection, ConnectionHealthStatus, ConnectionSummary, Page } from '../server/core/connections.js';
 
 import type { ConnectionWithCredentials } from '../server/core/fresh-credentials.js';
 import { builder, type Context } from './builder.js';
@@ -35,6 +35,36 @@ export function fromWhole<T>(pick: (connection: Connection) => T): (source: Conn
     source.shape === 'whole' ? pick(source.connection) : core.freshCredentials.read(source.summary.providerConfigKey, source.summary.connectionId).then(pick);
 }
 
+export const ConnectionHealthStatusRef = builder.enumType('ConnectionHealthStatus', {
+  description: 'Whether the connection keeps its tokens fresh by itself, or needs its end user.',
+  values: {
+    HEALTHY: { description: 'Refreshes succeed (or are not needed).' },
+    REFRESH_FAILING: { description: 'Refreshes fail for a reason that may pass (e.g. the provider is down): retried with a backoff, at nextAttemptAt.' },
+    NEEDS_REAUTH: { description: 'Only the end user can fix it (the grant was revoked or lost, or refreshes failed too long): have them connect again.' },
+  } satisfies Record<ConnectionHealthStatus, { description: string }>,
+});
+
+const ConnectionHealthRef = builder
+  .objectRef<Pick<Connection, 'health' | 'healthSince' | 'healthCode' | 'healthDescription' | 'nextRefreshAttemptAt'>>('ConnectionHealth')
+  .implement({
+    fields: (t) => ({
+      status: t.field({ type: ConnectionHealthStatusRef, resolve: (connection) => connection.health }),
+      since: t.field({ type: 'DateTime', description: 'When the connection entered this status.', resolve: (connection) => connection.healthSince }),
+      code: t.string({
+        nullable: true,
+        description: "Why it is not healthy: the provider's error code (e.g. invalid_grant), or refresh_token_lost, or refresh_failing (failed too long).",
+        resolve: (connection) => connection.healthCode,
+      }),
+      description: t.string({ nullable: true, resolve: (connection) => connection.healthDescription }),
+      nextAttemptAt: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: 'While REFRESH_FAILING: the earliest time the provider is asked again.',
+        resolve: (connection) => connection.nextRefreshAttemptAt,
+      }),
+    }),
+  });
+
 export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').implement({
   description: "One end user's stored authorization for a provider config.",
   fields: (t) => ({
@@ -49,6 +79,11 @@ export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').i
     metadata: t.field({ type: 'JSON', resolve: fromWhole((connection) => connection.metadata) }),
     createdAt: t.field({ type: 'DateTime', resolve: (source) => (source.shape === 'whole' ? source.connection.createdAt : source.summary.createdAt) }),
     updatedAt: t.field({ type: 'DateTime', resolve: fromWhole((connection) => connection.updatedAt) }),
+    health: t.field({
+      type: ConnectionHealthRef,
+      description: 'Whether its tokens can still be refreshed, as of the last refresh (a list filters on it: connections(health: NEEDS_REAUTH)).',
+      resolve: fromWhole((connection) => connection),
+    }),
   }),
 });
 
@@ -96,14 +131,15 @@ const ConnectionPageRef = builder
 builder.queryField('connections', (t) =>
   t.field({
     type: ConnectionPageRef,
-    description: 'Connections, newest first, a page at a time (first: 1-100, default 50).',
+    description: 'Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again.',
     args: {
       providerConfigKey: t.arg.string(),
+      health: t.arg({ type: ConnectionHealthStatusRef, description: 'Only the connections in this health.' }),
       first: t.arg.int(),
       after: t.arg.string(),
     },
     resolve: async (_root, args, { core }, info): Promise<Page<ConnectionSource>> => {
-      const options = { providerConfigKey: args.providerConfigKey ?? undefined, first: args.first ?? undefined, after: args.after ?? undefined };
+      const options = { providerConfigKey: args.providerConfigKey ?? undefined, health: args.health ?? undefined, first: args.first ?? undefined, after: args.after ?? undefined };
       if (nodesAskOnlySummaryFields(info)) {
         const page = await core.connections.listSummaries(options);
         return { ...page, nodes: page.nodes.map((summary) => ({ shape: 'summary', summary })) };

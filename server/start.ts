@@ -135,6 +135,7 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
     observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
     reads,
   });
+  metrics.countConnectionsByHealth(() => core.connections.countByHealth());
   const edge = await createEdge({ core, pool, logger, metrics, settings });
   await core.refreshing.start();
   if (core.refreshing.spool.size > 0) logger.warn({ answers: core.refreshing.spool.size }, 'refresh answers a previous run could not store are being written');

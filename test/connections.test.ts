@@ -131,8 +131,8 @@ describe('the nango connection commands', () => {
     const table = await nango(['connection:list']);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^CONNECTION ID\s+PROVIDER CONFIG KEY\s+PROVIDER\s+CREATED$/);
-    expect(lines[2]).toMatch(/^u5\s+github\s+github\s+\d{4}-/);
+    expect(lines[0]).toMatch(/^CONNECTION ID\s+PROVIDER CONFIG KEY\s+PROVIDER\s+HEALTH\s+CREATED$/);
+    expect(lines[2]).toMatch(/^u5\s+github\s+github\s+HEALTHY\s+\d{4}-/);
 
     const json = await nango(['connection:list', '--provider-config-key', 'slack', '--json']);
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ connectionId: 'u3', providerConfigKey: 'slack', provider: 'slack' })]);

@@ -174,6 +174,7 @@ describe('fresh credentials', () => {
       },
       connection_config: {},
       metadata: {},
+      health: { status: 'HEALTHY', since: expect.stringMatching(/Z$/), code: null, description: null, next_attempt_at: null },
     });
     const listed = await (await fetch(`${server.url}/connection`)).json();
     expect(listed.connections).toContainEqual({ id: body.id, connection_id: 'rest-user', provider: 'idp', created: body.created_at });

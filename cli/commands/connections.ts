@@ -1,10 +1,26 @@
 // nango connection:list | connection:get | connection:delete
 import type { Argv } from 'yargs';
-import type { ConnectionFieldsFragment } from '../../clients/generated/sdk.js';
+import type { ConnectionFieldsFragment, ConnectionHealthStatus } from '../../clients/generated/sdk.js';
 import { sdkFromEnvironment } from '../context.js';
 import { formatDate, handled, printJson, printSuccess, table, type OutputOptions } from '../output.js';
 
 const PAGE = 100;
+
+/** Every status, by the schema's enum (the compiler holds this list to it). */
+const HEALTH_STATUSES = Object.keys({ HEALTHY: true, REFRESH_FAILING: true, NEEDS_REAUTH: true } satisfies Record<ConnectionHealthStatus, true>) as ConnectionHealthStatus[];
+
+/** --health needs_reauth (any case) → NEEDS_REAUTH. */
+function healthOption(value: string): ConnectionHealthStatus {
+  const status = HEALTH_STATUSES.find((each) => each === value.toUpperCase());
+  if (!status) throw new Error(`--health must be one of ${HEALTH_STATUSES.map((each) => each.toLowerCase()).join(', ')}`);
+  return status;
+}
+
+function describeHealth({ health }: ConnectionFieldsFragment): string {
+  const why = health.code ? ` (${health.code}${health.description ? `: ${health.description}` : ''})` : '';
+  const next = health.nextAttemptAt ? `, next attempt ${formatDate(health.nextAttemptAt)}` : '';
+  return `${health.status} since ${formatDate(health.since)}${why}${next}`;
+}
 
 function describeConnection(connection: ConnectionFieldsFragment): string {
   return [
@@ -15,6 +31,7 @@ function describeConnection(connection: ConnectionFieldsFragment): string {
     `metadata:            ${JSON.stringify(connection.metadata)}`,
     `created:             ${formatDate(connection.createdAt)}`,
     `updated:             ${formatDate(connection.updatedAt)}`,
+    `health:              ${describeHealth(connection)}`,
   ].join('\n');
 }
 
@@ -31,27 +48,30 @@ export function connectionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptio
       (command) =>
         command
           .option('provider-config-key', { type: 'string', describe: 'Only the connections of this provider config' })
-          .example('$0 connection:list --provider-config-key github', 'List the GitHub connections'),
+          .option('health', { type: 'string', coerce: healthOption, describe: 'Only the connections in this health: healthy, refresh_failing or needs_reauth' })
+          .example('$0 connection:list --provider-config-key github', 'List the GitHub connections')
+          .example('$0 connection:list --health needs_reauth', 'List the connections whose end user must connect again'),
       handled(async (args) => {
         const sdk = await sdkFromEnvironment();
         const connections: ConnectionFieldsFragment[] = [];
         let after: string | undefined;
         // Every page: the CLI shows the whole list, the API hands it out 100 at a time.
         for (;;) {
-          const { connections: page } = await sdk.Connections({ providerConfigKey: args['provider-config-key'], first: PAGE, after });
+          const { connections: page } = await sdk.Connections({ providerConfigKey: args['provider-config-key'], health: args.health, first: PAGE, after });
           connections.push(...page.nodes);
           if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
           after = page.pageInfo.endCursor;
         }
         if (args.json) return printJson(connections);
         if (connections.length === 0) {
-          console.log('No connections yet. Your users create them through the frontend SDK: nango.auth(<config key>, <connection id>).');
+          if (args.health) console.log(`No connections are ${args.health}.`);
+          else console.log('No connections yet. Your users create them through the frontend SDK: nango.auth(<config key>, <connection id>).');
           return;
         }
         console.log(
           table(
-            ['CONNECTION ID', 'PROVIDER CONFIG KEY', 'PROVIDER', 'CREATED'],
-            connections.map((connection) => [connection.connectionId, connection.providerConfigKey, connection.provider, formatDate(connection.createdAt)]),
+            ['CONNECTION ID', 'PROVIDER CONFIG KEY', 'PROVIDER', 'HEALTH', 'CREATED'],
+            connections.map((connection) => [connection.connectionId, connection.providerConfigKey, connection.provider, connection.health.status, formatDate(connection.createdAt)]),
           ),
         );
       }),

@@ -5,6 +5,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentNode } from 'graphql';
 import { gql } from 'graphql-tag';
+/** Whether the connection keeps its tokens fresh by itself, or needs its end user. */
+export type ConnectionHealthStatus =
+  /** Refreshes succeed (or are not needed). */
+  | 'HEALTHY'
+  /** Only the end user can fix it (the grant was revoked or lost, or refreshes failed too long): have them connect again. */
+  | 'NEEDS_REAUTH'
+  /** Refreshes fail for a reason that may pass (e.g. the provider is down): retried with a backoff, at nextAttemptAt. */
+  | 'REFRESH_FAILING';
+
 export type CreateConnectSessionInput = {
   /** The connection the flow writes: created, or re-authorized when it exists. */
   connectionId: string;
@@ -71,16 +80,17 @@ export type CreateConnectSessionMutationVariables = Exact<{
 
 export type CreateConnectSessionMutation = { createConnectSession: { token: string, expiresAt: string, connectUrl: string } };
 
-export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null };
+export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } };
 
 export type ConnectionsQueryVariables = Exact<{
   providerConfigKey?: string | null | undefined;
+  health?: ConnectionHealthStatus | null | undefined;
   first?: number | null | undefined;
   after?: string | null | undefined;
 }>;
 
 
-export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type ConnectionQueryVariables = Exact<{
   providerConfigKey: string;
@@ -88,7 +98,7 @@ export type ConnectionQueryVariables = Exact<{
 }>;
 
 
-export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null } };
+export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
 
 export type DeleteConnectionMutationVariables = Exact<{
   providerConfigKey: string;
@@ -167,6 +177,13 @@ export const ConnectionFieldsFragmentDoc = gql`
     code
     description
   }
+  health {
+    status
+    since
+    code
+    description
+    nextAttemptAt
+  }
 }
     `;
 export const ProviderConfigFieldsFragmentDoc = gql`
@@ -195,8 +212,13 @@ export const CreateConnectSessionDocument = gql`
 }
     `;
 export const ConnectionsDocument = gql`
-    query Connections($providerConfigKey: String, $first: Int, $after: String) {
-  connections(providerConfigKey: $providerConfigKey, first: $first, after: $after) {
+    query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $first: Int, $after: String) {
+  connections(
+    providerConfigKey: $providerConfigKey
+    health: $health
+    first: $first
+    after: $after
+  ) {
     nodes {
       ...ConnectionFields
     }

@@ -5,6 +5,7 @@ import type {
   CreateConnectSessionInput,
   CreateConnectSessionMutation,
   ConnectionFieldsFragment,
+  ConnectionHealthStatus,
   CreateProviderConfigInput,
   ProviderConfigFieldsFragment,
   ProvidersQuery,
@@ -17,6 +18,8 @@ export type Credentials = ConnectionCredentialsQuery['connection']['credentials'
 export type OAuth2Credentials = Extract<Credentials, { __typename: 'OAuth2Credentials' }>;
 export type OAuth1Credentials = Extract<Credentials, { __typename: 'OAuth1Credentials' }>;
 export type Connection = ConnectionFieldsFragment;
+export type ConnectionHealth = Connection['health'];
+export type { ConnectionHealthStatus };
 export type ProviderConfig = ProviderConfigFieldsFragment;
 export type ProviderTemplate = ProvidersQuery['providers'][number];
 export type ConnectSession = CreateConnectSessionMutation['createConnectSession'];
@@ -65,7 +68,10 @@ export class Nango {
     return (await this.sdk.Connection({ providerConfigKey, connectionId })).connection;
   }
 
-  async listConnections(options: { providerConfigKey?: string | undefined; first?: number | undefined; after?: string | undefined } = {}): Promise<ConnectionPage> {
+  /** A page of connections; `health: 'NEEDS_REAUTH'` lists those whose end user must connect again. */
+  async listConnections(
+    options: { providerConfigKey?: string | undefined; health?: ConnectionHealthStatus | undefined; first?: number | undefined; after?: string | undefined } = {},
+  ): Promise<ConnectionPage> {
     const { connections } = await this.sdk.Connections(options);
     return { connections: connections.nodes, nextCursor: connections.pageInfo.hasNextPage ? connections.pageInfo.endCursor : null };
   }

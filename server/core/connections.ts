@@ -1,5 +1,5 @@
 // Connections as listed and read without their credentials, and deleted.
-import type { ConnectionRecord, ConnectionStore, ConnectionSummaryRecord, ListConnectionsOptions } from '../db/connection-store.js';
+import { HEALTH_STATUSES, type ConnectionHealthStatus, type ConnectionRecord, type ConnectionStore, type ConnectionSummaryRecord, type ListConnectionsOptions } from '../db/connection-store.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
 
@@ -23,8 +23,12 @@ export interface Page<Node> {
 
 export type ConnectionPage = Page<Connection>;
 
+export { HEALTH_STATUSES, type ConnectionHealthStatus };
+
 export interface ListOptions {
   providerConfigKey?: string;
+  /** Only the connections in this health (e.g. NEEDS_REAUTH: those whose end user must connect again). */
+  health?: ConnectionHealthStatus;
   first?: number;
   after?: string;
 }
@@ -52,10 +56,12 @@ export class Connections {
     toNode: (record: Stored) => Node,
   ): Promise<Page<Node>> {
     if (options.providerConfigKey !== undefined) checkIdentifier('providerConfigKey', options.providerConfigKey);
+    if (options.health !== undefined && !HEALTH_STATUSES.includes(options.health)) throw invalidInput('health', `must be one of ${HEALTH_STATUSES.join(', ')}`);
     const first = options.first ?? DEFAULT_PAGE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw invalidInput('first', `must be between 1 and ${MAX_PAGE}`);
     const records = await read({
       providerConfigKey: options.providerConfigKey,
+      health: options.health,
       limit: first + 1,
       beforeId: options.after === undefined ? undefined : decodeCursor(options.after),
     });
@@ -66,6 +72,11 @@ export class Connections {
       endCursor: last ? encodeCursor(last.id) : null,
       hasNextPage: records.length > first,
     };
+  }
+
+  /** How many connections are in each health (the unhealthy exactly, the healthy estimated: see the store). */
+  countByHealth(): Promise<Record<ConnectionHealthStatus, number>> {
+    return this.store.countByHealth();
   }
 
   async delete(providerConfigKey: string, connectionId: string): Promise<void> {

@@ -1,7 +1,8 @@
 // GET /metrics, in Prometheus format (prom-client): request latency by route,
-// refreshes by outcome and provider, OAuth flows, the database pool and the
-// read connections.
+// refreshes by outcome and provider, OAuth flows, connections by health, the
+// database pool and the read connections.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConnectionHealthStatus } from '../core/connections.js';
 import type { CoreObserver } from '../core/observer.js';
 import type { DatabasePool } from '../db/pool.js';
 import type { ReadConnections } from '../db/read-connections.js';
@@ -11,7 +12,12 @@ export interface Metrics {
   observer: CoreObserver;
   /** One answered request, under its route's pattern; `started` is a performance.now() reading. */
   recordRequest(method: string, route: string, status: number, started: number): void;
+  /** Adds the connections-by-health gauge, counted by `count` at each scrape (the core exists only after the metrics). */
+  countConnectionsByHealth(count: () => Promise<Record<ConnectionHealthStatus, number>>): void;
 }
+
+/** A scrape waits this long for the count, then goes without the gauge: Prometheus' own timeout is 10 s. */
+const HEALTH_COUNT_WITHIN_MS = 2_000;
 
 export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metrics {
   const registry = new Registry();
@@ -82,5 +88,23 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
       flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
     },
     recordRequest: observeRequest,
+    countConnectionsByHealth(count) {
+      new Gauge({
+        name: 'nango_connections',
+        help: 'Connections by health (HEALTHY, REFRESH_FAILING, NEEDS_REAUTH): the unhealthy counted exactly, the healthy estimated from the table statistics.',
+        labelNames: ['health'] as const,
+        registers: [registry],
+        async collect() {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<null>((resolve) => {
+            timer = setTimeout(() => resolve(null), HEALTH_COUNT_WITHIN_MS);
+          });
+          // The database away must not take the other metrics with it: this scrape goes without the gauge.
+          const counts = await Promise.race([count().catch(() => null), late]).finally(() => clearTimeout(timer));
+          this.reset();
+          if (counts) for (const [health, value] of Object.entries(counts)) this.set({ health }, value);
+        },
+      });
+    },
   };
 }

@@ -2,7 +2,7 @@
 // ISO-8601 dates): the token read, the pages of the list, and deletion. The
 // same core functions as GraphQL, the same error codes.
 import { z } from 'zod';
-import type { ConnectionSummary } from '../../core/connections.js';
+import { HEALTH_STATUSES, type Connection, type ConnectionHealthStatus, type ConnectionSummary } from '../../core/connections.js';
 import type { Credentials } from '../../core/credentials.js';
 import { invalidInput } from '../../core/errors.js';
 import type { FreshConnection } from '../../core/fresh-credentials.js';
@@ -24,6 +24,12 @@ function forceRefreshParam(query: Record<string, string | undefined>): boolean {
 
 const ListQuery = z.object({
   provider_config_key: z.string().min(1).optional(),
+  // needs_reauth, refresh_failing or healthy, in any case.
+  health: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(HEALTH_STATUSES, { errorMap: () => ({ message: `must be one of ${HEALTH_STATUSES.map((status) => status.toLowerCase()).join(', ')}` }) }))
+    .optional(),
   first: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').optional(),
   after: z.string().optional(),
 });
@@ -40,6 +46,14 @@ export interface NangoConnectionJson {
     | { type: 'OAUTH1'; oauth_token: string; oauth_token_secret: string; raw: Record<string, unknown> };
   connection_config: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /** Not in Nango 0.x: whether the credentials can still be refreshed (GraphQL's Connection.health). */
+  health: {
+    status: ConnectionHealthStatus;
+    since: string;
+    code: string | null;
+    description: string | null;
+    next_attempt_at: string | null;
+  };
 }
 
 /** GET /connection: Nango 0.x's list entries, and the cursor of the next page. */
@@ -54,8 +68,8 @@ export async function readConnection({ params, query }: RouteRequest, { core }: 
 }
 
 export async function listConnections({ query }: RouteRequest, { core }: Services): Promise<Reply> {
-  const { provider_config_key, first, after } = parseQuery(query, ListQuery);
-  const page = await core.connections.listSummaries({ providerConfigKey: provider_config_key, first: first ?? 100, after });
+  const { provider_config_key, health, first, after } = parseQuery(query, ListQuery);
+  const page = await core.connections.listSummaries({ providerConfigKey: provider_config_key, health, first: first ?? 100, after });
   const list: NangoConnectionListJson = {
     connections: page.nodes.map(listEntry),
     // Not in Nango 0.x, which sent every connection at once: pass as ?after= for the next page.
@@ -87,6 +101,17 @@ function nangoConnection({ connection, credentials }: FreshConnection): NangoCon
     credentials: nangoCredentials(credentials),
     connection_config: connection.connectionConfig,
     metadata: connection.metadata,
+    health: nangoHealth(connection),
+  };
+}
+
+function nangoHealth(connection: Connection): NangoConnectionJson['health'] {
+  return {
+    status: connection.health,
+    since: connection.healthSince.toISOString(),
+    code: connection.healthCode,
+    description: connection.healthDescription,
+    next_attempt_at: connection.nextRefreshAttemptAt?.toISOString() ?? null,
   };
 }
 
