@@ -1,7 +1,9 @@
-// Connections as listed and read without their credentials, and deleted.
+// Connections as listed and read without their credentials, and deleted
+// (their grant revoked at the provider first, when asked).
 import type { ConnectionRecord, ConnectionStore, ConnectionSummaryRecord, ListConnectionsOptions } from '../db/connection-store.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
+import { revocationError, type GrantRevocation, type RevocationFailure } from './revocation.js';
 
 /** A connection as the faces show it: the stored record, declared once in the store. */
 export type Connection = ConnectionRecord;
@@ -29,12 +31,29 @@ export interface ListOptions {
   after?: string;
 }
 
+export interface DeleteOptions {
+  /** Revoke the grant at the provider first (RFC 7009); a failure keeps the connection unless `force`. */
+  revoke?: boolean;
+  /** With revoke: delete even when the revocation failed or is unsupported (the failure is reported). */
+  force?: boolean;
+}
+
+export interface Deletion {
+  deleted: true;
+  revoked: boolean;
+  /** Why revocation was asked for and did not happen (a forced deletion); null otherwise. */
+  revocationError: RevocationFailure | null;
+}
+
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 100;
 const CURSOR_PREFIX = 'connection:';
 
 export class Connections {
-  constructor(private readonly store: ConnectionStore) {}
+  constructor(
+    private readonly store: ConnectionStore,
+    private readonly revocation: GrantRevocation,
+  ) {}
 
   async list(options: ListOptions = {}): Promise<ConnectionPage> {
     return this.page(options, (query) => this.store.list(query), (record): Connection => record);
@@ -68,9 +87,26 @@ export class Connections {
     };
   }
 
-  async delete(providerConfigKey: string, connectionId: string): Promise<void> {
+  /**
+   * Deletes a connection; with `revoke`, after its provider revoked the grant.
+   * The stored tokens are read again just before the provider call, and the
+   * row is deleted right after it: a refresh that rotates the token in
+   * between is of the same grant, which providers revoke whole (RFC 7009 §2.1).
+   */
+  async delete(providerConfigKey: string, connectionId: string, options: DeleteOptions = {}): Promise<Deletion> {
     checkConnectionIdentity(providerConfigKey, connectionId);
+    let revocationFailure: RevocationFailure | null = null;
+    if (options.revoke) {
+      const connection = await this.store.getWithCredentials(providerConfigKey, connectionId);
+      if (!connection) throw unknownConnection(providerConfigKey, connectionId);
+      const outcome = await this.revocation.revoke(connection);
+      if (!outcome.revoked) {
+        if (!options.force) throw revocationError(outcome.failure, { providerConfigKey, connectionId });
+        revocationFailure = outcome.failure;
+      }
+    }
     if (!(await this.store.delete(providerConfigKey, connectionId))) throw unknownConnection(providerConfigKey, connectionId);
+    return { deleted: true, revoked: Boolean(options.revoke) && revocationFailure === null, revocationError: revocationFailure };
   }
 }
 
