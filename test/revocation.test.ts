@@ -144,6 +144,23 @@ describe('revoke on delete', () => {
     provider.answer = 'ok';
   });
 
+  it('revokes again what a refresh rotated while the first revocation was under way, before deleting', async () => {
+    const first = await connect('rev-body', 'u-rotating');
+    let rotated: string | undefined;
+    provider.beforeAnswer = async () => {
+      // A reader forces a refresh while the provider is still revoking the old token.
+      const read = await fetch(`${server.url}/connection/u-rotating?provider_config_key=rev-body&force_refresh=true`);
+      rotated = ((await read.json()) as any).credentials.refresh_token;
+      tokensSeen.add(rotated!);
+    };
+    const before = provider.revocations.length;
+    expect((await revokeAndDelete('rev-body', 'u-rotating')).data.revokeAndDeleteConnection).toMatchObject({ deleted: true, revoked: true });
+    expect(rotated).toBeDefined();
+    expect(rotated).not.toBe(first.refreshToken);
+    expect(provider.revocations.slice(before).map((request) => request.form.token)).toEqual([first.refreshToken, rotated]);
+    expect(await stored('rev-body', 'u-rotating')).toBeUndefined();
+  });
+
   it('sends the access token when the connection has no refresh token', async () => {
     const credentials = await connect('rev-norefresh', 'u-access');
     expect(credentials.refreshToken).toBeNull();

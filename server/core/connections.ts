@@ -45,6 +45,9 @@ export interface Deletion {
   revocationError: RevocationFailure | null;
 }
 
+/** Revocations of tokens rotated meanwhile, at most (each round is one provider call). */
+const MAX_REVOCATION_ROUNDS = 3;
+
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 100;
 const CURSOR_PREFIX = 'connection:';
@@ -89,24 +92,32 @@ export class Connections {
 
   /**
    * Deletes a connection; with `revoke`, after its provider revoked the grant.
-   * The stored tokens are read again just before the provider call, and the
-   * row is deleted right after it: a refresh that rotates the token in
-   * between is of the same grant, which providers revoke whole (RFC 7009 §2.1).
+   * A refresh may rotate the tokens while the revocation is under way, and not
+   * every provider revokes the whole grant with the token it is sent: the
+   * stored tokens are read again after each revocation, and revoked again if
+   * they changed, before the row is deleted.
    */
   async delete(providerConfigKey: string, connectionId: string, options: DeleteOptions = {}): Promise<Deletion> {
     checkConnectionIdentity(providerConfigKey, connectionId);
-    let revocationFailure: RevocationFailure | null = null;
-    if (options.revoke) {
+    const failure = options.revoke ? await this.revokeStoredTokens(providerConfigKey, connectionId) : null;
+    if (failure && !options.force) throw revocationError(failure, { providerConfigKey, connectionId });
+    if (!(await this.store.delete(providerConfigKey, connectionId))) throw unknownConnection(providerConfigKey, connectionId);
+    return { deleted: true, revoked: Boolean(options.revoke) && failure === null, revocationError: failure };
+  }
+
+  /** Null once the provider revoked what is stored now; the first failure otherwise. */
+  private async revokeStoredTokens(providerConfigKey: string, connectionId: string): Promise<RevocationFailure | null> {
+    let revokedCredentials: string | null = null;
+    for (let round = 0; round < MAX_REVOCATION_ROUNDS; round++) {
       const connection = await this.store.getWithCredentials(providerConfigKey, connectionId);
       if (!connection) throw unknownConnection(providerConfigKey, connectionId);
+      if (connection.credentials === revokedCredentials) return null;
       const outcome = await this.revocation.revoke(connection);
-      if (!outcome.revoked) {
-        if (!options.force) throw revocationError(outcome.failure, { providerConfigKey, connectionId });
-        revocationFailure = outcome.failure;
-      }
+      if (!outcome.revoked) return outcome.failure;
+      revokedCredentials = connection.credentials;
     }
-    if (!(await this.store.delete(providerConfigKey, connectionId))) throw unknownConnection(providerConfigKey, connectionId);
-    return { deleted: true, revoked: Boolean(options.revoke) && revocationFailure === null, revocationError: revocationFailure };
+    // Still rotating after every round: each token read was revoked; the row goes now.
+    return null;
   }
 }
 

@@ -18,6 +18,8 @@ export interface RevocationProvider {
   /** What the revocation endpoint answers next. */
   answer: RevocationAnswer;
   revocations: RevocationRequest[];
+  /** Awaited before a revocation is answered (e.g. to refresh the connection meanwhile); cleared after one use. */
+  beforeAnswer: ((request: RevocationRequest) => Promise<void>) | null;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startRevocationProvider(): Promise<RevocationProvider> {
     url: '',
     answer: 'ok',
     revocations: [],
+    beforeAnswer: null,
     close: () =>
       new Promise<void>((resolve) => {
         for (const response of hanging) response.destroy();
@@ -61,24 +64,34 @@ export async function startRevocationProvider(): Promise<RevocationProvider> {
         return;
       }
       const form = Object.fromEntries(new URLSearchParams(body));
-      provider.revocations.push({ template, form, authorization: req.headers.authorization });
-      switch (provider.answer) {
-        case 'ok':
-          return res.writeHead(200).end();
-        case 'no-content':
-          return res.writeHead(204).end();
-        case 'refuse':
-          // Some providers echo what they were sent: the server must not pass it on.
-          return res
-            .writeHead(400, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ error: 'invalid_client', error_description: `Client authentication failed for token ${form.token} (secret ${form.client_secret})` }));
-        case 'hang':
-          hanging.add(res);
-          return;
-      }
+      const request = { template, form, authorization: req.headers.authorization };
+      provider.revocations.push(request);
+      const before = provider.beforeAnswer;
+      provider.beforeAnswer = null;
+      void (before?.(request) ?? Promise.resolve()).then(() => answer(provider.answer, res, form, hanging));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   provider.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return provider;
+}
+
+function answer(kind: RevocationAnswer, res: http.ServerResponse, form: Record<string, string>, hanging: Set<http.ServerResponse>): void {
+  switch (kind) {
+    case 'ok':
+      res.writeHead(200).end();
+      return;
+    case 'no-content':
+      res.writeHead(204).end();
+      return;
+    case 'refuse':
+      // Some providers echo what they were sent: the server must not pass it on.
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'invalid_client', error_description: `Client authentication failed for token ${form.token} (secret ${form.client_secret})` }));
+      return;
+    case 'hang':
+      hanging.add(res);
+      return;
+  }
 }
