@@ -1,7 +1,8 @@
 // Connection: one end user's authorization of one provider config, with its
 // queries and mutations. Credentials are not part of the list.
 import type { GraphQLResolveInfo, SelectionNode } from 'graphql';
-import type { Connection, ConnectionHealthStatus, ConnectionSummary, Page } from '../server/core/connections.js';
+import type { Connection, ConnectionHealthStatus, ConnectionSummary, Deletion, Page } from '../server/core/connections.js';
+import type { RevocationFailure } from '../server/core/revocation.js';
 
 import type { ConnectionWithCredentials } from '../server/core/fresh-credentials.js';
 import { builder, type Context } from './builder.js';
@@ -167,7 +168,7 @@ builder.queryField('connection', (t) =>
 
 builder.mutationField('deleteConnection', (t) =>
   t.boolean({
-    description: 'Deletes a connection and its credentials; fails with unknown_connection when there is none.',
+    description: 'Deletes a connection and its credentials; fails with unknown_connection when there is none. To revoke the grant at the provider first, use revokeAndDeleteConnection.',
     args: {
       providerConfigKey: t.arg.string({ required: true }),
       connectionId: t.arg.string({ required: true }),
@@ -176,5 +177,41 @@ builder.mutationField('deleteConnection', (t) =>
       await core.connections.delete(providerConfigKey, connectionId);
       return true;
     },
+  }),
+);
+
+const RevocationErrorRef = builder.objectRef<RevocationFailure>('RevocationError').implement({
+  description: 'Why the grant was not revoked at the provider. Never holds a token.',
+  fields: (t) => ({
+    code: t.exposeString('code', {
+      description: 'revocation_unsupported (no revocation endpoint, or OAuth 1.0a), provider_timeout, provider_unreachable, bad_response, or the error code the provider answered (e.g. invalid_client).',
+    }),
+    description: t.exposeString('description'),
+  }),
+});
+
+const DeleteConnectionResultRef = builder.objectRef<Deletion>('DeleteConnectionResult').implement({
+  description: 'What revokeAndDeleteConnection did: deleted is always true (a failure that keeps the connection is an error).',
+  fields: (t) => ({
+    deleted: t.exposeBoolean('deleted'),
+    revoked: t.exposeBoolean('revoked', { description: 'Whether the provider accepted the revocation of the grant.' }),
+    revocationError: t.field({ type: RevocationErrorRef, nullable: true, description: 'Set when force deleted the connection although the revocation failed.', resolve: (deletion) => deletion.revocationError }),
+  }),
+});
+
+builder.mutationField('revokeAndDeleteConnection', (t) =>
+  t.field({
+    type: DeleteConnectionResultRef,
+    description:
+      "Revokes the connection's grant at the provider (RFC 7009: its refresh token, else its access token), then deletes the connection. " +
+      'When the revocation fails the connection is kept and the call fails with revocation_failed (or revocation_unsupported when the provider has no revocation endpoint); ' +
+      'with force: true it is deleted anyway and the failure is in revocationError.',
+    args: {
+      providerConfigKey: t.arg.string({ required: true }),
+      connectionId: t.arg.string({ required: true }),
+      force: t.arg.boolean({ required: false, defaultValue: false }),
+    },
+    resolve: (_root, { providerConfigKey, connectionId, force }, { core }) =>
+      core.connections.delete(providerConfigKey, connectionId, { revoke: true, force: force ?? false }),
   }),
 );

@@ -90,12 +90,33 @@ export function connectionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptio
     .command(
       'connection:delete <provider_config_key> <connection_id>',
       'Delete a connection and its tokens',
-      (command) => withIdentity(command).example('$0 connection:delete github user-42', 'Forget the GitHub connection of user-42'),
+      (command) =>
+        withIdentity(command)
+          .option('revoke', { type: 'boolean', default: false, describe: "Revoke the grant at the provider first; if that fails, the connection is kept" })
+          .option('force', { type: 'boolean', default: false, describe: 'With --revoke: delete even if the revocation fails (the failure is reported)' })
+          .check((args) => {
+            if (args.force && !args.revoke) throw new Error('--force applies only with --revoke.');
+            return true;
+          })
+          .example('$0 connection:delete github user-42', 'Forget the GitHub connection of user-42')
+          .example('$0 connection:delete google user-42 --revoke', "Revoke user-42's Google grant, then forget the connection"),
       handled(async (args) => {
         const sdk = await sdkFromEnvironment();
-        await sdk.DeleteConnection({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id });
-        if (args.json) return printJson({ providerConfigKey: args.provider_config_key, connectionId: args.connection_id, deleted: true });
-        printSuccess(`Connection "${args.connection_id}" of "${args.provider_config_key}" deleted.`);
+        const identity = { providerConfigKey: args.provider_config_key, connectionId: args.connection_id };
+        const deleted = `Connection "${args.connection_id}" of "${args.provider_config_key}" deleted`;
+        if (!args.revoke) {
+          await sdk.DeleteConnection(identity);
+          if (args.json) return printJson({ ...identity, deleted: true });
+          return printSuccess(`${deleted}.`);
+        }
+        const { revokeAndDeleteConnection: result } = await sdk.RevokeAndDeleteConnection({ ...identity, force: args.force });
+        if (args.json) return printJson({ ...identity, deleted: result.deleted, revoked: result.revoked, revocationError: result.revocationError });
+        if (result.revocationError) {
+          // Forced: deleted, but the provider may still honour the grant; the user should hear why.
+          console.error(`Warning: the grant was not revoked at the provider (${result.revocationError.code}): ${result.revocationError.description}`);
+          return printSuccess(`${deleted} (not revoked).`);
+        }
+        printSuccess(`${deleted}; its grant was revoked at the provider.`);
       }),
     );
 }

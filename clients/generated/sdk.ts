@@ -108,6 +108,15 @@ export type DeleteConnectionMutationVariables = Exact<{
 
 export type DeleteConnectionMutation = { deleteConnection: boolean };
 
+export type RevokeAndDeleteConnectionMutationVariables = Exact<{
+  providerConfigKey: string;
+  connectionId: string;
+  force?: boolean | null | undefined;
+}>;
+
+
+export type RevokeAndDeleteConnectionMutation = { revokeAndDeleteConnection: { deleted: boolean, revoked: boolean, revocationError: { code: string, description: string } | null } };
+
 export type ConnectionCredentialsQueryVariables = Exact<{
   providerConfigKey: string;
   connectionId: string;
@@ -244,6 +253,22 @@ export const DeleteConnectionDocument = gql`
   )
 }
     `;
+export const RevokeAndDeleteConnectionDocument = gql`
+    mutation RevokeAndDeleteConnection($providerConfigKey: String!, $connectionId: String!, $force: Boolean) {
+  revokeAndDeleteConnection(
+    providerConfigKey: $providerConfigKey
+    connectionId: $connectionId
+    force: $force
+  ) {
+    deleted
+    revoked
+    revocationError {
+      code
+      description
+    }
+  }
+}
+    `;
 export const ConnectionCredentialsDocument = gql`
     query ConnectionCredentials($providerConfigKey: String!, $connectionId: String!, $forceRefresh: Boolean = false) {
   connection(providerConfigKey: $providerConfigKey, connectionId: $connectionId) {
@@ -330,6 +355,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     DeleteConnection(variables: DeleteConnectionMutationVariables, options?: C): Promise<DeleteConnectionMutation> {
       return requester<DeleteConnectionMutation, DeleteConnectionMutationVariables>(DeleteConnectionDocument, variables, options) as Promise<DeleteConnectionMutation>;
+    },
+    RevokeAndDeleteConnection(variables: RevokeAndDeleteConnectionMutationVariables, options?: C): Promise<RevokeAndDeleteConnectionMutation> {
+      return requester<RevokeAndDeleteConnectionMutation, RevokeAndDeleteConnectionMutationVariables>(RevokeAndDeleteConnectionDocument, variables, options) as Promise<RevokeAndDeleteConnectionMutation>;
     },
     ConnectionCredentials(variables: ConnectionCredentialsQueryVariables, options?: C): Promise<ConnectionCredentialsQuery> {
       return requester<ConnectionCredentialsQuery, ConnectionCredentialsQueryVariables>(ConnectionCredentialsDocument, variables, options) as Promise<ConnectionCredentialsQuery>;

@@ -9,6 +9,7 @@ import type {
   CreateProviderConfigInput,
   ProviderConfigFieldsFragment,
   ProvidersQuery,
+  RevokeAndDeleteConnectionMutation,
   UpdateProviderConfigInput,
 } from '../generated/sdk.js';
 import { createSdk, NangoError, type ConnectionOptions, type Sdk } from './graphql-client.js';
@@ -23,6 +24,14 @@ export type { ConnectionHealthStatus };
 export type ProviderConfig = ProviderConfigFieldsFragment;
 export type ProviderTemplate = ProvidersQuery['providers'][number];
 export type ConnectSession = CreateConnectSessionMutation['createConnectSession'];
+export type DeleteConnectionResult = RevokeAndDeleteConnectionMutation['revokeAndDeleteConnection'];
+
+export interface DeleteConnectionOptions {
+  /** Revoke the grant at the provider first (RFC 7009); if that fails, the connection is kept and the call throws (revocation_failed, revocation_unsupported). */
+  revoke?: boolean | undefined;
+  /** With revoke: delete even when the revocation failed; the failure is in the result's revocationError. */
+  force?: boolean | undefined;
+}
 
 export interface NangoOptions {
   /** Default http://localhost:3003. */
@@ -84,8 +93,13 @@ export class Nango {
     return (await this.sdk.CreateConnectSession({ input })).createConnectSession;
   }
 
-  async deleteConnection(providerConfigKey: string, connectionId: string): Promise<void> {
+  async deleteConnection(providerConfigKey: string, connectionId: string, options: DeleteConnectionOptions = {}): Promise<DeleteConnectionResult> {
+    if (options.revoke) {
+      const force = options.force ?? false;
+      return (await this.sdk.RevokeAndDeleteConnection({ providerConfigKey, connectionId, force })).revokeAndDeleteConnection;
+    }
     await this.sdk.DeleteConnection({ providerConfigKey, connectionId });
+    return { deleted: true, revoked: false, revocationError: null };
   }
 
   async listProviderConfigs(): Promise<ProviderConfig[]> {

@@ -1,7 +1,9 @@
-// Connections as listed and read without their credentials, and deleted.
+// Connections as listed and read without their credentials, and deleted
+// (their grant revoked at the provider first, when asked).
 import { HEALTH_STATUSES, type ConnectionHealthStatus, type ConnectionRecord, type ConnectionStore, type ConnectionSummaryRecord, type ListConnectionsOptions } from '../db/connection-store.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
+import { revocationError, type GrantRevocation, type RevocationFailure } from './revocation.js';
 
 /** A connection as the faces show it: the stored record, declared once in the store. */
 export type Connection = ConnectionRecord;
@@ -33,12 +35,32 @@ export interface ListOptions {
   after?: string;
 }
 
+export interface DeleteOptions {
+  /** Revoke the grant at the provider first (RFC 7009); a failure keeps the connection unless `force`. */
+  revoke?: boolean;
+  /** With revoke: delete even when the revocation failed or is unsupported (the failure is reported). */
+  force?: boolean;
+}
+
+export interface Deletion {
+  deleted: true;
+  revoked: boolean;
+  /** Why revocation was asked for and did not happen (a forced deletion); null otherwise. */
+  revocationError: RevocationFailure | null;
+}
+
+/** Revocations of tokens rotated meanwhile, at most (each round is one provider call). */
+const MAX_REVOCATION_ROUNDS = 3;
+
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 100;
 const CURSOR_PREFIX = 'connection:';
 
 export class Connections {
-  constructor(private readonly store: ConnectionStore) {}
+  constructor(
+    private readonly store: ConnectionStore,
+    private readonly revocation: GrantRevocation,
+  ) {}
 
   async list(options: ListOptions = {}): Promise<ConnectionPage> {
     return this.page(options, (query) => this.store.list(query), (record): Connection => record);
@@ -79,9 +101,34 @@ export class Connections {
     return this.store.countByHealth();
   }
 
-  async delete(providerConfigKey: string, connectionId: string): Promise<void> {
+  /**
+   * Deletes a connection; with `revoke`, after its provider revoked the grant.
+   * A refresh may rotate the tokens while the revocation is under way, and not
+   * every provider revokes the whole grant with the token it is sent: the
+   * stored tokens are read again after each revocation, and revoked again if
+   * they changed, before the row is deleted.
+   */
+  async delete(providerConfigKey: string, connectionId: string, options: DeleteOptions = {}): Promise<Deletion> {
     checkConnectionIdentity(providerConfigKey, connectionId);
+    const failure = options.revoke ? await this.revokeStoredTokens(providerConfigKey, connectionId) : null;
+    if (failure && !options.force) throw revocationError(failure, { providerConfigKey, connectionId });
     if (!(await this.store.delete(providerConfigKey, connectionId))) throw unknownConnection(providerConfigKey, connectionId);
+    return { deleted: true, revoked: Boolean(options.revoke) && failure === null, revocationError: failure };
+  }
+
+  /** Null once the provider revoked what is stored now; the first failure otherwise. */
+  private async revokeStoredTokens(providerConfigKey: string, connectionId: string): Promise<RevocationFailure | null> {
+    let revokedCredentials: string | null = null;
+    for (let round = 0; round < MAX_REVOCATION_ROUNDS; round++) {
+      const connection = await this.store.getWithCredentials(providerConfigKey, connectionId);
+      if (!connection) throw unknownConnection(providerConfigKey, connectionId);
+      if (connection.credentials === revokedCredentials) return null;
+      const outcome = await this.revocation.revoke(connection);
+      if (!outcome.revoked) return outcome.failure;
+      revokedCredentials = connection.credentials;
+    }
+    // Still rotating after every round: each token read was revoked; the row goes now.
+    return null;
   }
 }
 

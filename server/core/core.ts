@@ -20,6 +20,7 @@ import type { CoreObserver } from './observer.js';
 import type { ConnectPolicy } from './principal.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
+import { GrantRevocation } from './revocation.js';
 
 export interface Core {
   catalog: ProviderCatalog;
@@ -123,7 +124,7 @@ export function createCore(dependencies: CoreDependencies): Core {
     },
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover, urlPolicy),
-    connections: new Connections(connections),
+    connections: new Connections(connections, new GrantRevocation({ configs, catalog, providerTimeoutSeconds, urlPolicy })),
     connectSessions: new ConnectSessions(connectSessions, { serverUrl: dependencies.serverUrl }),
     oauthFlow: new OAuthFlow({
       configs,

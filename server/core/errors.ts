@@ -37,6 +37,8 @@ const CATALOGUE = {
   provider_timeout: { status: 504, message: 'The provider did not answer in time.' },
   refresh_failed: { status: 502, message: 'Refreshing the credentials failed.' },
   refresh_pending: { status: 503, message: 'The provider has not answered the refresh yet.' },
+  revocation_failed: { status: 502, message: 'Revoking the grant at the provider failed; the connection was not deleted.' },
+  revocation_unsupported: { status: 400, message: 'The provider has no token revocation endpoint; delete without revoke, or with force.' },
   // The server itself.
   database_unavailable: { status: 503, message: 'The database does not answer.' },
   internal_error: { status: 500, message: 'An unexpected error occurred.' },

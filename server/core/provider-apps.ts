@@ -6,7 +6,7 @@ import type { ProviderConfigStore, ProviderConfigWithSecret } from '../db/provid
 import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
 import { checkVisitorParams, ConnectionParamError, effectiveParams, interpolateConnectionParams } from '../providers/connection-params.js';
 import { OAuth1Client } from '../providers/oauth1-client.js';
-import { OAuth2Client, type OAuth2Endpoints } from '../providers/oauth2-client.js';
+import { discoveredRevocationEndpoint, OAuth2Client, type OAuth2Endpoints } from '../providers/oauth2-client.js';
 import { checkProviderUrl, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
 import { AppError } from './errors.js';
 import { clip } from './identifiers.js';
@@ -92,6 +92,31 @@ export function oauth1ClientFor({ config, template }: ProviderApp, params: Recor
       },
       { timeoutSeconds, policy },
     );
+  } catch (error) {
+    throw refusal(error, { providerConfigKey: config.key });
+  }
+}
+
+/**
+ * Where a connection's tokens are revoked (RFC 7009): the template's
+ * revocation_url filled from the connection params, or an `oidc` config's
+ * discovered revocation_endpoint; null when there is none. Checked against the
+ * URL policy. Throws AppError for params and refused URLs, ProviderCallError
+ * for OIDC discovery.
+ */
+export async function revocationEndpointFor(
+  { config, template }: ProviderApp,
+  params: Record<string, unknown>,
+  timeoutSeconds: number,
+  policy: ProviderUrlPolicy,
+): Promise<string | null> {
+  try {
+    if (template.generic === 'oidc' && config.issuer) {
+      return await discoveredRevocationEndpoint(new URL(checkedUrl('the issuer', config.issuer, policy)), timeoutSeconds, policy);
+    }
+    if (!template.revocationUrl) return null;
+    const values = effectiveParams(template.paramRules, stringParams(params), config.params);
+    return checkedUrl('the revocation URL', interpolateConnectionParams(template.revocationUrl, values, template.paramRules), policy);
   } catch (error) {
     throw refusal(error, { providerConfigKey: config.key });
   }

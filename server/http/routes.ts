@@ -18,7 +18,7 @@ export const ROUTES: readonly Route[] = [
   // The token read in front of every API call of our users, and the pages of the list (Nango 0.x's REST shape).
   { method: 'GET', pattern: '/connection/:connectionId', query: ['provider_config_key', 'force_refresh'], callers: ['backend'], face: 'rest', fast: true, handle: readConnection },
   { method: 'GET', pattern: '/connection', query: ['provider_config_key', 'health', 'first', 'after'], callers: ['backend'], face: 'rest', fast: true, handle: listConnections },
-  { method: 'DELETE', pattern: '/connection/:connectionId', query: ['provider_config_key'], callers: ['backend'], face: 'rest', fast: false, handle: deleteConnection },
+  { method: 'DELETE', pattern: '/connection/:connectionId', query: ['provider_config_key', 'revoke', 'force'], callers: ['backend'], face: 'rest', fast: false, handle: deleteConnection },
   // A connect session: the backend's permission for one browser to authorize one connection.
   { method: 'POST', pattern: '/connect/sessions', query: [], callers: ['backend'], face: 'rest', fast: false, handle: createConnectSession },
   // GraphQL: operations from backends; GraphiQL's page for anyone (its operations need the key).

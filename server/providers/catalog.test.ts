@@ -71,6 +71,21 @@ describe('the catalog validator', () => {
     expect(problems.every((found) => found.template === 'example')).toBe(true);
   });
 
+  it('validates revocation_url like the other URLs, its params under the same rules, and only for OAuth 2', () => {
+    const label = { given_by: 'end_user', kind: 'dns_label' };
+    expect(validateCatalog({ example: { ...GOOD, revocation_url: 'https://example.com/oauth/revoke' } })).toEqual([]);
+    expect(validateCatalog({ example: { ...GOOD, revocation_url: 'http://example.com/revoke' } })[0]?.problem).toBe('revocation_url: must be an https:// URL');
+    const problemsOf = (entry: object) => validateCatalog({ example: entry }).map((found) => found.problem).join('\n');
+    expect(problemsOf({ ...GOOD, revocation_url: 'https://${connectionConfig.params.subdomain}.example.com/revoke' })).toContain('revocation_url: the param "subdomain" needs a connection_params declaration');
+    expect(problemsOf({ ...GOOD, revocation_url: 'https://${connectionConfig.params.subdomain}/revoke', connection_params: { subdomain: label } })).toContain('must be followed by a fixed parent domain');
+    const oauth1 = { ...GOOD, auth_mode: 'OAUTH1', request_url: 'https://example.com/request_token', revocation_url: 'https://example.com/revoke' };
+    expect(problemsOf(oauth1)).toContain("Unrecognized key(s) in object: 'revocation_url'");
+    const catalog = loadCatalog();
+    expect(catalog.get('google')?.revocationUrl).toBe('https://oauth2.googleapis.com/revoke');
+    expect(catalog.get('keycloak')?.revocationUrl).toBe('https://${connectionConfig.params.hostname}/realms/${connectionConfig.params.realm}/protocol/openid-connect/revoke');
+    expect(catalog.get('github')?.revocationUrl).toBeNull();
+  });
+
   it('validates OAuth 1.0a entries: a request URL and a known signature method', () => {
     const oauth1 = { ...GOOD, auth_mode: 'OAUTH1', request_url: 'https://example.com/request_token' };
     expect(validateCatalog({ example: oauth1 })).toEqual([]);
@@ -158,7 +173,7 @@ function benignValue(rule: ParamRule): string {
 }
 
 function urlsOf(template: ProviderTemplate): string[] {
-  return [template.authorizationUrl, template.tokenUrl, template.refreshUrl, template.oauth1?.requestUrl].filter((url): url is string => typeof url === 'string');
+  return [template.authorizationUrl, template.tokenUrl, template.refreshUrl, template.revocationUrl, template.oauth1?.requestUrl].filter((url): url is string => typeof url === 'string');
 }
 
 /**

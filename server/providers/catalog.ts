@@ -63,6 +63,8 @@ const OAuth2Schema = z
     auth_mode: z.literal('OAUTH2'),
     ...common,
     refresh_url: templateUrl.optional(),
+    /** The RFC 7009 revocation endpoint (form POST of token=...), where the provider documents one. */
+    revocation_url: templateUrl.optional(),
     /** Extra body params of the refresh_token grant. */
     refresh_params: stringMap.default({}),
     /** body: client_secret_post; header: client_secret_basic. */
@@ -114,6 +116,8 @@ export interface ProviderTemplate {
   authorizationUrl: string | null;
   tokenUrl: string | null;
   refreshUrl: string | null;
+  /** RFC 7009 revocation endpoint; null when the provider documents none (and for `custom`; `oidc` discovers it). */
+  revocationUrl: string | null;
   scopeSeparator: string;
   defaultScopes: string[];
   authorizationParams: Record<string, string>;
@@ -149,6 +153,7 @@ export function providerTemplate(fields: Pick<ProviderTemplate, 'name' | 'displa
     authorizationUrl: null,
     tokenUrl: null,
     refreshUrl: null,
+    revocationUrl: null,
     scopeSeparator: ' ',
     defaultScopes: [],
     authorizationParams: {},
@@ -226,8 +231,9 @@ function urlsOf(data: TemplateData): Array<[field: string, url: string]> {
   const urls: Array<[string, string | undefined]> = [
     ['authorization_url', data.authorization_url],
     ['token_url', data.token_url],
-    data.auth_mode === 'OAUTH2' ? ['refresh_url', data.refresh_url] : ['request_url', data.request_url],
   ];
+  if (data.auth_mode === 'OAUTH2') urls.push(['refresh_url', data.refresh_url], ['revocation_url', data.revocation_url]);
+  else urls.push(['request_url', data.request_url]);
   return urls.filter((entry): entry is [string, string] => entry[1] !== undefined);
 }
 
@@ -268,6 +274,7 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
   return providerTemplate({
     ...shared,
     refreshUrl: data.refresh_url ?? null,
+    revocationUrl: data.revocation_url ?? null,
     authorizationMethod: data.authorization_method,
     refreshParams: data.refresh_params,
     bodyFormat: data.body_format,

@@ -1,6 +1,6 @@
-// OAuth 2 client glue over openid-client: builds the authorization URL and
-// exchanges the code. Provider failures come back as ProviderCallError, with
-// the provider's own error code when it gave one.
+// OAuth 2 client glue over openid-client: builds the authorization URL,
+// exchanges the code and refreshes. Provider failures come back as
+// ProviderCallError, with the provider's own error code when it gave one.
 import * as oidc from 'openid-client';
 import { guardedFetch, type ProviderFetch } from './guarded-fetch.js';
 import { conformingFetch, type Capture, type ConformOptions } from './token-conformer.js';
@@ -168,6 +168,18 @@ async function discoveredMetadata(issuer: URL, timeoutSeconds: number, policy: P
 }
 
 /**
+ * The issuer's revocation_endpoint (RFC 8414), or null when its discovery
+ * document names none; checked against the URL policy like its other endpoints.
+ */
+export async function discoveredRevocationEndpoint(issuer: URL, timeoutSeconds: number, policy: ProviderUrlPolicy): Promise<string | null> {
+  const metadata = await discoveredMetadata(issuer, timeoutSeconds, policy, guardedFetch(policy));
+  const endpoint = metadata.revocation_endpoint;
+  if (!endpoint) return null;
+  checkProviderUrl('the discovered revocation_endpoint', endpoint, policy);
+  return endpoint;
+}
+
+/**
  * The issuer's discovery document, fetched under the URL policy; its endpoints
  * pass the same policy as typed ones, or ProviderUrlRefused is thrown before
  * anything is sent to them.
@@ -197,15 +209,21 @@ export async function discover(issuer: URL, timeoutSeconds: number, policy: Prov
  */
 function rawClientSecretBasic(clientSecret: string): oidc.ClientAuth {
   return (_server, client, _body, headers) => {
-    headers.set('authorization', `Basic ${Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64')}`);
+    headers.set('authorization', basicAuthorization(String(client.client_id), clientSecret));
   };
+}
+
+/** The Authorization header of rawClientSecretBasic, for calls made without openid-client (revocation). */
+export function basicAuthorization(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
 }
 
 function insecureAllowed(url: URL): boolean {
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
-async function callProvider<T>(call: () => Promise<T>): Promise<T> {
+/** Runs a provider call, its failures as ProviderCallError. */
+export async function callProvider<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -214,6 +232,7 @@ async function callProvider<T>(call: () => Promise<T>): Promise<T> {
 }
 
 function toProviderCallError(error: unknown): ProviderCallError {
+  if (error instanceof ProviderCallError) return error;
   const refused = causes(error).find((item): item is ProviderUrlRefused => item instanceof ProviderUrlRefused);
   // Refused before a byte was sent (a redirect target or a name resolving to a private address).
   if (refused) return new ProviderCallError('unreachable', refused.message, undefined, undefined, { cause: refused });

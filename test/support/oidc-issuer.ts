@@ -30,6 +30,14 @@ export interface TestIssuer {
   onAnswerHeld: (() => void) | null;
   /** Revokes the grant behind a refresh token, as an end user revoking access would. */
   revoke(refreshToken: string): Promise<void>;
+  /** Token revocation requests (RFC 7009) the provider answered, with the hint each gave. */
+  revocations: Array<{ tokenTypeHint: string | undefined; status: number }>;
+  /**
+   * Presents a refresh token to the token endpoint as a client would (not
+   * through the server under test): whether the provider still honours it.
+   * A successful call rotates it, as any refresh does.
+   */
+  presentRefreshToken(refreshToken: string): Promise<{ status: number; error?: string }>;
   close(): Promise<void>;
 }
 
@@ -65,7 +73,11 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
       scopes: ['openid', 'offline_access', 'email', 'profile'],
       claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
       findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com` }) }),
-      features: { devInteractions: { enabled: false } },
+      features: {
+        devInteractions: { enabled: false },
+        // RFC 7009: revoking a refresh token also revokes its grant (oidc-provider's revokeGrantPolicy).
+        revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      },
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
       // PKCE when the client sends it (most templates), optional for those that disable it.
       pkce: { required: () => false },
@@ -89,6 +101,16 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
     refreshTokensPresented: [],
     answerDelayMs: 0,
     onAnswerHeld: null,
+    revocations: [],
+    presentRefreshToken: async (refreshToken) => {
+      const response = await fetch(`${issuerUrl}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: TEST_CLIENT.client_id, client_secret: TEST_CLIENT.client_secret }),
+      });
+      const body = (await response.json()) as { error?: string };
+      return { status: response.status, ...(body.error ? { error: body.error } : {}) };
+    },
     revoke: async (refreshToken) => {
       const token = await provider.RefreshToken.find(refreshToken);
       if (!token) throw new Error('no such refresh token at the provider');
@@ -113,6 +135,12 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
       issuer.refreshAttempts += 1;
       presented(ctx);
     }
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path !== '/token/revocation') return;
+    const hint = (ctx.oidc?.params as { token_type_hint?: unknown } | undefined)?.token_type_hint;
+    issuer.revocations.push({ tokenTypeHint: typeof hint === 'string' ? hint : undefined, status: ctx.status });
   });
   const callback = provider.callback();
   server.on('request', (req, res) => {

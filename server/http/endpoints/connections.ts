@@ -17,8 +17,12 @@ function configKeyParam(query: Record<string, string | undefined>): string {
 }
 
 function forceRefreshParam(query: Record<string, string | undefined>): boolean {
-  const value = query.force_refresh;
-  if (value !== undefined && value !== 'true' && value !== 'false') throw invalidInput('force_refresh', 'must be true or false');
+  return flagParam(query, 'force_refresh');
+}
+
+function flagParam(query: Record<string, string | undefined>, name: string): boolean {
+  const value = query[name];
+  if (value !== undefined && value !== 'true' && value !== 'false') throw invalidInput(name, 'must be true or false');
   return value === 'true';
 }
 
@@ -56,6 +60,14 @@ export interface NangoConnectionJson {
   };
 }
 
+/** DELETE /connection/:id?revoke=true: what happened at the provider (without revoke: 204, no body, as in Nango 0.x). */
+export interface DeletionJson {
+  deleted: true;
+  revoked: boolean;
+  /** Set when the revocation failed and force=true deleted the connection anyway. */
+  revocation_error: { code: string; message: string } | null;
+}
+
 /** GET /connection: Nango 0.x's list entries, and the cursor of the next page. */
 export interface NangoConnectionListJson {
   connections: Array<{ id: string; connection_id: string; provider: string; created: string }>;
@@ -79,8 +91,18 @@ export async function listConnections({ query }: RouteRequest, { core }: Service
 }
 
 export async function deleteConnection({ params, query }: RouteRequest, { core }: Services): Promise<Reply> {
-  await core.connections.delete(configKeyParam(query), params.connectionId!);
-  return { status: 204, body: null };
+  const revoke = flagParam(query, 'revoke');
+  const force = flagParam(query, 'force');
+  if (force && !revoke) throw invalidInput('force', 'applies only with revoke=true');
+  const deletion = await core.connections.delete(configKeyParam(query), params.connectionId!, { revoke, force });
+  if (!revoke) return { status: 204, body: null };
+  const failure = deletion.revocationError;
+  const body: DeletionJson = {
+    deleted: deletion.deleted,
+    revoked: deletion.revoked,
+    revocation_error: failure ? { code: failure.code, message: failure.description } : null,
+  };
+  return json(body);
 }
 
 function parseQuery<T extends z.ZodTypeAny>(query: Record<string, string>, schema: T): z.infer<T> {
