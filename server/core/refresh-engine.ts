@@ -132,7 +132,11 @@ export class RefreshEngine {
       refreshed = await this.callProvider(connection, current);
     } catch (error) {
       clearInterval(heartbeat);
-      return this.failed(connection, claim, tookOver, refreshFailures, error, identity);
+      // Something that is not a provider's answer (a sealed value refused, a bug): the claim goes, so the next reader is not kept waiting.
+      return this.failed(connection, claim, tookOver, refreshFailures, error, identity).catch(async (unexpected: unknown) => {
+        await this.options.connections.releaseClaim(connection.id, claim).catch(() => undefined);
+        throw unexpected;
+      });
     }
     clearInterval(heartbeat);
     this.observer.refreshed('success', connection.provider);

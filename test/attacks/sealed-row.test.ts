@@ -132,6 +132,9 @@ describe('a sealed value copied onto another row', () => {
     const attempts = issuer.refreshAttempts;
     const read = await graphql(server)(readQuery('idp-b', 'bob-conn'));
     expect(read.errors?.[0]?.extensions?.code).toBe('internal_error');
+    // And again: the refused refresh released its claim, so the next reader is not left waiting on it.
+    const again = await graphql(server)(readQuery('idp-b', 'bob-conn'));
+    expect(again.errors?.[0]?.extensions?.code).toBe('internal_error');
     expect(issuer.refreshAttempts).toBe(attempts);
     tamperingLogged(since, 'provider_configs', 'client_secret', { key: 'idp-b' });
     expect(lines.slice(since).join('\n')).not.toContain(TEST_CLIENT.client_secret);
