@@ -154,7 +154,10 @@ export class RefreshEngine {
       // Re-authorized or deleted while the provider answered: what is stored now stands.
       return this.stored(connection, identity);
     } catch (error) {
-      if (!databaseFailure(error)) throw error;
+      if (!databaseFailure(error)) {
+        await this.options.connections.releaseClaim(connection.id, claim).catch(() => undefined);
+        throw error;
+      }
       // The provider has rotated the token: this answer is the only copy. Kept, and served from memory meanwhile.
       await this.options.spool.add(answer);
       return { ok: true, fresh: { connection: { ...connection, credentials: answer.credentials }, credentials: refreshed } };
