@@ -5,8 +5,9 @@
 // then gets 429 too_many_flows until the flows expire (10 minutes, renewable).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
-import { freePort, startTestServer, type TestServer } from '../support/server.js';
+import { startIdpServer } from '../support/idp-server.js';
+import type { TestIssuer } from '../support/oidc-issuer.js';
+import type { TestServer } from '../support/server.js';
 import { connectFetch } from '../support/flow-client.js';
 
 const SECRET_KEY = 'sk-redteam-cap-0123456789abcdef';
@@ -20,29 +21,14 @@ let server: TestServer;
 let issuer: TestIssuer;
 
 beforeAll(async () => {
-  const port = await freePort();
-  issuer = await startTestIssuer([`http://localhost:${port}/oauth/callback`]);
-  server = await startTestServer({
-    port,
-    env: {
-      NANGO_SECRET_KEY: SECRET_KEY,
+  ({ server, issuer } = await startIdpServer({ secretKey: SECRET_KEY, env: {
       NANGO_PUBLIC_KEY: PUBLIC_KEY,
       NANGO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       NANGO_CONNECT_POLICY: 'session',
       NANGO_MAX_OPEN_FLOWS_PER_CLIENT: String(PER_CLIENT),
       NANGO_MAX_OPEN_FLOWS_PER_CONFIG: String(PER_CONFIG),
       NANGO_TRUST_PROXY_HOPS: '1',
-    },
-  });
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...AUTH },
-    body: JSON.stringify({
-      query: 'mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }',
-      variables: { input: { key: 'idp', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid'], clientId: TEST_CLIENT.client_id, clientSecret: TEST_CLIENT.client_secret } },
-    }),
-  });
-  expect(response.status).toBe(200);
+    } }));
 });
 afterAll(async () => {
   await Promise.all([server?.stop(), issuer?.close()]);

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { startTestIssuer, TEST_CLIENT, type TestIssuer } from '../support/oidc-issuer.js';
-import { freePort, startTestServer, type TestServer } from '../support/server.js';
+import { startIdpServer } from '../support/idp-server.js';
+import type { TestIssuer } from '../support/oidc-issuer.js';
+import type { TestServer } from '../support/server.js';
 
 const SECRET_KEY = 'sk-redteam-reset-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${SECRET_KEY}` };
@@ -21,21 +22,7 @@ let issuer: TestIssuer;
 let db: pg.Client;
 
 beforeAll(async () => {
-  const port = await freePort();
-  issuer = await startTestIssuer([`http://localhost:${port}/oauth/callback`]);
-  server = await startTestServer({
-    port,
-    env: { NANGO_SECRET_KEY: SECRET_KEY, NANGO_ENCRYPTION_KEY: randomBytes(32).toString('base64'), NANGO_MAX_OPEN_FLOWS_PER_CLIENT: String(PER_CLIENT) },
-  });
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...AUTH },
-    body: JSON.stringify({
-      query: 'mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }',
-      variables: { input: { key: 'idp', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid'], clientId: TEST_CLIENT.client_id, clientSecret: TEST_CLIENT.client_secret } },
-    }),
-  });
-  expect(response.status).toBe(200);
+  ({ server, issuer } = await startIdpServer({ secretKey: SECRET_KEY, env: { NANGO_ENCRYPTION_KEY: randomBytes(32).toString('base64'), NANGO_MAX_OPEN_FLOWS_PER_CLIENT: String(PER_CLIENT) } }));
   db = new pg.Client({ connectionString: server.database.url });
   await db.connect();
 });
