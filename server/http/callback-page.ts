@@ -3,6 +3,7 @@
 // an opener, it tells a person what happened.
 import { randomBytes } from 'node:crypto';
 import type { FlowIdentity } from '../core/oauth-flow.js';
+import { escapeHtml, flowPageHeaders } from './flow-page.js';
 
 export type FlowOutcome =
   | { ok: true; identity: FlowIdentity }
@@ -50,19 +51,9 @@ export function callbackPage(outcome: FlowOutcome): CallbackPage {
 `;
   return {
     html,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      // The callback URL carries the authorization code: never send it on.
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      'x-content-type-options': 'nosniff',
-    },
+    // The callback URL carries the authorization code: never sent on (no-referrer).
+    headers: flowPageHeaders(`default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; form-action 'none'`),
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
 /** JSON that is safe inside a <script> element, whatever the strings hold. */

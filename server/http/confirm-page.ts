@@ -4,6 +4,7 @@
 // one end user and opened by another stores the second one's provider account
 // under the first one's connection (a login CSRF one hop before the provider).
 import { randomBytes } from 'node:crypto';
+import { escapeHtml, flowPageHeaders } from './flow-page.js';
 
 export interface ConfirmPageInput {
   /** The provider, as people know it (the template's display name). */
@@ -43,18 +44,7 @@ export function confirmPage(input: ConfirmPageInput): { html: string; headers: R
 `;
   return {
     html,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      // No form-action: browsers hold the redirect after the form's POST (to the provider) to it too.
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`,
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-    },
+    // No form-action: browsers hold the redirect after the form's POST (to the provider) to it too.
+    headers: flowPageHeaders(`default-src 'none'; style-src 'nonce-${nonce}'`),
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }

@@ -207,3 +207,44 @@ describe('the production path: the backend creates a session, the page passes it
     expect((await storedConnection(sessions, 'sdk-conn')).subject).toBe('sdk-user');
   });
 });
+
+/** A form posted to the connect URL from the attacker's page: a cross-site POST, which carries no SameSite=Strict cookie. */
+async function forgedConfirmation(url: string) {
+  const response = await fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://attacker.example' }, body: 'confirm=guessed' });
+  const html = await response.text();
+  return { status: response.status, type: /"type":"([a-z_]+)"/.exec(html)?.[1] };
+}
+
+// Found by the red team: the browser binding moved login CSRF one hop back, to
+// a connect link the attacker made for their own connection and forwarded (a
+// connect link is a bearer link). Now nothing is written until the person who
+// opened it clicks Continue on a page naming whose connection it is
+// (server/http/confirm-page.ts), and that click cannot be forged from another
+// site. A victim who reads the page and closes it stores nothing.
+describe('a connect link forwarded to a victim', () => {
+  it('under `session`: the page names the attacker, and nothing is stored unless the victim clicks Continue there', async () => {
+    const created = await backend(sessions, 'mutation ($input: CreateConnectSessionInput!) { createConnectSession(input: $input) { connectUrl } }', {
+      input: { providerConfigKey: 'idp', connectionId: 'forwarded-conn', endUser: { id: 'attacker', email: 'attacker@example.com' } },
+    });
+    expect(created.errors).toBeUndefined();
+    const connectUrl = created.data.createConnectSession.connectUrl as string;
+    issuer.accountId = 'victim';
+    const opened = await walkFlow(connectUrl, { confirm: false });
+    expect(opened.status).toBe(200);
+    expect(opened.html).toContain('attacker@example.com');
+    expect(opened.visited).toEqual([connectUrl]);
+    expect((await storedConnection(sessions, 'forwarded-conn')).row).toBeUndefined();
+    // Nor can the attacker's own page click for the victim.
+    expect(await forgedConfirmation(connectUrl)).toEqual({ status: 403, type: 'confirmation_required' });
+    expect((await storedConnection(sessions, 'forwarded-conn')).row).toBeUndefined();
+  });
+
+  it('under `public-key`: the page names the connection, and a click forged from another site is refused', async () => {
+    issuer.accountId = 'victim';
+    const url = `${publicKey.url}/oauth/connect/idp?connection_id=attacker-user-42&public_key=${PUBLIC_KEY}`;
+    const opened = await walkFlow(url, { confirm: false });
+    expect(opened.html).toContain('attacker-user-42');
+    expect(await forgedConfirmation(url)).toEqual({ status: 403, type: 'confirmation_required' });
+    expect((await storedConnection(publicKey, 'attacker-user-42')).row).toBeUndefined();
+  });
+});
