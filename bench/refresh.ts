@@ -10,7 +10,7 @@
 //    instances), then by both; config writes (createProviderConfig) sent meanwhile.
 // 2. Steady state: STEADY_CONNECTIONS (10,000) with 60-s tokens kept fresh by the
 //    schedulers for BENCH_SECONDS (300), while READ_RATE (300) reads/s go to
-//    random connections on random instances. STEADY=0 skips it.
+//    random connections on random instances. STEADY=0 skips it, STORM=0 the storm.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +37,10 @@ const STEADY_CONNECTIONS = Number(process.env.STEADY_CONNECTIONS ?? 10_000);
 const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const READ_RATE = Number(process.env.READ_RATE ?? 300);
 const RUN_STEADY = process.env.STEADY !== '0';
+const RUN_STORM = process.env.STORM !== '0';
+// An experiment, not a production setting: 'off' makes Postgres acknowledge commits before their WAL is on disk,
+// to show how much of a refresh's time is the commits' flushes on this disk.
+const SYNCHRONOUS_COMMIT = process.env.BENCH_SYNCHRONOUS_COMMIT ?? 'on';
 const CONCURRENCY = Number(process.env.NANGO_REFRESH_CONCURRENCY ?? 100);
 const STEADY_LIFETIME_S = 60;
 // The issue's targets.
@@ -468,22 +472,44 @@ async function steady(bench: Bench, servers: ServerProcess[], provider: FakeProv
   };
 }
 
+/** The floor under every refresh: one single-row UPDATE committed on its own, as the claim and the write each are. */
+async function commitLatency(bench: Bench): Promise<{ p50: number; p99: number }> {
+  await bench.client.query('CREATE TABLE commit_probe (id int PRIMARY KEY, n int)');
+  await bench.client.query('INSERT INTO commit_probe VALUES (1, 0)');
+  const latencies: number[] = [];
+  for (let index = 0; index < 300; index++) {
+    const started = performance.now();
+    await bench.client.query('UPDATE commit_probe SET n = n + 1 WHERE id = 1');
+    latencies.push(performance.now() - started);
+  }
+  await bench.client.query('DROP TABLE commit_probe');
+  return { p50: round(quantile(latencies, 0.5), 2), p99: round(quantile(latencies, 0.99), 2) };
+}
+
 const provider = new FakeProvider((set) => (set === 'steady' ? STEADY_LIFETIME_S : 3600));
 await provider.start();
 const bench = await startBenchDatabase();
+if (SYNCHRONOUS_COMMIT === 'off') {
+  await bench.client.query('ALTER DATABASE bench SET synchronous_commit = off');
+  await bench.client.query('SET synchronous_commit = off');
+}
 const env = {
   NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true',
   NANGO_REFRESH_CONCURRENCY: String(CONCURRENCY),
   ...(process.env.NANGO_REFRESH_SCHEDULER_INTERVAL_MS ? { NANGO_REFRESH_SCHEDULER_INTERVAL_MS: process.env.NANGO_REFRESH_SCHEDULER_INTERVAL_MS } : {}),
 };
-const servers = await Promise.all(Array.from({ length: INSTANCES }, () => startServerProcess(bench.database.url, [], undefined, env)));
+// BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops (where a refresh's CPU goes).
+const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+const servers = await Promise.all(Array.from({ length: INSTANCES }, () => startServerProcess(bench.database.url, nodeArgs, undefined, env)));
 // A crash must not leave the servers running (they hold this process's stderr).
 process.on('exit', () => servers.forEach((server) => server.child.kill()));
 try {
+  const commit = await commitLatency(bench);
+  console.log(`\nThe floor: one single-row UPDATE committed on its own on this disk (synchronous_commit ${SYNCHRONOUS_COMMIT}), 300 in a row: p50 ${commit.p50} ms, p99 ${commit.p99} ms`);
   const storms = [];
-  for (const mode of ['scheduler', 'readers', 'both'] as const) storms.push(await storm(mode, bench, servers, provider));
+  if (RUN_STORM) for (const mode of ['scheduler', 'readers', 'both'] as const) storms.push(await storm(mode, bench, servers, provider));
   const ceiling = Math.round(CONCURRENCY / (PROVIDER_MS / 1000));
-  printTable(
+  if (RUN_STORM) printTable(
     `Refresh storm: ${STORM_CONNECTIONS} expired connections, provider answering in ${PROVIDER_MS} ms, ${INSTANCES} instances (scheduler concurrency ${CONCURRENCY}: at most ${ceiling}/s per instance from the scheduler alone)`,
     ['refreshed by', 'refreshes/s per instance', 'target', 'each instance', 'window s', 'double', 'target', 'config write p50 ms', 'max', 'target', 'reads p50 ms', 'p99', 'non-200', 'pool waits max', 'CPU % servers', 'Postgres', 'bench', 'machine busy %', 'load'],
     storms.map((result) => [
@@ -544,10 +570,14 @@ try {
     );
     console.log('(lag: when a refresh reached the provider, relative to the opening of its refresh window, expiry less half the lifetime; negative is ahead)');
   }
-  const file = await writeResults('refresh', {
+  // Runs that are not the issue's (an experiment, a smaller steady state) are kept apart from it.
+  const variant = [SYNCHRONOUS_COMMIT === 'off' ? 'async-commit' : '', RUN_STORM ? '' : `steady-${STEADY_CONNECTIONS}`].filter(Boolean).join('-');
+  const file = await writeResults(variant ? `refresh-${variant}` : 'refresh', {
     instances: INSTANCES,
     providerMs: PROVIDER_MS,
     schedulerConcurrency: CONCURRENCY,
+    synchronousCommit: SYNCHRONOUS_COMMIT,
+    commitLatencyMs: commit,
     targets: { refreshesPerSecondPerInstance: TARGET_PER_INSTANCE, configWriteMs: TARGET_WRITE_MS, doubleRefreshes: 0, readsWaitingOnRefresh: 0 },
     storms,
     steady: steadyResult,
