@@ -107,6 +107,33 @@ export async function seedConnections(client: pg.Client, key: string, from: numb
   await client.query('CHECKPOINT');
 }
 
+/** One connection of its own: credentials (a refresh token each, ...) sealed for its row, and when the scheduler should refresh it (null: never). */
+export interface SeededCredentials {
+  connectionId: string;
+  credentials: object;
+  expiresAt: Date;
+  refreshDueAt: Date | null;
+}
+
+export async function seedCredentials(client: pg.Client, key: string, rows: SeededCredentials[]): Promise<void> {
+  const box = new SecretBox(ENCRYPTION_KEY);
+  for (let start = 0; start < rows.length; start += 20_000) {
+    const batch = rows.slice(start, start + 20_000);
+    await client.query(
+      `INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, refresh_due_at)
+       SELECT $1, id, sealed, expires, due FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS seeded(id, sealed, expires, due)`,
+      [
+        key,
+        batch.map((row) => row.connectionId),
+        batch.map((row) => box.seal(JSON.stringify(row.credentials), SEALED.credentials, key, row.connectionId)),
+        batch.map((row) => row.expiresAt),
+        batch.map((row) => row.refreshDueAt),
+      ],
+    );
+  }
+  await client.query('ANALYZE connections');
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
@@ -114,11 +141,12 @@ export interface ServerProcess {
 }
 
 /** `root`: another checkout of the project, to run its server instead (bench/compare.ts). */
-export async function startServerProcess(databaseUrl: string, extraArgs: string[] = [], root = ROOT): Promise<ServerProcess> {
+/** `env`: more settings for the server (bench/refresh.ts: the refresh scheduler's, private provider URLs). */
+export async function startServerProcess(databaseUrl: string, extraArgs: string[] = [], root = ROOT, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = await startProcess(
     [...extraArgs, '--import', 'tsx', path.join(root, 'server/main.ts')],
-    { DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NANGO_SECRET_KEY: SECRET_KEY, NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') },
+    { DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NANGO_SECRET_KEY: SECRET_KEY, NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64'), ...env },
     `http://127.0.0.1:${port}/health`,
   );
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
@@ -239,14 +267,14 @@ export async function runInterleaved(targets: Array<{ target: ServerProcess; req
 }
 
 /** User + system CPU time of a process so far, in microseconds (Linux: /proc counts in 1/100 s). */
-function processCpuMicros(pid: number): number {
+export function processCpuMicros(pid: number): number {
   // The command name, in parentheses, may hold spaces: fields are counted after it.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** The same, summed over every live process named postgres (the server's backends live as long as their connections). */
-function postgresCpuMicros(): number {
+export function postgresCpuMicros(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
