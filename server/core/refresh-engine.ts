@@ -18,7 +18,7 @@ import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, t
 import { AppError } from './errors.js';
 import { clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
-import { loadProviderApp, oauth2ClientFor } from './provider-apps.js';
+import { loadProviderApp, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 import { backoffMs, DEFAULT_WINDOW_SECONDS, refreshDue, refreshDueAt } from './refresh-timing.js';
 
 export interface RefreshEngineOptions {
@@ -60,7 +60,11 @@ export type RefreshOutcome =
 const TRANSIENT_FAILURES = new Set(['provider_timeout', 'provider_unreachable', 'bad_response', 'server_error', 'temporarily_unavailable', 'database_unavailable']);
 // Failures only the end user can fix by connecting again.
 const REAUTH_FAILURES = new Set(['invalid_grant', 'no_refresh_token']);
-const WAIT_POLL_MS = 150;
+// A waiting reader looks at the row after 100 ms, then less and less often (×1.5, at most every second):
+// most refreshes end within a provider's few hundred milliseconds, and thousands of waiters must not flood the pool.
+const WAIT_POLL_FIRST_MS = 100;
+const WAIT_POLL_MAX_MS = 1_000;
+const MAX_CACHED_APPS = 1_000;
 
 export function isTransient(code: string): boolean {
   return TRANSIENT_FAILURES.has(code);
@@ -69,6 +73,12 @@ export function isTransient(code: string): boolean {
 export class RefreshEngine {
   /** Refreshes this process runs, by connection row: readers join them instead of polling the database. */
   private readonly running = new Map<string, Promise<RefreshOutcome>>();
+  /**
+   * Provider configs (client secret opened) by key, kept while the config's
+   * updated_at, which every claim reads, is unchanged: a storm of refreshes of
+   * one config reads and decrypts it once, and an edit is seen at once.
+   */
+  private readonly apps = new Map<string, { updatedAt: number; app: Promise<ProviderApp> }>();
 
   constructor(private readonly options: RefreshEngineOptions) {}
 
@@ -116,7 +126,7 @@ export class RefreshEngine {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async run({ connection, claim, tookOver, refreshFailures }: RefreshClaim): Promise<RefreshOutcome> {
+  private async run({ connection, claim, tookOver, refreshFailures, configUpdatedAt }: RefreshClaim): Promise<RefreshOutcome> {
     const identity = { providerConfigKey: connection.providerConfigKey, connectionId: connection.connectionId };
     const current = parseCredentials(connection.credentials);
     if (current.type !== 'OAUTH2') {
@@ -129,14 +139,10 @@ export class RefreshEngine {
     heartbeat.unref();
     let refreshed: OAuth2Credentials;
     try {
-      refreshed = await this.callProvider(connection, current);
+      refreshed = await this.callProvider(connection, current, configUpdatedAt);
     } catch (error) {
       clearInterval(heartbeat);
-      // Something that is not a provider's answer (a sealed value refused, a bug): the claim goes, so the next reader is not kept waiting.
-      return this.failed(connection, claim, tookOver, refreshFailures, error, identity).catch(async (unexpected: unknown) => {
-        await this.options.connections.releaseClaim(connection.id, claim).catch(() => undefined);
-        throw unexpected;
-      });
+      return this.failed(connection, claim, tookOver, refreshFailures, error, identity);
     }
     clearInterval(heartbeat);
     this.observer.refreshed('success', connection.provider);
@@ -165,11 +171,11 @@ export class RefreshEngine {
   }
 
   /** The call to the provider, awaited however long it takes (up to the answer timeout). */
-  private async callProvider(connection: ConnectionWithCredentials, current: OAuth2Credentials): Promise<OAuth2Credentials> {
+  private async callProvider(connection: ConnectionWithCredentials, current: OAuth2Credentials, configUpdatedAt: number): Promise<OAuth2Credentials> {
     if (!current.refreshToken) {
       throw new RefreshProblem('no_refresh_token', 'The provider issued no refresh token for this connection; the end user must connect again.');
     }
-    const app = await loadProviderApp(this.options.configs, this.options.catalog, connection.providerConfigKey);
+    const app = await this.app(connection.providerConfigKey, configUpdatedAt);
     const client = await oauth2ClientFor(app, connection.connectionConfig, this.options.answerTimeoutSeconds, 'refresh', this.options.urlPolicy);
     const response = await client.refresh(current.refreshToken, app.template.refreshParams);
     const refreshed = credentialsFromTokenResponse(response, {
@@ -190,7 +196,10 @@ export class RefreshEngine {
     error: unknown,
     identity: { providerConfigKey: string; connectionId: string },
   ): Promise<RefreshOutcome> {
-    const failure = describeFailure(error);
+    // Something that is not a provider's answer (a sealed value refused, a bug) is recorded like a failure that
+    // may pass, so that the claim goes and the next attempt waits its backoff; then it reaches the caller as it is.
+    const unexpected = describeFailure(error) === null;
+    const failure = describeFailure(error) ?? { code: 'internal_error', description: 'An unexpected error occurred.' };
     this.observer.refreshed('failure', connection.provider);
     this.observer.refreshFailed({ ...identity, provider: connection.provider, code: failure.code });
     const health = this.healthAfter(connection, failure, tookOver, refreshFailures + 1);
@@ -201,6 +210,7 @@ export class RefreshEngine {
     } catch (recordError) {
       if (!databaseFailure(recordError)) throw recordError;
     }
+    if (unexpected) throw error;
     return { ok: false, failure: health.status === 'NEEDS_REAUTH' && health.code ? { code: health.code, description: health.description } : failure, health: health.status, cause: error };
   }
 
@@ -240,10 +250,23 @@ export class RefreshEngine {
     };
   }
 
+  private app(providerConfigKey: string, updatedAt: number): Promise<ProviderApp> {
+    const cached = this.apps.get(providerConfigKey);
+    if (cached && cached.updatedAt === updatedAt) return cached.app;
+    if (this.apps.size >= MAX_CACHED_APPS) this.apps.clear();
+    const app = loadProviderApp(this.options.configs, this.options.catalog, providerConfigKey);
+    this.apps.set(providerConfigKey, { updatedAt, app });
+    // A failed load is not kept: the next refresh tries again.
+    app.catch(() => this.apps.delete(providerConfigKey));
+    return app;
+  }
+
   /** Waits for another instance's claim: its result, 'pending' at `until`, or 'claim-free' when the claim ended without one. */
   private async waitForOther(read: ConnectionWithCredentials, until: number): Promise<RefreshOutcome | 'pending' | 'claim-free'> {
+    let poll = WAIT_POLL_FIRST_MS;
     while (Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, Math.max(1, until - Date.now()))));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(poll, Math.max(1, until - Date.now()))));
+      poll = Math.min(poll * 1.5, WAIT_POLL_MAX_MS);
       const state = await this.options.connections.refreshState(read.id);
       if (!state) throw unknownConnectionError(read);
       if (state.credentialsVersion !== read.credentialsVersion) {
@@ -314,7 +337,8 @@ class RefreshProblem extends Error {
   }
 }
 
-function describeFailure(error: unknown): RefreshFailureRecord {
+/** What a failed refresh records; null for an error that says nothing about the provider (a bug, a refused sealed value). */
+function describeFailure(error: unknown): RefreshFailureRecord | null {
   if (error instanceof ProviderCallError) {
     if (error.failure === 'rejected') return { code: error.providerCode ?? 'provider_error', description: error.providerDescription ? clip(error.providerDescription) : null };
     if (error.failure === 'timeout') return { code: 'provider_timeout', description: 'The provider did not answer in time.' };
@@ -325,5 +349,5 @@ function describeFailure(error: unknown): RefreshFailureRecord {
   if (error instanceof ConnectionParamError) return { code: 'missing_connection_config_param', description: error.message };
   if (error instanceof AppError) return { code: error.code, description: error.message };
   if (databaseFailure(error)) return { code: 'database_unavailable', description: 'The database did not answer.' };
-  throw error;
+  return null;
 }

@@ -46,7 +46,9 @@ export class RefreshScheduler {
   async tick(): Promise<number> {
     const free = this.options.concurrency - this.running;
     if (free <= 0) return 0;
-    const claims = await this.options.connections.claimDue(new Date(), free, this.options.leaseSeconds);
+    // A little ahead of the due time (two looks' worth): the readers' own window opens at it, and a
+    // refresh the scheduler started first is one no reader waits for.
+    const claims = await this.options.connections.claimDue(new Date(Date.now() + 2 * this.options.intervalMs), free, this.options.leaseSeconds);
     const now = Date.now();
     this.lagMs = 0;
     for (const claim of claims) {

@@ -197,8 +197,10 @@ describe('the production path: the backend creates a session, the page passes it
       await page.click('#connect');
       // The popup names whose connection this is; the end user clicks Continue.
       const window = await popup;
+      // Waited for before the click: the whole flow may end (and the popup close) while the click settles.
+      const closed = window.waitForEvent('close', { timeout: 15_000 });
       await window.locator('#nango-confirm button').click();
-      await window.waitForEvent('close', { timeout: 15_000 });
+      await closed;
       expect(await page.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome)).toEqual({ ok: true, result: { providerConfigKey: 'idp', connectionId: 'sdk-conn' } });
     } finally {
       await context.close();
