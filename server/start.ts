@@ -27,6 +27,8 @@ export interface RunningServer {
 
 /** Longest a shutdown waits for requests under way (a refresh may take the provider timeout). */
 const SHUTDOWN_GRACE_MS = 25_000;
+/** After the requests, how long the refreshes under way may still take (compose's stop_grace_period is 30 s). */
+const REFRESH_STOP_GRACE_MS = 4_000;
 
 export interface StartOptions {
   /** Tests give a catalog with local fake providers; the server loads providers.json. */
@@ -142,8 +144,9 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
   return {
     edge,
     end: async () => {
-      // Refreshes under way finish (their answers are stored or spooled) before the pool goes.
-      await core.refreshing.stop();
+      // Refreshes under way finish (their answers are stored or spooled) before the pool goes, within the grace.
+      const { abandoned } = await core.refreshing.stop(REFRESH_STOP_GRACE_MS);
+      if (abandoned > 0) logger.warn({ abandoned }, 'refreshes still waiting for their provider at shutdown: their claims will expire and be retried');
       // A connection the database dropped (an outage before the stop) fails to end: nothing is lost by that.
       const ended = (what: string) => (error: unknown) => logger.warn({ err: errorSummary(error) }, `${what} did not end cleanly`);
       await Promise.all([pool.end().catch(ended('the database pool')), reads.end().catch(ended('the read connections'))]);

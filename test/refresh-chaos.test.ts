@@ -162,6 +162,25 @@ describe('a provider slower than the reader', () => {
   }, 60_000);
 });
 
+describe('a stop while a provider is slow', () => {
+  it('does not wait for the provider beyond its grace', async () => {
+    const server = await start();
+    try {
+      await ensureConfig(server);
+      await connect(server, 'stopping-user');
+      await sleep(TOKEN_TTL_SECONDS * 1000);
+      issuer.answerDelayMs = 20_000;
+      expect((await read(server.url, 'stopping-user')).status).toBe(503);
+    } finally {
+      const started = Date.now();
+      await server.close();
+      // The requests are done; the refresh still out is given 4 s, not the provider's 20.
+      expect(Date.now() - started).toBeLessThan(8_000);
+      issuer.answerDelayMs = 0;
+    }
+  }, 60_000);
+});
+
 describe('Postgres taken away mid-refresh', () => {
   let proxy: TcpProxy;
   beforeAll(async () => {

@@ -32,7 +32,8 @@ export interface Core {
   /** Refreshing ahead and the answers waiting for the database: started after migrations, stopped before the pool ends. */
   refreshing: {
     start(): Promise<void>;
-    stop(): Promise<void>;
+    /** Stops refreshing ahead and waits up to `graceMs` for the refreshes under way: how many were still out. */
+    stop(graceMs: number): Promise<{ abandoned: number }>;
     scheduler: RefreshScheduler;
     spool: RefreshSpool;
   };
@@ -114,10 +115,15 @@ export function createCore(dependencies: CoreDependencies): Core {
         await spool.replay();
         if (refresh.concurrency > 0) scheduler.start();
       },
-      stop: async () => {
+      stop: async (graceMs: number) => {
         await scheduler.stop();
-        await engine.settle();
+        // A provider slower than the grace keeps its answer: the claim expires, and the next refresh knows it took over.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([engine.settle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+        clearTimeout(timer);
+        const abandoned = engine.inFlight;
         await spool.stop();
+        return { abandoned };
       },
       scheduler,
       spool,
