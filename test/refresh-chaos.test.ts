@@ -233,6 +233,58 @@ describe('Postgres taken away mid-refresh', () => {
   }, 60_000);
 });
 
+describe('a server killed while its answer waits in the spool', () => {
+  it('writes the spooled answer at the next start on that data directory', async () => {
+    const proxy = await startTcpProxy(database.url);
+    const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'nango-spool-'));
+    const server = await start();
+    let victim: ServerProcess | undefined;
+    try {
+      await ensureConfig(server);
+      await connect(server, 'restart-user');
+      victim = await spawnServer({
+        DATABASE_URL: proxy.url,
+        NANGO_DATA_DIR: spoolDir,
+        NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY,
+        NANGO_REFRESH_CONCURRENCY: '0',
+        NANGO_PROVIDER_TIMEOUT_MS: '8000',
+      });
+      const before = counters();
+      await sleep(TOKEN_TTL_SECONDS * 1000);
+      // The provider rotates the token; as it answers, the victim's database goes away.
+      issuer.answerDelayMs = 800;
+      issuer.onAnswerHeld = () => {
+        issuer.onAnswerHeld = null;
+        void proxy.stop();
+      };
+      const served = await read(victim.url, 'restart-user');
+      expect(served.status).toBe(200);
+      const rotated = served.body.credentials.refresh_token as string;
+      expect(existsSync(path.join(spoolDir, 'refresh-spool.jsonl'))).toBe(true);
+      // Killed before the database came back: the answer is only on disk now.
+      victim.kill('SIGKILL');
+      await victim.exited;
+      issuer.answerDelayMs = 0;
+      // The next start on that data directory writes it.
+      victim = await spawnServer({ DATABASE_URL: database.url, NANGO_DATA_DIR: spoolDir, NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY, NANGO_REFRESH_CONCURRENCY: '0' });
+      await until(async () => {
+        const now = await read(server.url, 'restart-user');
+        return now.status === 200 && now.body.credentials.refresh_token === rotated;
+      });
+      await until(async () => !existsSync(path.join(spoolDir, 'refresh-spool.jsonl')));
+      expect((await read(server.url, 'restart-user', '&force_refresh=true')).status).toBe(200);
+      expectNoRejectedRefresh(before);
+    } finally {
+      issuer.answerDelayMs = 0;
+      issuer.onAnswerHeld = null;
+      victim?.kill('SIGKILL');
+      await proxy.close();
+      await server.close();
+      await rm(spoolDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a server killed mid-refresh', () => {
   it('leaves a claim that expires; the next refresh names the lost token refresh_token_lost (NEEDS_REAUTH)', async () => {
     const server = await start({ NANGO_REFRESH_LEASE_SECONDS: '3' });
