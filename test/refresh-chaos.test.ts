@@ -109,6 +109,15 @@ function expectNoRejectedRefresh(before: { attempts: number; successes: number; 
   expect(issuer.refreshAttempts - before.attempts).toBe(issuer.refreshSuccesses - before.successes);
 }
 
+/** The provider processes each token request (rotating the token) and holds its answer `delayMs`; `meanwhile` runs as it starts to. */
+function holdAnswers(delayMs: number, meanwhile: () => void): void {
+  issuer.answerDelayMs = delayMs;
+  issuer.onAnswerHeld = () => {
+    issuer.onAnswerHeld = null;
+    meanwhile();
+  };
+}
+
 const counters = () => ({ attempts: issuer.refreshAttempts, successes: issuer.refreshSuccesses, presented: issuer.refreshTokensPresented.length });
 
 describe('a provider slower than the reader', () => {
@@ -200,11 +209,7 @@ describe('Postgres taken away mid-refresh', () => {
       const before = counters();
       await sleep(TOKEN_TTL_SECONDS * 1000);
       // The provider rotates the token; as it answers, the database goes away.
-      issuer.answerDelayMs = 800;
-      issuer.onAnswerHeld = () => {
-        issuer.onAnswerHeld = null;
-        void proxy.stop();
-      };
+      holdAnswers(800, () => void proxy.stop());
       const served = await read(server.url, 'outage-user');
       expect(served.status).toBe(200);
       const rotated = served.body.credentials.refresh_token as string;
@@ -252,11 +257,7 @@ describe('a server killed while its answer waits in the spool', () => {
       const before = counters();
       await sleep(TOKEN_TTL_SECONDS * 1000);
       // The provider rotates the token; as it answers, the victim's database goes away.
-      issuer.answerDelayMs = 800;
-      issuer.onAnswerHeld = () => {
-        issuer.onAnswerHeld = null;
-        void proxy.stop();
-      };
+      holdAnswers(800, () => void proxy.stop());
       const served = await read(victim.url, 'restart-user');
       expect(served.status).toBe(200);
       const rotated = served.body.credentials.refresh_token as string;
@@ -302,12 +303,8 @@ describe('a server killed mid-refresh', () => {
       });
       await sleep(TOKEN_TTL_SECONDS * 1000);
       // The provider rotates the token; the process dies before the answer reaches it.
-      issuer.answerDelayMs = 1_000;
       const killed = victim;
-      issuer.onAnswerHeld = () => {
-        issuer.onAnswerHeld = null;
-        killed.kill('SIGKILL');
-      };
+      holdAnswers(1_000, () => killed.kill('SIGKILL'));
       await fetch(`${victim.url}/connection/killed-user?provider_config_key=idp`).catch(() => undefined);
       await victim.exited;
       issuer.answerDelayMs = 0;
