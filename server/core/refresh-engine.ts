@@ -6,7 +6,7 @@
 // A failure becomes the connection's health: backoff while it may pass,
 // NEEDS_REAUTH when only the end user can fix it.
 import { randomUUID } from 'node:crypto';
-import type { ConnectionHealthStatus, ConnectionStore, ConnectionWithCredentials, HealthChange, RefreshClaim } from '../db/connection-store.js';
+import type { ConnectionHealthStatus, ConnectionStore, ConnectionWithCredentials, HealthChange, RefreshClaim, RefreshFailure } from '../db/connection-store.js';
 import { databaseFailure } from '../db/failures.js';
 import type { ProviderConfigStore } from '../db/provider-config-store.js';
 import type { RefreshSpool, SpooledAnswer } from '../db/refresh-spool.js';
@@ -46,10 +46,8 @@ export interface FreshConnection {
   credentials: Credentials;
 }
 
-export interface RefreshFailureRecord {
-  code: string;
-  description: string | null;
-}
+/** What a failed refresh records on the connection (the store's shape). */
+export type RefreshFailureRecord = RefreshFailure;
 
 /** What a refresh came to: fresh credentials, or a failure and the health it left. */
 export type RefreshOutcome =

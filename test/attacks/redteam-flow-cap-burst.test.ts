@@ -12,7 +12,6 @@ import { connectFetch } from '../support/flow-client.js';
 
 const SECRET_KEY = 'sk-redteam-burst-0123456789abcdef';
 const PUBLIC_KEY = 'pk-redteam-burst-0123456789abcdef';
-const AUTH = { authorization: `Bearer ${SECRET_KEY}` };
 const PER_CLIENT = 3;
 const BURST = 40;
 const ROUNDS = 10;

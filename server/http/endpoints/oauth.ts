@@ -5,6 +5,7 @@
 // whose cookie the browser brings back, so a provider URL sent to someone else
 // stores nothing.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parse, serialize } from 'hono/utils/cookie';
 import { AppError } from '../../core/errors.js';
 import { flowStateKey, type StartFlowInput } from '../../core/oauth-flow.js';
 import { callbackPage } from '../callback-page.js';
@@ -29,22 +30,15 @@ export async function oauthConnect(request: RouteRequest, services: Services): P
     endUser: preview.endUser,
     token,
   });
-  const cookie = [
-    `${confirmCookieName(request)}=${token}`,
-    'Path=/oauth/connect',
-    `Max-Age=${CONFIRM_SECONDS}`,
-    'HttpOnly',
-    // Strict: a form posted from another site (an attacker's page submitting it for the victim) does not carry it.
-    'SameSite=Strict',
-    ...(services.flowCookie.secure ? ['Secure'] : []),
-  ].join('; ');
+  // Strict: a form posted from another site (an attacker's page submitting it for the victim) does not carry it.
+  const cookie = flowPageCookie(confirmCookieName(request), token, { path: '/oauth/connect', maxAge: CONFIRM_SECONDS, sameSite: 'Strict' }, services);
   return { status: 200, headers: { ...headers, 'set-cookie': cookie }, body: html };
 }
 
 /** POST: the person clicked Continue on the page above, in this browser: the flow starts. */
 export async function oauthConnectConfirmed(request: RouteRequest, services: Services): Promise<Reply> {
   const posted = new URLSearchParams(await request.text()).get('confirm') ?? '';
-  const expected = readCookie(request.header('cookie'), confirmCookieName(request)) ?? '';
+  const expected = readCookie(request, confirmCookieName(request)) ?? '';
   if (posted === '' || expected === '' || !sameSecret(posted, expected)) {
     throw new AppError('confirmation_required', undefined, { providerConfigKey: request.params.providerConfigKey ?? '', connectionId: request.query.connection_id ?? '' });
   }
@@ -73,15 +67,8 @@ async function startFlow(request: RouteRequest, services: Services): Promise<Rep
   const input = flowInput(request, services);
   const flow = await services.core.oauthFlow.start(input);
   services.logger.info({ providerConfigKey: input.providerConfigKey }, 'oauth flow started');
-  const cookie = [
-    `${flowCookieName(flow.stateKey)}=${flow.browserSecret}`,
-    `Path=${services.flowCookie.path}`,
-    `Max-Age=${flow.ttlSeconds}`,
-    'HttpOnly',
-    // Lax: the provider's redirect back is a top-level navigation from another site, which Strict would strip.
-    'SameSite=Lax',
-    ...(services.flowCookie.secure ? ['Secure'] : []),
-  ].join('; ');
+  // Lax: the provider's redirect back is a top-level navigation from another site, which Strict would strip.
+  const cookie = flowPageCookie(flowCookieName(flow.stateKey), flow.browserSecret, { path: services.flowCookie.path, maxAge: flow.ttlSeconds, sameSite: 'Lax' }, services);
   return {
     // After the confirmation's POST too: browsers follow a 302 with a GET.
     status: 302,
@@ -102,14 +89,15 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-export async function oauthCallback(request: RouteRequest, { core, logger, flowCookie }: Services): Promise<Reply> {
+export async function oauthCallback(request: RouteRequest, services: Services): Promise<Reply> {
+  const { core, logger, flowCookie } = services;
   const query = new URLSearchParams(request.query);
   const stateKey = flowStateKey(query);
   const cookieName = stateKey ? flowCookieName(stateKey) : null;
-  const identity = await core.oauthFlow.finish(query, cookieName ? readCookie(request.header('cookie'), cookieName) : undefined);
+  const identity = await core.oauthFlow.finish(query, cookieName ? readCookie(request, cookieName) : undefined);
   logger.info(identity, 'oauth flow completed');
   const { html, headers } = callbackPage({ ok: true, identity });
-  const clear = `${cookieName}=; Path=${flowCookie.path}; Max-Age=0; HttpOnly; SameSite=Lax${flowCookie.secure ? '; Secure' : ''}`;
+  const clear = flowPageCookie(cookieName!, '', { path: flowCookie.path, maxAge: 0, sameSite: 'Lax' }, services);
   return { status: 200, headers: { 'content-type': 'text/html; charset=UTF-8', ...headers, 'set-cookie': clear }, body: html };
 }
 
@@ -118,11 +106,12 @@ function flowCookieName(stateKey: string): string {
   return `nango_flow_${createHash('sha256').update(stateKey).digest('hex').slice(0, 20)}`;
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const pair of header.split(';')) {
-    const separator = pair.indexOf('=');
-    if (separator !== -1 && pair.slice(0, separator).trim() === name) return pair.slice(separator + 1).trim();
-  }
-  return undefined;
+/** The cookies of a flow's pages: HttpOnly, Secure when the server's URL is https. */
+function flowPageCookie(name: string, value: string, options: { path: string; maxAge: number; sameSite: 'Strict' | 'Lax' }, services: Services): string {
+  return serialize(name, value, { ...options, httpOnly: true, secure: services.flowCookie.secure });
+}
+
+function readCookie(request: RouteRequest, name: string): string | undefined {
+  const header = request.header('cookie');
+  return header ? parse(header, name)[name] : undefined;
 }
