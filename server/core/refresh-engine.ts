@@ -5,7 +5,6 @@
 // provider takes, and one the database cannot take is spooled, never dropped.
 // A failure becomes the connection's health: backoff while it may pass,
 // NEEDS_REAUTH when only the end user can fix it.
-import { randomUUID } from 'node:crypto';
 import type { ConnectionHealthStatus, ConnectionStore, ConnectionWithCredentials, HealthChange, RefreshClaim, RefreshFailure } from '../db/connection-store.js';
 import { databaseFailure } from '../db/failures.js';
 import type { ProviderConfigStore } from '../db/provider-config-store.js';
@@ -89,7 +88,7 @@ export class RefreshEngine {
     for (;;) {
       const mine = this.running.get(read.id);
       if (mine) return mine;
-      const claim = await this.options.connections.claimRefresh(read.id, randomUUID(), this.options.leaseSeconds);
+      const claim = await this.options.connections.claimRefresh(read.id, this.options.leaseSeconds);
       if (claim) {
         const current = claim.connection;
         // Refreshed (or re-authorized) since this reader's read: those credentials are the fresh ones.

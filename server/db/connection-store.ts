@@ -2,6 +2,8 @@
 // selects its credentials; only the credential reads do.
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { Batcher, ItemFailed } from './batcher.js';
+import { databaseFailure } from './failures.js';
 import { inTransaction, RowShapeError } from './pool.js';
 import type { ReadConnections } from './read-connections.js';
 import { SEALED, SecretBox } from './secret-box.js';
@@ -170,7 +172,27 @@ export interface RefreshFailure {
 
 const IdRow = z.object({ id: z.bigint() });
 const HealthCountsRow = z.object({ refreshFailing: z.coerce.number(), needsReauth: z.coerce.number(), estimatedTotal: z.coerce.number() });
-const RefreshStateRow = z.object({ credentialsVersion: z.string(), claimLive: z.boolean() });
+const RefreshStateRow = z.object({ id: z.string(), credentialsVersion: z.string(), claimLive: z.boolean() });
+
+/** Where a claimed refresh stands. */
+export interface RefreshState {
+  credentialsVersion: string;
+  claimLive: boolean;
+}
+
+/** A refresh's answer, as written over the claimed credentials. */
+export interface RefreshedValues {
+  /** Serialized credentials. */
+  credentials: string;
+  expiresAt: Date | null;
+  refreshDueAt: Date | null;
+}
+
+interface RefreshedWrite {
+  row: Pick<ConnectionRecord, 'id' | 'providerConfigKey' | 'connectionId'>;
+  claimedVersion: string;
+  values: RefreshedValues;
+}
 
 /** A claimed refresh: the row as claimed, the claim's id, and whether it took over a claim whose holder died. */
 export interface RefreshClaim {
@@ -286,7 +308,14 @@ export interface ConnectionSummaryRecord {
   createdAt: string;
 }
 
+// Batches out at once for each kind of refresh statement: room in the pool of ten for everything else.
+const REFRESH_BATCHES = { maxBatch: 250, maxInFlight: 2 };
+
 export class ConnectionStore {
+  private readonly claims = new Batcher((items: Array<{ id: string; leaseSeconds: number }>) => this.claimBatch(items), REFRESH_BATCHES);
+  private readonly states = new Batcher((ids: string[]) => this.refreshStateBatch(ids), { ...REFRESH_BATCHES, maxInFlight: 1 });
+  private readonly refreshedWrites = new Batcher((items: RefreshedWrite[]) => this.writeRefreshedBatch(items), REFRESH_BATCHES);
+
   constructor(
     private readonly pool: DatabasePool,
     private readonly box: SecretBox,
@@ -351,13 +380,20 @@ export class ConnectionStore {
 
   /**
    * Claims the refresh of a connection for `leaseSeconds`, in one short
-   * statement: null when another claim is live. `tookOver`: the previous claim
+   * statement (shared with the claims other readers of this process make
+   * meanwhile): null when another claim is live. `tookOver`: the previous claim
    * expired unreleased, so its holder died mid-call and what the provider did
-   * with that call is unknown.
+   * with that call is unknown. Readers of one row in the same batch share its claim.
    */
-  async claimRefresh(id: string, claim: string, leaseSeconds: number): Promise<RefreshClaim | null> {
-    const rows = await this.claimWhere(sql.fragment`id = ${id}::bigint`, sql.fragment`1`, claim, leaseSeconds);
-    return rows[0] ?? null;
+  claimRefresh(id: string, leaseSeconds: number): Promise<RefreshClaim | null> {
+    return this.claims.add({ id, leaseSeconds });
+  }
+
+  private async claimBatch(items: Array<{ id: string; leaseSeconds: number }>): Promise<Array<RefreshClaim | null>> {
+    const ids = [...new Set(items.map((item) => item.id))];
+    const rows = await this.claimWhere(sql.fragment`id = ANY(${sql.array(ids, 'int8')})`, sql.fragment`${ids.length}`, Math.max(...items.map((item) => item.leaseSeconds)));
+    const byId = new Map(rows.map((row) => [row.connection.id, row]));
+    return items.map((item) => byId.get(item.id) ?? null);
   }
 
   /** The scheduler's share: up to `limit` connections due by `before`, each claimed (rows other instances hold are skipped). */
@@ -366,12 +402,11 @@ export class ConnectionStore {
       sql.fragment`refresh_due_at <= ${sql.timestamp(before)} AND health <> 'NEEDS_REAUTH'
         AND (next_refresh_attempt_at IS NULL OR next_refresh_attempt_at <= now())`,
       sql.fragment`${limit}`,
-      null,
       leaseSeconds,
     );
   }
 
-  private async claimWhere(condition: ReturnType<typeof sql.fragment>, limit: ReturnType<typeof sql.fragment>, claim: string | null, leaseSeconds: number): Promise<RefreshClaim[]> {
+  private async claimWhere(condition: ReturnType<typeof sql.fragment>, limit: ReturnType<typeof sql.fragment>, leaseSeconds: number): Promise<RefreshClaim[]> {
     const rows: readonly Record<string, unknown>[] = await this.pool.any(sql.unsafe`
       WITH target AS (
         SELECT id, refresh_claim IS NOT NULL AS "tookOver" FROM connections
@@ -380,7 +415,7 @@ export class ConnectionStore {
         FOR UPDATE SKIP LOCKED
       )
       UPDATE connections c SET
-        refresh_claim = ${claim === null ? sql.fragment`gen_random_uuid()` : sql.fragment`${claim}::uuid`},
+        refresh_claim = gen_random_uuid(),
         refresh_claimed_until = now() + make_interval(secs => ${leaseSeconds})
       FROM target, provider_configs p
       WHERE c.id = target.id AND p.key = c.provider_config_key
@@ -407,51 +442,107 @@ export class ConnectionStore {
     await this.pool.query(sql.unsafe`UPDATE connections SET refresh_claim = NULL, refresh_claimed_until = NULL WHERE id = ${id}::bigint AND refresh_claim = ${claim}::uuid`);
   }
 
-  /** Where a claimed refresh stands, for the readers that wait on it. */
-  async refreshState(id: string): Promise<{ credentialsVersion: string; claimLive: boolean } | null> {
-    return this.pool.maybeOne(sql.type(RefreshStateRow)`
-      SELECT credentials_version::text AS "credentialsVersion", (refresh_claim IS NOT NULL AND refresh_claimed_until >= now()) AS "claimLive"
-      FROM connections WHERE id = ${id}::bigint
+  /** Where a claimed refresh stands, for the readers that wait on it (their looks share a statement). */
+  refreshState(id: string): Promise<RefreshState | null> {
+    return this.states.add(id);
+  }
+
+  private async refreshStateBatch(ids: string[]): Promise<Array<RefreshState | null>> {
+    const rows = await this.pool.any(sql.type(RefreshStateRow)`
+      SELECT id::text AS id, credentials_version::text AS "credentialsVersion", (refresh_claim IS NOT NULL AND refresh_claimed_until >= now()) AS "claimLive"
+      FROM connections WHERE id = ANY(${sql.array([...new Set(ids)], 'int8')})
     `);
+    const byId = new Map(rows.map(({ id, ...state }) => [id, state]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   /**
    * A refresh's answer, written only over the version it claimed (compare and
    * set): null when the credentials changed meanwhile (a re-authorization) or
-   * the connection is gone. Releases whatever claim is on the row.
+   * the connection is gone. Releases whatever claim is on the row. Answers that
+   * arrive together are written by one statement.
    */
-  async writeRefreshed(
-    row: Pick<ConnectionRecord, 'id' | 'providerConfigKey' | 'connectionId'>,
-    claimedVersion: string,
-    values: { credentials: string; expiresAt: Date | null; refreshDueAt: Date | null },
-  ): Promise<ConnectionWithCredentials | null> {
-    const written: Record<string, unknown> | null = await this.pool.maybeOne(sql.unsafe`
-      UPDATE connections c SET
-        credentials = ${this.box.seal(values.credentials, SEALED.credentials, row.providerConfigKey, row.connectionId)},
-        credentials_version = c.credentials_version + 1,
-        expires_at = ${values.expiresAt ? sql.timestamp(values.expiresAt) : null},
-        refresh_due_at = ${values.refreshDueAt ? sql.timestamp(values.refreshDueAt) : null},
-        refresh_claim = NULL,
-        refresh_claimed_until = NULL,
-        health = 'HEALTHY',
-        health_since = CASE WHEN c.health = 'HEALTHY' THEN c.health_since ELSE now() END,
-        health_code = NULL,
-        health_description = NULL,
-        refresh_failures = 0,
-        next_refresh_attempt_at = NULL,
-        last_refresh_success_at = now(),
-        last_refresh_failure_at = NULL,
-        last_refresh_failure_code = NULL,
-        last_refresh_failure_description = NULL,
-        updated_at = now()
-      FROM provider_configs p
-      -- The whole identity, not the id alone: a spooled answer replayed against another database finds nothing.
-      WHERE c.id = ${row.id}::bigint AND c.provider_config_key = ${row.providerConfigKey} AND c.connection_id = ${row.connectionId}
-        AND c.credentials_version = ${claimedVersion}::bigint AND p.key = c.provider_config_key
-      RETURNING ${LOCKED_WITH_CREDENTIALS}
-    `);
-    if (!written) return null;
-    return Object.assign(connectionRow(written, WITH_CREDENTIALS_COLUMNS), { credentials: values.credentials });
+  writeRefreshed(row: Pick<ConnectionRecord, 'id' | 'providerConfigKey' | 'connectionId'>, claimedVersion: string, values: RefreshedValues): Promise<ConnectionWithCredentials | null> {
+    return this.refreshedWrites.add({ row, claimedVersion, values });
+  }
+
+  private async writeRefreshedBatch(items: RefreshedWrite[]): Promise<Array<ConnectionWithCredentials | null | ItemFailed>> {
+    // One statement updates a row once: an id twice in a batch (a spool replay beside a live answer) goes in the next.
+    const seen = new Set<string>();
+    const first = items.filter((item) => !seen.has(item.row.id) && seen.add(item.row.id));
+    if (first.length < items.length) {
+      const later = items.filter((item) => !first.includes(item));
+      const [done, rest] = [await this.writeRefreshedBatch(first), await this.writeRefreshedBatch(later)];
+      return items.map((item) => (first.includes(item) ? done[first.indexOf(item)]! : rest[later.indexOf(item)]!));
+    }
+    let written: readonly Record<string, unknown>[];
+    try {
+      written = await this.pool.any(sql.unsafe`
+        UPDATE connections c SET
+          credentials = v.credentials,
+          credentials_version = c.credentials_version + 1,
+          expires_at = v.expires_at,
+          refresh_due_at = v.refresh_due_at,
+          refresh_claim = NULL,
+          refresh_claimed_until = NULL,
+          health = 'HEALTHY',
+          health_since = CASE WHEN c.health = 'HEALTHY' THEN c.health_since ELSE now() END,
+          health_code = NULL,
+          health_description = NULL,
+          refresh_failures = 0,
+          next_refresh_attempt_at = NULL,
+          last_refresh_success_at = now(),
+          last_refresh_failure_at = NULL,
+          last_refresh_failure_code = NULL,
+          last_refresh_failure_description = NULL,
+          updated_at = now()
+        FROM unnest(
+          ${sql.array(
+            items.map((item) => item.row.id),
+            'int8',
+          )},
+          ${sql.array(
+            items.map((item) => item.row.providerConfigKey),
+            'text',
+          )},
+          ${sql.array(
+            items.map((item) => item.row.connectionId),
+            'text',
+          )},
+          ${sql.array(
+            items.map((item) => item.claimedVersion),
+            'int8',
+          )},
+          ${sql.array(
+            items.map((item) => this.box.seal(item.values.credentials, SEALED.credentials, item.row.providerConfigKey, item.row.connectionId)),
+            'text',
+          )},
+          ${sql.array(
+            items.map((item) => item.values.expiresAt?.toISOString() ?? null),
+            'timestamptz',
+          )},
+          ${sql.array(
+            items.map((item) => item.values.refreshDueAt?.toISOString() ?? null),
+            'timestamptz',
+          )}
+        ) AS v(id, provider_config_key, connection_id, claimed_version, credentials, expires_at, refresh_due_at),
+        provider_configs p
+        -- The whole identity, not the id alone: a spooled answer replayed against another database finds nothing.
+        WHERE c.id = v.id AND c.provider_config_key = v.provider_config_key AND c.connection_id = v.connection_id
+          AND c.credentials_version = v.claimed_version AND p.key = c.provider_config_key
+        RETURNING ${LOCKED_WITH_CREDENTIALS}
+      `);
+    } catch (error) {
+      // The database away fails them all (each answer is then spooled); anything else (one answer the database
+      // refuses, a deadlock) is tried again alone, so that it does not take its neighbours down with it.
+      if (items.length === 1 || databaseFailure(error)) throw error;
+      return Promise.all(items.map((item) => this.writeRefreshedBatch([item]).then(([result]) => result!, (alone: unknown) => new ItemFailed(alone))));
+    }
+    const byId = new Map(written.map((row) => [row.id as string, row]));
+    return items.map((item) => {
+      const row = byId.get(item.row.id);
+      return row ? Object.assign(connectionRow(row, WITH_CREDENTIALS_COLUMNS), { credentials: item.values.credentials }) : null;
+    });
   }
 
   /**
