@@ -23,6 +23,8 @@ export class RefreshScheduler {
   private running = 0;
   private ticking: Promise<void> | null = null;
   private stopped = true;
+  /** The last look filled every free slot: more may be due, and each freed slot looks again. */
+  private backlog = false;
   /** The most a due connection has waited past its due time when claimed, in the last look (ms). */
   lagMs = 0;
 
@@ -42,10 +44,10 @@ export class RefreshScheduler {
     await this.ticking;
   }
 
-  /** One look at the table: claims what is due, up to the free slots. Returns how many were claimed. */
-  async tick(): Promise<number> {
+  /** One look at the table: claims what is due, up to the free slots. Returns how many it asked for and got. */
+  async tick(): Promise<{ asked: number; claimed: number }> {
     const free = this.options.concurrency - this.running;
-    if (free <= 0) return 0;
+    if (free <= 0) return { asked: 0, claimed: 0 };
     // A little ahead of the due time (two looks' worth): the readers' own window opens at it, and a
     // refresh the scheduler started first is one no reader waits for.
     const claims = await this.options.connections.claimDue(new Date(Date.now() + 2 * this.options.intervalMs), free, this.options.leaseSeconds);
@@ -60,11 +62,12 @@ export class RefreshScheduler {
         .catch((error: unknown) => this.options.onError?.(error))
         .finally(() => {
           this.running -= 1;
-          // A slot is free: look again soon rather than at the next interval.
-          if (!this.stopped && !this.timer && !this.ticking) this.schedule(0);
+          // A slot is free and more may be due (the last look filled every slot): look again at once. The
+          // refreshes that end in the same turn (their answers are written together) are claimed for together.
+          if (this.backlog && !this.stopped && !this.timer && !this.ticking) this.schedule(0);
         });
     }
-    return claims.length;
+    return { asked: free, claimed: claims.length };
   }
 
   private schedule(delayMs: number): void {
@@ -72,18 +75,25 @@ export class RefreshScheduler {
       this.timer = null;
       this.ticking = this.tick()
         .then(
-          (claimed) => claimed,
+          (look) => look,
           (error: unknown) => {
             this.options.onError?.(error);
-            return 0;
+            return null;
           },
         )
-        .then((claimed) => {
+        .then((look) => {
           this.ticking = null;
+          // A failed look waits the interval; a look with no free slot leaves the backlog as it was.
+          if (!look) this.backlog = false;
+          else if (look.asked > 0) this.backlog = look.claimed === look.asked;
           if (this.stopped || this.timer) return;
-          // A full batch: more may be due now. Else wait, with jitter so instances do not look in step.
-          const full = claimed > 0 && this.running >= this.options.concurrency;
-          this.schedule(claimed > 0 && !full ? 0 : jitter(this.options.intervalMs));
+          // A backlog: the refreshes' ends look again (at once if some ended during this look). Else wait, with
+          // jitter so that instances do not look in step.
+          if (this.backlog) {
+            if (this.running < this.options.concurrency) this.schedule(0);
+            return;
+          }
+          this.schedule(jitter(this.options.intervalMs));
         });
     }, delayMs);
     this.timer.unref();
