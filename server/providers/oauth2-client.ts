@@ -263,7 +263,7 @@ function isTimeout(error: unknown): boolean {
   // The abort reason is a DOMException, which is not an Error instance on Node 20.
   return causes(error).some((item) => {
     const { name, code } = item as { name?: unknown; code?: unknown };
-    return name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT';
+    return name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
   });
 }
 
@@ -271,6 +271,6 @@ function isNetworkFailure(error: unknown): boolean {
   return causes(error).some(
     (item) =>
       (item instanceof TypeError && item.message === 'fetch failed') ||
-      /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH/.test(String((item as { code?: unknown }).code ?? '')),
+      /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(String((item as { code?: unknown }).code ?? '')),
   );
 }
