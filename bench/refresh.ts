@@ -29,7 +29,7 @@ import {
   type ServerProcess,
 } from './harness.js';
 
-const INSTANCES = 3;
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 3);
 const PROVIDER_MS = 200;
 const STORM_CONNECTIONS = Number(process.env.STORM_CONNECTIONS ?? 1000);
 const READERS_PER_CONNECTION = 3;
@@ -38,6 +38,8 @@ const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const READ_RATE = Number(process.env.READ_RATE ?? 300);
 const RUN_STEADY = process.env.STEADY !== '0';
 const RUN_STORM = process.env.STORM !== '0';
+// STORM_MODES=scheduler,readers: only those storms (all three by default).
+const STORM_MODES = (process.env.STORM_MODES ?? 'scheduler,readers,both').split(',') as StormMode[];
 // An experiment, not a production setting: 'off' makes Postgres acknowledge commits before their WAL is on disk,
 // to show how much of a refresh's time is the commits' flushes on this disk.
 const SYNCHRONOUS_COMMIT = process.env.BENCH_SYNCHRONOUS_COMMIT ?? 'on';
@@ -197,6 +199,17 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** How many of `offsets` (ms) fall in each `stepMs` from 0. */
+function timeline(offsets: number[], stepMs: number): number[] {
+  const counts: number[] = [];
+  for (const offset of offsets) {
+    const at = Math.max(0, Math.floor(offset / stepMs));
+    while (counts.length <= at) counts.push(0);
+    counts[at]! += 1;
+  }
+  return counts;
+}
+
 const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Counters and gauges of one instance's /metrics. */
@@ -234,6 +247,8 @@ function cpuMeter(servers: ServerProcess[]) {
     const bench = process.cpuUsage(benchBefore);
     const machine = machineJiffies();
     return {
+      serverCpuMs: round(servers.reduce((sum, server, index) => sum + processCpuMicros(server.child.pid!) - serverBefore[index]!, 0) / 1000),
+      postgresCpuMs: round((postgresCpuMicros() - postgresBefore) / 1000),
       machineBusyPercent: round(((machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total)) * 100),
       loadAverage: round(os.loadavg()[0]!, 1),
       serversPercent: servers.map((server, index) => share(processCpuMicros(server.child.pid!) - serverBefore[index]!)),
@@ -355,6 +370,8 @@ async function storm(mode: StormMode, bench: Bench, servers: ServerProcess[], pr
     refreshesPerSecond: round(calls.length / windowSeconds),
     perInstance: perInstance.map((count) => ({ refreshes: count, perSecond: round(count / windowSeconds) })),
     providerMaxInFlight: provider.maxInFlight,
+    // Refresh requests reaching the provider in each 100 ms from the storm's start: how the waves of claims go.
+    providerTimeline: timeline(calls.map((call) => call.receivedAt - startedAt), 100),
     configWritesDuringStorm: { count: duringStorm.length, p50: round(quantile(duringStorm, 0.5)), max: round(Math.max(0, ...duringStorm)) },
     configWriteFailure: writeFailure,
     configWritesAll: { count: writes.length, max: round(Math.max(0, ...writes.map((write) => write.ms))) },
@@ -507,11 +524,11 @@ try {
   const commit = await commitLatency(bench);
   console.log(`\nThe floor: one single-row UPDATE committed on its own on this disk (synchronous_commit ${SYNCHRONOUS_COMMIT}), 300 in a row: p50 ${commit.p50} ms, p99 ${commit.p99} ms`);
   const storms = [];
-  if (RUN_STORM) for (const mode of ['scheduler', 'readers', 'both'] as const) storms.push(await storm(mode, bench, servers, provider));
+  if (RUN_STORM) for (const mode of STORM_MODES) storms.push(await storm(mode, bench, servers, provider));
   const ceiling = Math.round(CONCURRENCY / (PROVIDER_MS / 1000));
   if (RUN_STORM) printTable(
     `Refresh storm: ${STORM_CONNECTIONS} expired connections, provider answering in ${PROVIDER_MS} ms, ${INSTANCES} instances (scheduler concurrency ${CONCURRENCY}: at most ${ceiling}/s per instance from the scheduler alone)`,
-    ['refreshed by', 'refreshes/s per instance', 'target', 'each instance', 'window s', 'double', 'target', 'config write p50 ms', 'max', 'target', 'reads p50 ms', 'p99', 'non-200', 'pool waits max', 'CPU % servers', 'Postgres', 'bench', 'machine busy %', 'load'],
+    ['refreshed by', 'refreshes/s per instance', 'target', 'each instance', 'window s', 'double', 'target', 'config write p50 ms', 'max', 'target', 'reads p50 ms', 'p99', 'non-200', 'pool waits max', 'CPU ms per refresh: servers', 'Postgres', 'CPU % servers', 'Postgres', 'bench', 'machine busy %', 'load'],
     storms.map((result) => [
       result.mode,
       round(result.refreshesPerSecond / INSTANCES),
@@ -527,6 +544,8 @@ try {
       result.reads?.p99 ?? '-',
       result.reads ? result.reads.count - (result.reads.byStatus['200'] ?? 0) : '-',
       result.poolWaitingMax,
+      round(result.cpu.serverCpuMs / result.providerCalls, 2),
+      round(result.cpu.postgresCpuMs / result.providerCalls, 2),
       result.cpu.serversPercent.join('+'),
       result.cpu.postgresPercent,
       result.cpu.benchPercent,
@@ -571,7 +590,7 @@ try {
     console.log('(lag: when a refresh reached the provider, relative to the opening of its refresh window, expiry less half the lifetime; negative is ahead)');
   }
   // Runs that are not the issue's (an experiment, a smaller steady state) are kept apart from it.
-  const variant = [SYNCHRONOUS_COMMIT === 'off' ? 'async-commit' : '', RUN_STORM ? '' : `steady-${STEADY_CONNECTIONS}`].filter(Boolean).join('-');
+  const variant = [SYNCHRONOUS_COMMIT === 'off' ? 'async-commit' : '', RUN_STORM ? '' : `steady-${STEADY_CONNECTIONS}`, process.env.STORM_MODES ? `storms-${STORM_MODES.join('-')}` : ''].filter(Boolean).join('-');
   const file = await writeResults(variant ? `refresh-${variant}` : 'refresh', {
     instances: INSTANCES,
     providerMs: PROVIDER_MS,
