@@ -17,13 +17,29 @@ export interface GuardOptions {
 
 const systemLookup: Lookup = (hostname, options, callback) => dns.lookup(hostname, options, callback);
 
+/** A provider's answer, its body read whole. */
+export interface ProviderAnswer {
+  status: number;
+  /** By lower-case name. */
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export type ProviderCall = (url: string | URL, init?: RequestInit) => Promise<ProviderAnswer>;
+
+/** A header of an answer (the first, if sent more than once). */
+export function answerHeader(answer: ProviderAnswer, name: string): string | null {
+  const value = answer.headers[name.toLowerCase()];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
 /**
- * A fetch for provider calls under `policy`. Redirects are never followed: a 3xx reaches the caller as it is.
- * Made with undici's request() and the body read whole (at most MAX_ANSWER_BYTES): a provider's answer is a
- * small document, and fetch()'s web streams cost four times the CPU of the call itself (a refresh storm is
- * made of these calls).
+ * Provider calls under `policy`. Redirects are never followed: a 3xx reaches the caller as it is. Made with
+ * undici's request() and the body read whole (at most MAX_ANSWER_BYTES): a provider's answer is a small
+ * document, and fetch()'s web streams cost four times the CPU of the call itself (a refresh storm is made
+ * of these calls).
  */
-export function guardedFetch(policy: ProviderUrlPolicy, options: GuardOptions = {}): ProviderFetch {
+export function guardedCall(policy: ProviderUrlPolicy, options: GuardOptions = {}): ProviderCall {
   const dispatcher = policy.privateAddresses === 'refused' ? publicOnlyAgent(options.lookup) : plainAgent();
   return async (url, init = {}) => {
     const href = typeof url === 'string' ? url : url.href;
@@ -43,13 +59,24 @@ export function guardedFetch(policy: ProviderUrlPolicy, options: GuardOptions = 
       signal: init.signal ?? undefined,
       dispatcher,
     });
-    const bytes = await readAtMost(answer.body, MAX_ANSWER_BYTES);
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) {
-      for (const each of Array.isArray(value) ? value : [value ?? '']) responseHeaders.append(name, each);
-    }
-    return new Response(NULL_BODY_STATUSES.has(answer.statusCode) ? null : (new Uint8Array(bytes) as Uint8Array<ArrayBuffer>), { status: answer.statusCode, headers: responseHeaders });
+    return { status: answer.statusCode, headers: answer.headers, body: await readAtMost(answer.body, MAX_ANSWER_BYTES) };
   };
+}
+
+/** The same calls as fetch() answers them, for openid-client's discovery. */
+export function guardedFetch(policy: ProviderUrlPolicy, options: GuardOptions = {}): ProviderFetch {
+  const call = guardedCall(policy, options);
+  return async (url, init) => answerResponse(await call(url, init));
+}
+
+/** An answer as a fetch() Response. */
+export function answerResponse(answer: ProviderAnswer, body: string | Buffer = answer.body): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    for (const each of Array.isArray(value) ? value : [value ?? '']) headers.append(name, each);
+  }
+  const bytes = typeof body === 'string' ? body : (new Uint8Array(body) as Uint8Array<ArrayBuffer>);
+  return new Response(NULL_BODY_STATUSES.has(answer.status) ? null : bytes, { status: answer.status, headers });
 }
 
 /** More than a provider's answer ever is (token responses and discovery documents are a few KB). */

@@ -3,7 +3,7 @@
 // as ProviderCallError, like OAuth 2's.
 import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { guardedFetch, type ProviderFetch } from './guarded-fetch.js';
+import { guardedCall, ProviderAnswerTooLarge, type ProviderAnswer, type ProviderCall } from './guarded-fetch.js';
 import { ProviderCallError, type ProviderCallOptions } from './oauth2-client.js';
 import { ProviderUrlRefused } from './url-policy.js';
 
@@ -32,7 +32,7 @@ export interface OAuth1Token {
 export class OAuth1Client {
   private readonly oauth: OAuth;
   private readonly timeoutSeconds: number;
-  private readonly fetch: ProviderFetch;
+  private readonly call: ProviderCall;
 
   constructor(
     app: OAuth1App,
@@ -40,7 +40,7 @@ export class OAuth1Client {
     { timeoutSeconds, policy }: ProviderCallOptions,
   ) {
     this.timeoutSeconds = timeoutSeconds;
-    this.fetch = guardedFetch(policy);
+    this.call = guardedCall(policy);
     this.oauth = new OAuth({
       consumer: { key: app.consumerKey, secret: app.consumerSecret },
       signature_method: endpoints.signatureMethod,
@@ -73,9 +73,9 @@ export class OAuth1Client {
     // Signed over both; the library returns only its own oauth_* fields, so ours join the header here.
     const authorization = this.oauth.authorize({ url, method: 'POST', data: { ...bodyParams, ...oauthParams } }, token);
     const headerData = { ...authorization, ...oauthParams };
-    let response: Response;
+    let response: ProviderAnswer;
     try {
-      response = await this.fetch(url, {
+      response = await this.call(url, {
         method: 'POST',
         headers: { ...this.oauth.toHeader(headerData), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/x-www-form-urlencoded, */*' },
         body: new URLSearchParams(bodyParams).toString(),
@@ -84,12 +84,13 @@ export class OAuth1Client {
     } catch (error) {
       const refused = error instanceof ProviderUrlRefused ? error : (error as { cause?: unknown }).cause;
       if (refused instanceof ProviderUrlRefused) throw new ProviderCallError('unreachable', refused.message, undefined, undefined, { cause: refused });
+      if (error instanceof ProviderAnswerTooLarge) throw new ProviderCallError('bad_response', error.message, undefined, undefined, { cause: error });
       const timedOut = (error as { name?: string }).name === 'TimeoutError';
       throw new ProviderCallError(timedOut ? 'timeout' : 'unreachable', timedOut ? 'The provider did not answer in time.' : 'The provider could not be reached.', undefined, undefined, { cause: error });
     }
-    const text = await response.text();
+    const text = response.body.toString('utf8');
     const answer = Object.fromEntries(new URLSearchParams(text.trim()));
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       const problem = answer.oauth_problem ?? answer.error ?? `http_${response.status}`;
       throw new ProviderCallError('rejected', `The provider refused: ${problem}`, problem, answer.oauth_problem_advice ?? answer.error_description);
     }

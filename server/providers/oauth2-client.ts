@@ -2,7 +2,7 @@
 // exchanges the code and refreshes. Provider failures come back as
 // ProviderCallError, with the provider's own error code when it gave one.
 import * as oidc from 'openid-client';
-import { guardedFetch, type ProviderFetch } from './guarded-fetch.js';
+import { guardedCall, guardedFetch, type ProviderCall, type ProviderFetch } from './guarded-fetch.js';
 import { conformingFetch, type Capture, type ConformOptions } from './token-conformer.js';
 import { checkProviderUrl, isLoopbackHost, ProviderUrlRefused, type ProviderUrlPolicy } from './url-policy.js';
 
@@ -71,22 +71,22 @@ export class OAuth2Client {
     private readonly openId: boolean,
     conform: ConformOptions,
     private readonly app: OAuth2App,
-    fetch: ProviderFetch,
+    call: ProviderCall,
   ) {
-    configuration[oidc.customFetch] = conformingFetch(conform, this.capture, fetch);
+    configuration[oidc.customFetch] = conformingFetch(conform, this.capture, call);
   }
 
   /** Throws ProviderUrlRefused when a discovered endpoint fails the URL policy (nothing is sent to it). */
   static async create(app: OAuth2App, endpoints: OAuth2Endpoints, { timeoutSeconds, policy }: ProviderCallOptions): Promise<OAuth2Client> {
     const auth = app.authorizationMethod === 'header' ? rawClientSecretBasic(app.clientSecret) : oidc.ClientSecretPost(app.clientSecret);
-    const fetch = guardedFetch(policy);
+    const call = guardedCall(policy);
     if (endpoints.kind === 'oidc') {
       const issuer = new URL(endpoints.issuer);
-      const metadata = await discoveredMetadata(issuer, timeoutSeconds, policy, fetch);
+      const metadata = await discoveredMetadata(issuer, timeoutSeconds, policy, guardedFetch(policy));
       const configuration = new oidc.Configuration(metadata, app.clientId, undefined, auth);
       configuration.timeout = timeoutSeconds;
       if (insecureAllowed(issuer)) oidc.allowInsecureRequests(configuration);
-      return new OAuth2Client(configuration, true, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: true }, app, fetch);
+      return new OAuth2Client(configuration, true, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: true }, app, call);
     }
     const tokenUrl = new URL(endpoints.tokenUrl);
     const configuration = new oidc.Configuration(
@@ -98,7 +98,7 @@ export class OAuth2Client {
     );
     configuration.timeout = timeoutSeconds;
     if (insecureAllowed(tokenUrl)) oidc.allowInsecureRequests(configuration);
-    return new OAuth2Client(configuration, false, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: false }, app, fetch);
+    return new OAuth2Client(configuration, false, { bodyFormat: app.bodyFormat, accessTokenPath: app.accessTokenPath, keepIdToken: false }, app, call);
   }
 
   authorizationUrl(request: AuthorizationRequest): URL {

@@ -9,7 +9,7 @@
 // - ID tokens are dropped for catalog providers, whose issuer we cannot check;
 // - providers that want a JSON request body get one.
 import type { CustomFetch } from 'openid-client';
-import type { ProviderFetch } from './guarded-fetch.js';
+import { answerHeader, answerResponse, type ProviderCall } from './guarded-fetch.js';
 
 export interface ConformOptions {
   bodyFormat: 'form' | 'json';
@@ -22,8 +22,8 @@ export interface Capture {
   raw: Record<string, unknown> | null;
 }
 
-/** `fetch` is the provider call itself (guarded-fetch.ts: the URL policy). */
-export function conformingFetch(options: ConformOptions, capture: Capture, fetch: ProviderFetch): CustomFetch {
+/** `call` is the provider call itself (guarded-fetch.ts: the URL policy). */
+export function conformingFetch(options: ConformOptions, capture: Capture, call: ProviderCall): CustomFetch {
   return async (url, init) => {
     let { body, headers } = init;
     if (options.bodyFormat === 'json' && body !== undefined && body !== null) {
@@ -31,15 +31,15 @@ export function conformingFetch(options: ConformOptions, capture: Capture, fetch
       body = JSON.stringify(Object.fromEntries(form));
       headers = { ...headers, 'content-type': 'application/json' };
     }
-    const response = await fetch(url, { ...init, body, headers } as RequestInit);
-    const text = await response.text();
-    const parsed = parseBody(text, response.headers.get('content-type'));
+    const answer = await call(url, { ...init, body, headers } as RequestInit);
+    const text = answer.body.toString('utf8');
+    const parsed = parseBody(text, answerHeader(answer, 'content-type'));
     if (!parsed) {
       // Not JSON, not a form: let openid-client report it as it is.
-      return new Response(text, { status: response.status, headers: response.headers });
+      return answerResponse(answer, text);
     }
     capture.raw = parsed;
-    let status = response.status;
+    let status = answer.status;
     const conformed: Record<string, unknown> = { ...parsed };
     if (typeof parsed.error === 'string' && parsed.error !== '') {
       if (status < 400) status = 400;

@@ -1,7 +1,7 @@
 // RFC 7009 token revocation: one form POST of the token to the provider's
 // revocation endpoint, authenticated as the template authenticates its token
 // requests, sent through the guarded fetch (the URL policy).
-import { guardedFetch } from './guarded-fetch.js';
+import { guardedCall } from './guarded-fetch.js';
 import { basicAuthorization, callProvider, ProviderCallError, type ProviderCallOptions } from './oauth2-client.js';
 
 export interface RevocationRequest {
@@ -29,10 +29,10 @@ export async function revokeToken(request: RevocationRequest, { timeoutSeconds, 
     form.set('client_id', request.clientId);
     form.set('client_secret', request.clientSecret);
   }
-  const fetch = guardedFetch(policy);
+  const call = guardedCall(policy);
   await callProvider(async () => {
-    const response = await fetch(request.endpoint, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(timeoutSeconds * 1000) });
-    const text = await response.text();
+    const response = await call(request.endpoint, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+    const text = response.body.toString('utf8');
     const error = errorIn(text);
     if (response.status >= 200 && response.status < 300 && !error) return;
     if (error) {
