@@ -17,7 +17,7 @@ describe('settings', () => {
       refreshAnswerTimeoutMs: 300_000,
       refreshLeaseSeconds: 30,
       needsReauthAfterHours: 96,
-      refreshConcurrency: 100,
+      refreshConcurrency: 200,
       refreshSchedulerIntervalMs: 1000,
       allowPrivateProviderUrls: false,
       secretKey: undefined,

@@ -150,7 +150,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     refreshAnswerTimeoutMs: values.NANGO_REFRESH_ANSWER_TIMEOUT_MS ?? 300_000,
     refreshLeaseSeconds: values.NANGO_REFRESH_LEASE_SECONDS ?? 30,
     needsReauthAfterHours: values.NANGO_NEEDS_REAUTH_AFTER_HOURS ?? 96,
-    refreshConcurrency: values.NANGO_REFRESH_CONCURRENCY ?? 100,
+    refreshConcurrency: values.NANGO_REFRESH_CONCURRENCY ?? 200,
     refreshSchedulerIntervalMs: values.NANGO_REFRESH_SCHEDULER_INTERVAL_MS ?? 1000,
     secretKey: values.NANGO_SECRET_KEY,
     connectPolicy: values.NANGO_CONNECT_POLICY ?? (values.NANGO_SECRET_KEY ? 'session' : 'open'),
