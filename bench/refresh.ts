@@ -29,7 +29,7 @@ import {
   type ServerProcess,
 } from './harness.js';
 
-const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 3);
+const INSTANCES = 3;
 const PROVIDER_MS = 200;
 const STORM_CONNECTIONS = Number(process.env.STORM_CONNECTIONS ?? 1000);
 const READERS_PER_CONNECTION = 3;
@@ -38,12 +38,13 @@ const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const READ_RATE = Number(process.env.READ_RATE ?? 300);
 const RUN_STEADY = process.env.STEADY !== '0';
 const RUN_STORM = process.env.STORM !== '0';
-// STORM_MODES=scheduler,readers: only those storms (all three by default).
-const STORM_MODES = (process.env.STORM_MODES ?? 'scheduler,readers,both').split(',') as StormMode[];
+// STORM_MODES=scheduler,readers: only those storms (all by default). 'alone' is the schedulers' storm with one
+// instance running: what one instance does with the machine to itself (three instances share its two cores).
+const STORM_MODES = (process.env.STORM_MODES ?? 'alone,scheduler,readers,both').split(',') as StormMode[];
 // An experiment, not a production setting: 'off' makes Postgres acknowledge commits before their WAL is on disk,
 // to show how much of a refresh's time is the commits' flushes on this disk.
 const SYNCHRONOUS_COMMIT = process.env.BENCH_SYNCHRONOUS_COMMIT ?? 'on';
-const CONCURRENCY = Number(process.env.NANGO_REFRESH_CONCURRENCY ?? 100);
+const CONCURRENCY = Number(process.env.NANGO_REFRESH_CONCURRENCY ?? 200);
 const STEADY_LIFETIME_S = 60;
 // The issue's targets.
 const TARGET_PER_INSTANCE = 400;
@@ -271,10 +272,11 @@ function oauth2Credentials(set: string, n: number, expiresAt: Date, obtainedAt: 
   };
 }
 
-type StormMode = 'scheduler' | 'readers' | 'both';
+type StormMode = 'alone' | 'scheduler' | 'readers' | 'both';
 
 async function storm(mode: StormMode, bench: Bench, servers: ServerProcess[], provider: FakeProvider) {
   const set = `storm-${mode}`;
+  const instances = servers.length;
   await seedConfig(bench.client, set, `${provider.url}/token`);
   const now = Date.now();
   // Expired an hour-long token a minute ago; not yet due for the schedulers (the storm starts below).
@@ -300,7 +302,7 @@ async function storm(mode: StormMode, bench: Bench, servers: ServerProcess[], pr
   if (mode !== 'readers') await bench.client.query(`UPDATE connections SET refresh_due_at = now() - interval '1 second' WHERE provider_config_key = $1`, [set]);
   const reads = newTally();
   const readsDone =
-    mode === 'scheduler'
+    mode === 'scheduler' || mode === 'alone'
       ? Promise.resolve()
       : Promise.all(
           Array.from({ length: STORM_CONNECTIONS * READERS_PER_CONNECTION }, async (_, index) => {
@@ -340,7 +342,8 @@ async function storm(mode: StormMode, bench: Bench, servers: ServerProcess[], pr
     if (Number(rows[0]!.done) >= STORM_CONNECTIONS || Date.now() - startedAt > 60_000) break;
     const sampled = await Promise.all(servers.map((server) => scrape(metricsAgent, server)));
     poolWaitingMax = Math.max(poolWaitingMax, ...sampled.map((sample) => sample.poolWaiting));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every 250 ms: each scrape costs the servers the CPU of a few refreshes.
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const allWrittenAt = Date.now();
   refreshedAll = true;
@@ -359,6 +362,7 @@ async function storm(mode: StormMode, bench: Bench, servers: ServerProcess[], pr
   const duringStorm = writes.filter((write) => write.sentAt >= firstReceived && write.sentAt <= lastAnswered).map((write) => write.ms);
   return {
     mode,
+    instances,
     connections: STORM_CONNECTIONS,
     providerCalls: calls.length,
     refreshed: successes.size,
@@ -376,7 +380,7 @@ async function storm(mode: StormMode, bench: Bench, servers: ServerProcess[], pr
     configWriteFailure: writeFailure,
     configWritesAll: { count: writes.length, max: round(Math.max(0, ...writes.map((write) => write.ms))) },
     reads:
-      mode === 'scheduler'
+      mode === 'scheduler' || mode === 'alone'
         ? null
         : { count: reads.latencies.length, p50: round(quantile(reads.latencies, 0.5)), p99: round(quantile(reads.latencies, 0.99)), byStatus: reads.byStatus, stale: reads.stale },
     poolWaitingMax,
@@ -517,21 +521,24 @@ const env = {
 };
 // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops (where a refresh's CPU goes).
 const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-const servers = await Promise.all(Array.from({ length: INSTANCES }, () => startServerProcess(bench.database.url, nodeArgs, undefined, env)));
+// One instance first (the storm it runs alone), then the others.
+const servers = [await startServerProcess(bench.database.url, nodeArgs, undefined, env)];
 // A crash must not leave the servers running (they hold this process's stderr).
 process.on('exit', () => servers.forEach((server) => server.child.kill()));
 try {
   const commit = await commitLatency(bench);
   console.log(`\nThe floor: one single-row UPDATE committed on its own on this disk (synchronous_commit ${SYNCHRONOUS_COMMIT}), 300 in a row: p50 ${commit.p50} ms, p99 ${commit.p99} ms`);
   const storms = [];
-  if (RUN_STORM) for (const mode of STORM_MODES) storms.push(await storm(mode, bench, servers, provider));
+  if (RUN_STORM && STORM_MODES.includes('alone')) storms.push(await storm('alone', bench, servers, provider));
+  servers.push(...(await Promise.all(Array.from({ length: INSTANCES - 1 }, () => startServerProcess(bench.database.url, nodeArgs, undefined, env)))));
+  if (RUN_STORM) for (const mode of STORM_MODES.filter((each) => each !== 'alone')) storms.push(await storm(mode, bench, servers, provider));
   const ceiling = Math.round(CONCURRENCY / (PROVIDER_MS / 1000));
   if (RUN_STORM) printTable(
-    `Refresh storm: ${STORM_CONNECTIONS} expired connections, provider answering in ${PROVIDER_MS} ms, ${INSTANCES} instances (scheduler concurrency ${CONCURRENCY}: at most ${ceiling}/s per instance from the scheduler alone)`,
+    `Refresh storm: ${STORM_CONNECTIONS} expired connections, provider answering in ${PROVIDER_MS} ms, one instance alone then ${INSTANCES} (scheduler concurrency ${CONCURRENCY}: at most ${ceiling}/s per instance from the scheduler alone)`,
     ['refreshed by', 'refreshes/s per instance', 'target', 'each instance', 'window s', 'double', 'target', 'config write p50 ms', 'max', 'target', 'reads p50 ms', 'p99', 'non-200', 'pool waits max', 'CPU ms per refresh: servers', 'Postgres', 'CPU % servers', 'Postgres', 'bench', 'machine busy %', 'load'],
     storms.map((result) => [
-      result.mode,
-      round(result.refreshesPerSecond / INSTANCES),
+      result.mode === 'alone' ? 'scheduler, 1 instance' : `${result.mode}, ${result.instances} instances`,
+      round(result.refreshesPerSecond / result.instances),
       `>= ${TARGET_PER_INSTANCE}`,
       result.perInstance.map((each) => each.perSecond).join(' / '),
       result.windowSeconds,
