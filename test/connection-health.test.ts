@@ -41,6 +41,9 @@ beforeAll(async () => {
   );
   const expired = { type: 'OAUTH2', accessToken: 'expired', refreshToken: 'refresh-me', tokenType: 'bearer', scopes: [], expiresAt: new Date(Date.now() - 1000).toISOString(), obtainedAt: new Date(Date.now() - 3_600_000).toISOString(), raw: {} };
   await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at) VALUES ('down', 'outage-user', $1, $2)`, [JSON.stringify(expired), expired.expiresAt]);
+  // In its refresh window (an hour-long token with ten minutes left) but still valid.
+  const valid = { ...expired, accessToken: 'still-valid', expiresAt: new Date(Date.now() + 600_000).toISOString(), obtainedAt: new Date(Date.now() - 3_000_000).toISOString() };
+  await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at) VALUES ('down', 'valid-user', $1, $2)`, [JSON.stringify(valid), valid.expiresAt]);
 });
 afterAll(async () => {
   await db?.end();
@@ -164,6 +167,15 @@ describe('a connection whose provider is down', () => {
     expect(next).toBeLessThanOrEqual(Date.now() + 31_000);
     expect(await listed('REFRESH_FAILING')).toEqual(['outage-user']);
   });
+
+  it('serves a token that is still valid, and the same reply says the connection is now REFRESH_FAILING', async () => {
+    const response = await fetch(`${server.url}/connection/valid-user?provider_config_key=down`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { credentials: { access_token: string }; health: { status: string; code: string; next_attempt_at: string } };
+    expect(body.credentials.access_token).toBe('still-valid');
+    expect(body.health).toMatchObject({ status: 'REFRESH_FAILING', code: 'provider_unreachable', next_attempt_at: expect.any(String) });
+    expect(await health('down', 'valid-user')).toMatchObject({ status: 'REFRESH_FAILING', code: 'provider_unreachable' });
+  });
 });
 
 describe('the nango_connections gauge', () => {
@@ -178,7 +190,7 @@ describe('the nango_connections gauge', () => {
         if (counts.HEALTHY === rows[0].n) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(counts).toEqual({ HEALTHY: rows[0].n, REFRESH_FAILING: 1, NEEDS_REAUTH: 1 });
+      expect(counts).toEqual({ HEALTHY: rows[0].n, REFRESH_FAILING: 2, NEEDS_REAUTH: 1 });
     } finally {
       await db.query(`UPDATE connections SET health = 'HEALTHY', health_code = NULL WHERE connection_id = 'healthy-user'`);
     }

@@ -91,8 +91,10 @@ export class FreshCredentials {
       throw new AppError('refresh_pending', 'The provider has not answered the refresh yet. Try again in a few seconds.', identity);
     }
     if (outcome.ok) return outcome.fresh;
-    // A provider outage must not take away a token that still works.
-    if (isTransient(outcome.failure.code) && stillValid(credentials, this.now())) return { connection: read, credentials };
+    // A provider outage must not take away a token that still works; the reply says how the connection is now.
+    if (isTransient(outcome.failure.code) && stillValid(credentials, this.now())) {
+      return { connection: { ...outcome.connection, credentials: read.credentials }, credentials };
+    }
     throw refreshFailed(outcome.failure, { ...identity, health: outcome.health }, outcome.cause);
   }
 

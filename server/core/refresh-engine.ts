@@ -51,7 +51,14 @@ export type RefreshFailureRecord = RefreshFailure;
 /** What a refresh came to: fresh credentials, or a failure and the health it left. */
 export type RefreshOutcome =
   | { ok: true; fresh: FreshConnection }
-  | { ok: false; failure: RefreshFailureRecord; health: ConnectionHealthStatus; cause?: unknown };
+  | {
+      ok: false;
+      failure: RefreshFailureRecord;
+      health: ConnectionHealthStatus;
+      /** The connection as the failure left it (its health recorded), credentials unchanged. */
+      connection: ConnectionWithCredentials;
+      cause?: unknown;
+    };
 
 // Failures that say nothing about the grant: the provider was down, slow or confused.
 const TRANSIENT_FAILURES = new Set(['provider_timeout', 'provider_unreachable', 'bad_response', 'server_error', 'temporarily_unavailable', 'database_unavailable']);
@@ -208,7 +215,25 @@ export class RefreshEngine {
       if (!databaseFailure(recordError)) throw recordError;
     }
     if (unexpected) throw error;
-    return { ok: false, failure: health.status === 'NEEDS_REAUTH' && health.code ? { code: health.code, description: health.description } : failure, health: health.status, cause: error };
+    const now = this.now();
+    const after: ConnectionWithCredentials = {
+      ...connection,
+      health: health.status,
+      healthSince: connection.health === health.status ? connection.healthSince : now,
+      healthCode: health.code,
+      healthDescription: health.description,
+      nextRefreshAttemptAt: health.nextAttemptAt,
+      lastRefreshFailureAt: now,
+      lastRefreshFailureCode: failure.code,
+      lastRefreshFailureDescription: failure.description,
+    };
+    return {
+      ok: false,
+      failure: health.status === 'NEEDS_REAUTH' && health.code ? { code: health.code, description: health.description } : failure,
+      health: health.status,
+      connection: after,
+      cause: error,
+    };
   }
 
   /**
@@ -274,10 +299,10 @@ export class RefreshEngine {
         const again = await this.options.connections.getWithCredentials(read.providerConfigKey, read.connectionId);
         if (!again) throw unknownConnectionError(read);
         if (again.health !== 'HEALTHY' && again.nextRefreshAttemptAt && again.nextRefreshAttemptAt > this.now()) {
-          return { ok: false, failure: { code: again.lastRefreshFailureCode ?? 'refresh_failed', description: again.lastRefreshFailureDescription }, health: again.health };
+          return { ok: false, failure: { code: again.lastRefreshFailureCode ?? 'refresh_failed', description: again.lastRefreshFailureDescription }, health: again.health, connection: again };
         }
         if (again.health === 'NEEDS_REAUTH') {
-          return { ok: false, failure: { code: again.healthCode ?? 'refresh_failed', description: again.healthDescription }, health: again.health };
+          return { ok: false, failure: { code: again.healthCode ?? 'refresh_failed', description: again.healthDescription }, health: again.health, connection: again };
         }
         return 'claim-free';
       }
