@@ -467,13 +467,19 @@ export class ConnectionStore {
   }
 
   private async writeRefreshedBatch(items: RefreshedWrite[]): Promise<Array<ConnectionWithCredentials | null | ItemFailed>> {
-    // One statement updates a row once: an id twice in a batch (a spool replay beside a live answer) goes in the next.
-    const seen = new Set<string>();
-    const first = items.filter((item) => !seen.has(item.row.id) && seen.add(item.row.id));
-    if (first.length < items.length) {
-      const later = items.filter((item) => !first.includes(item));
-      const [done, rest] = [await this.writeRefreshedBatch(first), await this.writeRefreshedBatch(later)];
-      return items.map((item) => (first.includes(item) ? done[first.indexOf(item)]! : rest[later.indexOf(item)]!));
+    // One statement updates a row once: an id twice in a batch (a spool replay beside a live answer) goes after.
+    const ids = new Set<string>();
+    const later = items.filter((item) => {
+      const again = ids.has(item.row.id);
+      ids.add(item.row.id);
+      return again;
+    });
+    if (later.length > 0) {
+      const first = items.filter((item) => !later.includes(item));
+      const results = new Map<RefreshedWrite, ConnectionWithCredentials | null | ItemFailed>();
+      (await this.writeRefreshedBatch(first)).forEach((result, index) => results.set(first[index]!, result));
+      (await this.writeRefreshedBatch(later)).forEach((result, index) => results.set(later[index]!, result));
+      return items.map((item) => results.get(item)!);
     }
     let written: readonly Record<string, unknown>[];
     try {
@@ -535,7 +541,7 @@ export class ConnectionStore {
     } catch (error) {
       // The database away fails them all (each answer is then spooled); anything else (one answer the database
       // refuses, a deadlock) is tried again alone, so that it does not take its neighbours down with it.
-      if (items.length === 1 || databaseFailure(error)) throw error;
+      if (items.length === 1 || databaseFailure(error) === 'unavailable') throw error;
       return Promise.all(items.map((item) => this.writeRefreshedBatch([item]).then(([result]) => result!, (alone: unknown) => new ItemFailed(alone))));
     }
     const byId = new Map(written.map((row) => [row.id as string, row]));
