@@ -164,7 +164,7 @@ export class RefreshEngine {
       // Re-authorized or deleted while the provider answered: what is stored now stands.
       return this.stored(connection, identity);
     } catch (error) {
-      if (!databaseFailure(error)) {
+      if (databaseFailure(error) !== 'unavailable') {
         await this.options.connections.releaseClaim(connection.id, claim).catch(() => undefined);
         throw error;
       }
@@ -212,7 +212,7 @@ export class RefreshEngine {
       // Not recorded: the credentials changed meanwhile (a refresh elsewhere, a re-authorization), and they stand.
       if (!recorded) return this.stored(connection, identity);
     } catch (recordError) {
-      if (!databaseFailure(recordError)) throw recordError;
+      if (databaseFailure(recordError) !== 'unavailable') throw recordError;
     }
     if (unexpected) throw error;
     const now = this.now();
@@ -370,6 +370,6 @@ function describeFailure(error: unknown): RefreshFailureRecord | null {
   if (error instanceof RefreshProblem) return { code: error.code, description: error.message };
   if (error instanceof ConnectionParamError) return { code: 'missing_connection_config_param', description: error.message };
   if (error instanceof AppError) return { code: error.code, description: error.message };
-  if (databaseFailure(error)) return { code: 'database_unavailable', description: 'The database did not answer.' };
+  if (databaseFailure(error) === 'unavailable') return { code: 'database_unavailable', description: 'The database did not answer.' };
   return null;
 }
