@@ -78,7 +78,7 @@ describe('refreshed answers written together', () => {
     await admin.query(`UPDATE connections SET credentials_version = credentials_version + 1 WHERE id = $1`, [all[3]!.id]);
     statements.length = 0;
     const written = await Promise.all(all.map((row) => store.writeRefreshed({ id: row.id, providerConfigKey: 'p', connectionId: row.connectionId }, row.version, values(`t-${row.connectionId}`))));
-    expect(statements.filter((text) => text.startsWith('UPDATE connections c'))).toHaveLength(1);
+    expect(statements.filter((text) => text.startsWith('WITH written AS'))).toHaveLength(1);
     written.forEach((row, index) => {
       if (index === 3) return expect(row).toBeNull();
       expect(row).toMatchObject({ id: all[index]!.id, connectionId: all[index]!.connectionId, credentialsVersion: String(Number(all[index]!.version) + 1) });

@@ -292,10 +292,11 @@ export class OAuthFlow {
     if (initiator !== 'session' && policy === 'session') throw new AppError('connect_session_required', undefined, identity);
     if (initiator === 'session' && connectSessionHash) {
       await this.options.connections.transaction(async (transaction) => {
-        if (!(await this.options.connectSessions.consume(transaction, connectSessionHash))) {
+        const consumed = await this.options.connectSessions.consume(transaction, connectSessionHash);
+        if (!consumed) {
           throw new AppError('invalid_connect_session', 'The connect session expired or was used by another authorization; nothing was stored.', identity);
         }
-        await this.options.connections.write(values, 'replace', transaction);
+        await this.options.connections.write({ ...values, endUser: consumed.endUser }, 'replace', transaction);
       });
       return;
     }

@@ -35,7 +35,7 @@ const COLUMNS = sql.fragment`
   expires_at AS "expiresAt"
 `;
 
-const Consumed = z.object({ tokenHash: z.string() });
+const Consumed = z.object({ endUser: EndUser.nullable() });
 
 export class ConnectSessionStore {
   constructor(private readonly pool: DatabasePool) {}
@@ -61,13 +61,13 @@ export class ConnectSessionStore {
 
   /**
    * Deletes the live session, inside the transaction that stores the
-   * connection it allowed: false when another flow consumed it first or it expired.
+   * connection it allowed (its end user, for the connection's event): null
+   * when another flow consumed it first or it expired.
    */
-  async consume(transaction: CommonQueryMethods, tokenHash: string): Promise<boolean> {
-    const row = await transaction.maybeOne(sql.type(Consumed)`
-      DELETE FROM connect_sessions WHERE token_hash = ${tokenHash} AND expires_at > now() RETURNING token_hash AS "tokenHash"
+  async consume(transaction: CommonQueryMethods, tokenHash: string): Promise<{ endUser: EndUser | null } | null> {
+    return transaction.maybeOne(sql.type(Consumed)`
+      DELETE FROM connect_sessions WHERE token_hash = ${tokenHash} AND expires_at > now() RETURNING end_user AS "endUser"
     `);
-    return row !== null;
   }
 
   async deleteExpired(): Promise<void> {

@@ -3,6 +3,8 @@
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { Batcher, ItemFailed } from './batcher.js';
+import type { EndUser } from './connect-session-store.js';
+import { healthEventData, insertEvents } from './event-store.js';
 import { databaseFailure } from './failures.js';
 import { inTransaction, RowShapeError } from './pool.js';
 import type { ReadConnections } from './read-connections.js';
@@ -218,6 +220,8 @@ export interface HealthChange {
 export interface ConnectionValues {
   providerConfigKey: string;
   connectionId: string;
+  /** The end user the connect session named: in the connection's event, not stored on it. */
+  endUser?: EndUser | null;
   /** Serialized credentials. */
   credentials: string;
   expiresAt: Date | null;
@@ -308,6 +312,13 @@ export interface ConnectionSummaryRecord {
   createdAt: string;
 }
 
+/** A changed connection row's key and id, for its events. */
+const WRITTEN_CONNECTION = { key: sql.fragment`provider_config_key`, connection: sql.fragment`connection_id` };
+
+function endUserData(endUser: EndUser | null | undefined) {
+  return endUser ? sql.fragment`${sql.jsonb({ endUser } as never)}` : undefined;
+}
+
 // Batches out at once for each kind of refresh statement: room in the pool of ten for everything else.
 const REFRESH_BATCHES = { maxBatch: 250, maxInFlight: 2 };
 
@@ -344,6 +355,7 @@ export class ConnectionStore {
           refresh_failures = 0, next_refresh_attempt_at = NULL,
           updated_at = now()`;
     const written = await executor.maybeOne(sql.type(IdRow)`
+      WITH written AS (
         INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at, refresh_due_at, connection_config, metadata)
         VALUES (
           ${values.providerConfigKey}, ${values.connectionId}, ${this.box.seal(values.credentials, SEALED.credentials, values.providerConfigKey, values.connectionId)},
@@ -351,7 +363,12 @@ export class ConnectionStore {
           ${sql.jsonb(values.connectionConfig)}, ${sql.jsonb(values.metadata as never)}
         )
         ON CONFLICT (provider_config_key, connection_id) ${conflict}
-        RETURNING id
+        -- xmax is 0 in a row this statement inserted, and set in one it updated.
+        RETURNING id, provider_config_key, connection_id, xmax = 0 AS inserted
+      ),
+      created AS (${insertEvents({ type: 'connection.created', from: 'written', ...WRITTEN_CONNECTION, where: sql.fragment`inserted`, data: endUserData(values.endUser) })}),
+      reauthorized AS (${insertEvents({ type: 'connection.reauthorized', from: 'written', ...WRITTEN_CONNECTION, where: sql.fragment`NOT inserted`, data: endUserData(values.endUser) })})
+      SELECT id FROM written
     `);
     return written !== null;
   }
@@ -484,59 +501,72 @@ export class ConnectionStore {
     let written: readonly Record<string, unknown>[];
     try {
       written = await this.pool.any(sql.unsafe`
-        UPDATE connections c SET
-          credentials = v.credentials,
-          credentials_version = c.credentials_version + 1,
-          expires_at = v.expires_at,
-          refresh_due_at = v.refresh_due_at,
-          refresh_claim = NULL,
-          refresh_claimed_until = NULL,
-          health = 'HEALTHY',
-          health_since = CASE WHEN c.health = 'HEALTHY' THEN c.health_since ELSE now() END,
-          health_code = NULL,
-          health_description = NULL,
-          refresh_failures = 0,
-          next_refresh_attempt_at = NULL,
-          last_refresh_success_at = now(),
-          last_refresh_failure_at = NULL,
-          last_refresh_failure_code = NULL,
-          last_refresh_failure_description = NULL,
-          updated_at = now()
-        FROM unnest(
-          ${sql.array(
-            items.map((item) => item.row.id),
-            'int8',
-          )},
-          ${sql.array(
-            items.map((item) => item.row.providerConfigKey),
-            'text',
-          )},
-          ${sql.array(
-            items.map((item) => item.row.connectionId),
-            'text',
-          )},
-          ${sql.array(
-            items.map((item) => item.claimedVersion),
-            'int8',
-          )},
-          ${sql.array(
-            items.map((item) => this.box.seal(item.values.credentials, SEALED.credentials, item.row.providerConfigKey, item.row.connectionId)),
-            'text',
-          )},
-          ${sql.array(
-            items.map((item) => item.values.expiresAt?.toISOString() ?? null),
-            'timestamptz',
-          )},
-          ${sql.array(
-            items.map((item) => item.values.refreshDueAt?.toISOString() ?? null),
-            'timestamptz',
-          )}
-        ) AS v(id, provider_config_key, connection_id, claimed_version, credentials, expires_at, refresh_due_at),
-        provider_configs p
-        -- The whole identity, not the id alone: a spooled answer replayed against another database finds nothing.
-        WHERE c.id = v.id AND c.provider_config_key = v.provider_config_key AND c.connection_id = v.connection_id
-          AND c.credentials_version = v.claimed_version AND p.key = c.provider_config_key
-        RETURNING ${LOCKED_WITH_CREDENTIALS}
+        WITH written AS (
+          UPDATE connections c SET
+            credentials = v.credentials,
+            credentials_version = c.credentials_version + 1,
+            expires_at = v.expires_at,
+            refresh_due_at = v.refresh_due_at,
+            refresh_claim = NULL,
+            refresh_claimed_until = NULL,
+            health = 'HEALTHY',
+            health_since = CASE WHEN c.health = 'HEALTHY' THEN c.health_since ELSE now() END,
+            health_code = NULL,
+            health_description = NULL,
+            refresh_failures = 0,
+            next_refresh_attempt_at = NULL,
+            last_refresh_success_at = now(),
+            last_refresh_failure_at = NULL,
+            last_refresh_failure_code = NULL,
+            last_refresh_failure_description = NULL,
+            updated_at = now()
+          FROM unnest(
+            ${sql.array(
+              items.map((item) => item.row.id),
+              'int8',
+            )},
+            ${sql.array(
+              items.map((item) => item.row.providerConfigKey),
+              'text',
+            )},
+            ${sql.array(
+              items.map((item) => item.row.connectionId),
+              'text',
+            )},
+            ${sql.array(
+              items.map((item) => item.claimedVersion),
+              'int8',
+            )},
+            ${sql.array(
+              items.map((item) => this.box.seal(item.values.credentials, SEALED.credentials, item.row.providerConfigKey, item.row.connectionId)),
+              'text',
+            )},
+            ${sql.array(
+              items.map((item) => item.values.expiresAt?.toISOString() ?? null),
+              'timestamptz',
+            )},
+            ${sql.array(
+              items.map((item) => item.values.refreshDueAt?.toISOString() ?? null),
+              'timestamptz',
+            )}
+          ) AS v(id, provider_config_key, connection_id, claimed_version, credentials, expires_at, refresh_due_at),
+          provider_configs p,
+          -- The row as it was before this statement, for the recovery's event.
+          connections before
+          -- The whole identity, not the id alone: a spooled answer replayed against another database finds nothing.
+          WHERE c.id = v.id AND c.provider_config_key = v.provider_config_key AND c.connection_id = v.connection_id
+            AND c.credentials_version = v.claimed_version AND p.key = c.provider_config_key AND before.id = c.id
+          RETURNING ${LOCKED_WITH_CREDENTIALS}, before.health AS "previousHealth"
+        ),
+        recovered AS (${insertEvents({
+          type: 'connection.refresh_recovered',
+          from: 'written',
+          key: sql.fragment`"providerConfigKey"`,
+          connection: sql.fragment`"connectionId"`,
+          where: sql.fragment`"previousHealth" <> 'HEALTHY'`,
+          data: sql.fragment`'{"health": "HEALTHY"}'::jsonb`,
+        })})
+        SELECT * FROM written
       `);
     } catch (error) {
       // The database away fails them all (each answer is then spooled); anything else (one answer the database
@@ -558,23 +588,39 @@ export class ConnectionStore {
    */
   async recordRefreshFailure(id: string, claim: string, claimedVersion: string, failure: RefreshFailure, health: HealthChange): Promise<boolean> {
     const row = await this.pool.maybeOne(sql.type(IdRow)`
-      UPDATE connections SET
-        refresh_claim = NULL,
-        refresh_claimed_until = NULL,
-        last_refresh_failure_at = now(),
-        last_refresh_failure_code = ${failure.code},
-        last_refresh_failure_description = ${failure.description},
-        refresh_failures = refresh_failures + 1,
-        next_refresh_attempt_at = ${health.nextAttemptAt ? sql.timestamp(health.nextAttemptAt) : null},
-        health_since = CASE WHEN health = ${health.status} THEN health_since ELSE now() END,
-        health = ${health.status},
-        health_code = ${health.code},
-        health_description = ${health.description}
-      WHERE id = ${id}::bigint AND refresh_claim = ${claim}::uuid AND credentials_version = ${claimedVersion}::bigint
-      RETURNING id
+      WITH changed AS (
+        UPDATE connections c SET
+          refresh_claim = NULL,
+          refresh_claimed_until = NULL,
+          last_refresh_failure_at = now(),
+          last_refresh_failure_code = ${failure.code},
+          last_refresh_failure_description = ${failure.description},
+          refresh_failures = c.refresh_failures + 1,
+          next_refresh_attempt_at = ${health.nextAttemptAt ? sql.timestamp(health.nextAttemptAt) : null},
+          health_since = CASE WHEN c.health = ${health.status} THEN c.health_since ELSE now() END,
+          health = ${health.status},
+          health_code = ${health.code},
+          health_description = ${health.description}
+        -- The row as it was before this statement: its events say what changed.
+        FROM connections before
+        WHERE c.id = ${id}::bigint AND c.refresh_claim = ${claim}::uuid AND c.credentials_version = ${claimedVersion}::bigint AND before.id = c.id
+        RETURNING c.id, c.provider_config_key, c.connection_id, c.health, c.last_refresh_failure_code, c.last_refresh_failure_description,
+          before.health AS previous_health, before.refresh_failures AS previous_failures
+      ),
+      -- The first failure of a streak, and the moment only the end user can help.
+      failed AS (${insertEvents({ type: 'connection.refresh_failed', from: 'changed', ...WRITTEN_CONNECTION, where: sql.fragment`previous_failures = 0`, data: healthEventData('changed') })}),
+      needs_reauth AS (${insertEvents({
+        type: 'connection.needs_reauth',
+        from: 'changed',
+        ...WRITTEN_CONNECTION,
+        where: sql.fragment`health = 'NEEDS_REAUTH' AND previous_health <> 'NEEDS_REAUTH'`,
+        data: healthEventData('changed'),
+      })})
+      SELECT id FROM changed
     `);
     return row !== null;
   }
+
 
   /** Runs `work` in a transaction on one pooled connection. */
   transaction<T>(work: (transaction: CommonQueryMethods) => Promise<T>): Promise<T> {
@@ -630,7 +676,12 @@ export class ConnectionStore {
 
   async delete(providerConfigKey: string, connectionId: string): Promise<boolean> {
     const deleted = await this.pool.maybeOne(sql.type(IdRow)`
-      DELETE FROM connections WHERE provider_config_key = ${providerConfigKey} AND connection_id = ${connectionId} RETURNING id
+      WITH deleted AS (
+        DELETE FROM connections WHERE provider_config_key = ${providerConfigKey} AND connection_id = ${connectionId}
+        RETURNING id, provider_config_key, connection_id
+      ),
+      event AS (${insertEvents({ type: 'connection.deleted', from: 'deleted', ...WRITTEN_CONNECTION })})
+      SELECT id FROM deleted
     `);
     return deleted !== null;
   }

@@ -2,6 +2,7 @@
 // secret do not select it.
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { insertEvents } from './event-store.js';
 import { SEALED, SecretBox } from './secret-box.js';
 
 const timestamp = z.number().transform((ms) => new Date(ms));
@@ -82,40 +83,57 @@ export class ProviderConfigStore {
   /** Null when a config with this key already exists. */
   insert(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
-      INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, params, authorization_params, token_params)
-      VALUES (
-        ${key}, ${values.provider}, ${values.clientId}, ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
-        ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer},
-        ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
-      )
-      ON CONFLICT (key) DO NOTHING
-      RETURNING ${COLUMNS}
+      WITH written AS (
+        INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, params, authorization_params, token_params)
+        VALUES (
+          ${key}, ${values.provider}, ${values.clientId}, ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
+          ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer},
+          ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
+        )
+        ON CONFLICT (key) DO NOTHING
+        RETURNING *
+      ),
+      event AS (${insertEvents({ type: 'provider_config.created', from: 'written', key: sql.fragment`key` })})
+      SELECT ${COLUMNS} FROM written
     `);
   }
 
   /** Null when no config has this key. */
   update(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
-      UPDATE provider_configs SET
-        provider = ${values.provider},
-        client_id = ${values.clientId},
-        client_secret = ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
-        scopes = ${sql.array(values.scopes, 'text')},
-        authorization_url = ${values.authorizationUrl},
-        token_url = ${values.tokenUrl},
-        issuer = ${values.issuer},
-        params = ${sql.jsonb(values.params)},
-        authorization_params = ${sql.jsonb(values.authorizationParams)},
-        token_params = ${sql.jsonb(values.tokenParams)},
-        updated_at = now()
-      WHERE key = ${key}
-      RETURNING ${COLUMNS}
+      WITH written AS (
+        UPDATE provider_configs SET
+          provider = ${values.provider},
+          client_id = ${values.clientId},
+          client_secret = ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
+          scopes = ${sql.array(values.scopes, 'text')},
+          authorization_url = ${values.authorizationUrl},
+          token_url = ${values.tokenUrl},
+          issuer = ${values.issuer},
+          params = ${sql.jsonb(values.params)},
+          authorization_params = ${sql.jsonb(values.authorizationParams)},
+          token_params = ${sql.jsonb(values.tokenParams)},
+          updated_at = now()
+        WHERE key = ${key}
+        RETURNING *
+      ),
+      event AS (${insertEvents({ type: 'provider_config.updated', from: 'written', key: sql.fragment`key` })})
+      SELECT ${COLUMNS} FROM written
     `);
   }
 
   /** False when no config has this key. */
   async delete(key: string): Promise<boolean> {
-    const deleted = await this.pool.maybeOne(sql.type(KeyRow)`DELETE FROM provider_configs WHERE key = ${key} RETURNING key`);
+    // Its connections go with it (the foreign key cascades): deleted here first, so that each has its event.
+    const deleted = await this.pool.maybeOne(sql.type(KeyRow)`
+      WITH connections_gone AS (
+        DELETE FROM connections WHERE provider_config_key = ${key} RETURNING provider_config_key, connection_id
+      ),
+      config_gone AS (DELETE FROM provider_configs WHERE key = ${key} RETURNING key),
+      connection_events AS (${insertEvents({ type: 'connection.deleted', from: 'connections_gone', key: sql.fragment`provider_config_key`, connection: sql.fragment`connection_id` })}),
+      config_event AS (${insertEvents({ type: 'provider_config.deleted', from: 'config_gone', key: sql.fragment`key` })})
+      SELECT key FROM config_gone
+    `);
     return deleted !== null;
   }
 }
