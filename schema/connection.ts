@@ -111,7 +111,7 @@ function nodesAskOnlySummaryFields(info: GraphQLResolveInfo): boolean {
     .every((nodes) => fieldsOf(nodes.selections, new Set()).every((field) => SUMMARY_FIELDS.has(field.name)));
 }
 
-const PageInfoRef = builder
+export const PageInfoRef = builder
   .objectRef<{ endCursor: string | null; hasNextPage: boolean }>('PageInfo')
   .implement({
     fields: (t) => ({

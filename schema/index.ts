@@ -6,5 +6,6 @@ import './provider-config.js';
 import './connection.js';
 import './credentials.js';
 import './connect-session.js';
+import './event.js';
 
 export const schema = builder.toSchema();

@@ -18,6 +18,7 @@ describe('settings', () => {
       refreshLeaseSeconds: 30,
       needsReauthAfterHours: 96,
       refreshConcurrency: 200,
+      eventsRetentionDays: 30,
       refreshSchedulerIntervalMs: 1000,
       allowPrivateProviderUrls: false,
       secretKey: undefined,

@@ -69,6 +69,7 @@ const EnvSchema = z.object({
   NANGO_NEEDS_REAUTH_AFTER_HOURS: optional(count(1, 24 * 365)),
   NANGO_REFRESH_CONCURRENCY: optional(count(0, 10_000)),
   NANGO_REFRESH_SCHEDULER_INTERVAL_MS: optional(count(50, 600_000)),
+  NANGO_EVENTS_RETENTION_DAYS: optional(count(1, 3650)),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
@@ -103,6 +104,8 @@ export interface Settings {
   needsReauthAfterHours: number;
   /** Refreshes ahead this instance runs at once; 0: none (readers still refresh). */
   refreshConcurrency: number;
+  /** Events older than this go (hourly). */
+  eventsRetentionDays: number;
   refreshSchedulerIntervalMs: number;
   /** Required on every GraphQL operation and REST connection route when set. */
   secretKey: string | undefined;
@@ -152,6 +155,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     needsReauthAfterHours: values.NANGO_NEEDS_REAUTH_AFTER_HOURS ?? 96,
     refreshConcurrency: values.NANGO_REFRESH_CONCURRENCY ?? 200,
     refreshSchedulerIntervalMs: values.NANGO_REFRESH_SCHEDULER_INTERVAL_MS ?? 1000,
+    eventsRetentionDays: values.NANGO_EVENTS_RETENTION_DAYS ?? 30,
     secretKey: values.NANGO_SECRET_KEY,
     connectPolicy: values.NANGO_CONNECT_POLICY ?? (values.NANGO_SECRET_KEY ? 'session' : 'open'),
     maxOpenFlowsPerConfig: values.NANGO_MAX_OPEN_FLOWS_PER_CONFIG ?? 1000,

@@ -28,6 +28,7 @@ export interface RunningServer {
 /** Longest a shutdown waits for requests under way (a refresh may take the provider timeout). */
 const SHUTDOWN_GRACE_MS = 25_000;
 /** After the requests, how long the refreshes under way may still take (compose's stop_grace_period is 30 s). */
+const EVENTS_PRUNE_INTERVAL_MS = 3_600_000;
 const REFRESH_STOP_GRACE_MS = 4_000;
 
 export interface StartOptions {
@@ -133,6 +134,7 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
       schedulerIntervalMs: settings.refreshSchedulerIntervalMs,
     },
     dataDir: settings.dataDir,
+    eventsRetentionDays: settings.eventsRetentionDays,
     box,
     observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
     reads,
@@ -141,9 +143,15 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
   const edge = await createEdge({ core, pool, logger, metrics, settings });
   await core.refreshing.start();
   if (core.refreshing.spool.size > 0) logger.warn({ answers: core.refreshing.spool.size }, 'refresh answers a previous run could not store are being written');
+  // Old events go hourly (every instance tries; deleting what another deleted costs nothing).
+  const pruneEvents = () => core.events.prune().catch((error: unknown) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'old events could not be deleted; the next hour tries again'));
+  const pruning = setInterval(pruneEvents, EVENTS_PRUNE_INTERVAL_MS);
+  pruning.unref();
+  void pruneEvents();
   return {
     edge,
     end: async () => {
+      clearInterval(pruning);
       // Refreshes under way finish (their answers are stored or spooled) before the pool goes, within the grace.
       const { abandoned } = await core.refreshing.stop(REFRESH_STOP_GRACE_MS);
       if (abandoned > 0) logger.warn({ abandoned }, 'refreshes still waiting for their provider at shutdown: their claims will expire and be retried');

@@ -5,6 +5,7 @@ import { ConnectSessionStore } from '../db/connect-session-store.js';
 import { ConnectionStore } from '../db/connection-store.js';
 import { OAuthSessionStore } from '../db/oauth-session-store.js';
 import { ProviderConfigStore } from '../db/provider-config-store.js';
+import { EventStore } from '../db/event-store.js';
 import type { ReadConnections } from '../db/read-connections.js';
 import { SecretBox } from '../db/secret-box.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
@@ -18,6 +19,7 @@ import { RefreshEngine } from './refresh-engine.js';
 import { RefreshScheduler } from './refresh-scheduler.js';
 import type { CoreObserver } from './observer.js';
 import type { ConnectPolicy } from './principal.js';
+import { Events } from './events.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
 import { GrantRevocation } from './revocation.js';
@@ -29,6 +31,7 @@ export interface Core {
   connectSessions: ConnectSessions;
   oauthFlow: OAuthFlow;
   freshCredentials: FreshCredentials;
+  events: Events;
   /** Refreshing ahead and the answers waiting for the database: started after migrations, stopped before the pool ends. */
   refreshing: {
     start(): Promise<void>;
@@ -40,6 +43,8 @@ export interface Core {
 }
 
 export interface CoreDependencies {
+  /** How long events are kept. */
+  eventsRetentionDays: number;
   pool: DatabasePool;
   catalog: ProviderCatalog;
   discover: DiscoverEndpoints;
@@ -148,5 +153,6 @@ export function createCore(dependencies: CoreDependencies): Core {
       observer: dependencies.observer,
     }),
     freshCredentials: new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer: dependencies.observer }),
+    events: new Events(new EventStore(pool), dependencies.eventsRetentionDays),
   };
 }
