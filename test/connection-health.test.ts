@@ -11,9 +11,10 @@ import { loadSettings } from '../server/settings.js';
 import { startServer } from '../server/start.js';
 import { runNango } from './support/cli.js';
 import { walkFlow } from './support/flow-client.js';
-import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
+import { TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
+import { startServerWithIssuer, type ServerWithIssuer } from './support/server-with-issuer.js';
 import { createTestDatabase } from './support/database.js';
-import { freePort, startTestServer, type TestServer } from './support/server.js';
+import { freePort, type TestServer } from './support/server.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 
 const HEALTH = '{ status since code description nextAttemptAt }';
@@ -21,14 +22,11 @@ const HEALTH = '{ status since code description nextAttemptAt }';
 let server: TestServer;
 let issuer: TestIssuer;
 let db: pg.Client;
+let running: ServerWithIssuer;
 
 beforeAll(async () => {
-  const port = await freePort();
-  issuer = await startTestIssuer({ redirectUris: [`http://localhost:${port}/oauth/callback`] });
-  // Reads trigger the refreshes here; the scheduler would otherwise get there first.
-  server = await startTestServer({ port, env: { NANGO_REFRESH_CONCURRENCY: '0' } });
-  db = new pg.Client({ connectionString: server.database.url });
-  await db.connect();
+  running = await startServerWithIssuer();
+  ({ server, issuer, db } = running);
   const created = await server.graphql('mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }', {
     input: { key: 'idp', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid'], clientId: TEST_CLIENT.client_id, clientSecret: TEST_CLIENT.client_secret },
   });
@@ -45,10 +43,7 @@ beforeAll(async () => {
   const valid = { ...expired, accessToken: 'still-valid', expiresAt: new Date(Date.now() + 600_000).toISOString(), obtainedAt: new Date(Date.now() - 3_000_000).toISOString() };
   await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at) VALUES ('down', 'valid-user', $1, $2)`, [JSON.stringify(valid), valid.expiresAt]);
 });
-afterAll(async () => {
-  await db?.end();
-  await Promise.all([server?.stop(), issuer?.close()]);
-});
+afterAll(() => running?.stop());
 
 async function connect(connectionId: string): Promise<{ refreshToken: string }> {
   const result = await walkFlow(`${server.url}/oauth/connect/idp?connection_id=${connectionId}`);

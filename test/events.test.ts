@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { walkFlow } from './support/flow-client.js';
-import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
-import { freePort, startTestServer, type TestServer } from './support/server.js';
+import { TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
+import { startServerWithIssuer, type ServerWithIssuer } from './support/server-with-issuer.js';
+import { freePort, type TestServer } from './support/server.js';
 
 const EVENTS = `query ($after: String, $types: [String!], $key: String, $id: String, $first: Int) {
   events(after: $after, types: $types, providerConfigKey: $key, connectionId: $id, first: $first) {
@@ -26,19 +27,13 @@ interface EventNode {
 let server: TestServer;
 let issuer: TestIssuer;
 let db: pg.Client;
+let running: ServerWithIssuer;
 
 beforeAll(async () => {
-  const port = await freePort();
-  issuer = await startTestIssuer({ redirectUris: [`http://localhost:${port}/oauth/callback`] });
-  // Reads trigger the refreshes here.
-  server = await startTestServer({ port, env: { NANGO_REFRESH_CONCURRENCY: '0' } });
-  db = new pg.Client({ connectionString: server.database.url });
-  await db.connect();
+  running = await startServerWithIssuer();
+  ({ server, issuer, db } = running);
 });
-afterAll(async () => {
-  await db?.end();
-  await Promise.all([server?.stop(), issuer?.close()]);
-});
+afterAll(() => running?.stop());
 
 async function events(variables: Record<string, unknown> = {}): Promise<{ nodes: EventNode[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } }> {
   const body = await server.graphql(EVENTS, { first: 100, ...variables });
