@@ -207,26 +207,17 @@ export class RefreshEngine {
     this.observer.refreshed('failure', connection.provider);
     this.observer.refreshFailed({ ...identity, provider: connection.provider, code: failure.code });
     const health = this.healthAfter(connection, failure, tookOver, refreshFailures + 1);
+    // The connection as the failure left it; as it was when the database could not record the failure.
+    let after: ConnectionWithCredentials = connection;
     try {
       const recorded = await this.options.connections.recordRefreshFailure(connection.id, claim, connection.credentialsVersion, failure, health);
       // Not recorded: the credentials changed meanwhile (a refresh elsewhere, a re-authorization), and they stand.
       if (!recorded) return this.stored(connection, identity);
+      after = { ...recorded, credentials: connection.credentials };
     } catch (recordError) {
       if (databaseFailure(recordError) !== 'unavailable') throw recordError;
     }
     if (unexpected) throw error;
-    const now = this.now();
-    const after: ConnectionWithCredentials = {
-      ...connection,
-      health: health.status,
-      healthSince: connection.health === health.status ? connection.healthSince : now,
-      healthCode: health.code,
-      healthDescription: health.description,
-      nextRefreshAttemptAt: health.nextAttemptAt,
-      lastRefreshFailureAt: now,
-      lastRefreshFailureCode: failure.code,
-      lastRefreshFailureDescription: failure.description,
-    };
     return {
       ok: false,
       failure: health.status === 'NEEDS_REAUTH' && health.code ? { code: health.code, description: health.description } : failure,

@@ -285,6 +285,7 @@ const PAGE_TEXTS = new Map<string, string>();
 const LIST_PAGE = (where: string) => `SELECT ${selectList(CONNECTION_COLUMNS)} ${FROM} ${where}`;
 
 const LOCKED_WITH_CREDENTIALS = slonikList(WITH_CREDENTIALS_COLUMNS);
+const LOCKED = slonikList(CONNECTION_COLUMNS);
 
 // A list entry shows four columns (Nango 0.x's list entry), and a page of them
 // is read as one text: a line per connection, its fields separated by tabs
@@ -312,8 +313,9 @@ export interface ConnectionSummaryRecord {
   createdAt: string;
 }
 
-/** A changed connection row's key and id, for its events. */
+/** A changed connection row's key and id, for its events: as its columns, and as a RETURNING of LOCKED names them. */
 const WRITTEN_CONNECTION = { key: sql.fragment`provider_config_key`, connection: sql.fragment`connection_id` };
+const RETURNED_CONNECTION = { key: sql.fragment`"providerConfigKey"`, connection: sql.fragment`"connectionId"` };
 
 function endUserData(endUser: EndUser | null | undefined) {
   return endUser ? sql.fragment`${sql.jsonb({ endUser } as never)}` : undefined;
@@ -561,8 +563,7 @@ export class ConnectionStore {
         recovered AS (${insertEvents({
           type: 'connection.refresh_recovered',
           from: 'written',
-          key: sql.fragment`"providerConfigKey"`,
-          connection: sql.fragment`"connectionId"`,
+          ...RETURNED_CONNECTION,
           where: sql.fragment`"previousHealth" <> 'HEALTHY'`,
           data: sql.fragment`'{"health": "HEALTHY"}'::jsonb`,
         })})
@@ -586,8 +587,8 @@ export class ConnectionStore {
    * credentials the version it claimed (a refresh that succeeded meanwhile wins):
    * false when it was not recorded.
    */
-  async recordRefreshFailure(id: string, claim: string, claimedVersion: string, failure: RefreshFailure, health: HealthChange): Promise<boolean> {
-    const row = await this.pool.maybeOne(sql.type(IdRow)`
+  async recordRefreshFailure(id: string, claim: string, claimedVersion: string, failure: RefreshFailure, health: HealthChange): Promise<ConnectionRecord | null> {
+    const row: Record<string, unknown> | null = await this.pool.maybeOne(sql.unsafe`
       WITH changed AS (
         UPDATE connections c SET
           refresh_claim = NULL,
@@ -602,24 +603,25 @@ export class ConnectionStore {
           health_code = ${health.code},
           health_description = ${health.description}
         -- The row as it was before this statement: its events say what changed.
-        FROM connections before
-        WHERE c.id = ${id}::bigint AND c.refresh_claim = ${claim}::uuid AND c.credentials_version = ${claimedVersion}::bigint AND before.id = c.id
-        RETURNING c.id, c.provider_config_key, c.connection_id, c.health, c.last_refresh_failure_code, c.last_refresh_failure_description,
-          before.health AS previous_health, before.refresh_failures AS previous_failures
+        FROM connections before, provider_configs p
+        WHERE c.id = ${id}::bigint AND c.refresh_claim = ${claim}::uuid AND c.credentials_version = ${claimedVersion}::bigint
+          AND before.id = c.id AND p.key = c.provider_config_key
+        RETURNING ${LOCKED}, before.health AS "previousHealth", before.refresh_failures AS "previousFailures"
       ),
       -- The first failure of a streak, and the moment only the end user can help.
-      failed AS (${insertEvents({ type: 'connection.refresh_failed', from: 'changed', ...WRITTEN_CONNECTION, where: sql.fragment`previous_failures = 0`, data: healthEventData('changed') })}),
+      failed AS (${insertEvents({ type: 'connection.refresh_failed', from: 'changed', ...RETURNED_CONNECTION, where: sql.fragment`"previousFailures" = 0`, data: healthEventData('changed') })}),
       needs_reauth AS (${insertEvents({
         type: 'connection.needs_reauth',
         from: 'changed',
-        ...WRITTEN_CONNECTION,
-        where: sql.fragment`health = 'NEEDS_REAUTH' AND previous_health <> 'NEEDS_REAUTH'`,
+        ...RETURNED_CONNECTION,
+        where: sql.fragment`health = 'NEEDS_REAUTH' AND "previousHealth" <> 'NEEDS_REAUTH'`,
         data: healthEventData('changed'),
       })})
-      SELECT id FROM changed
+      SELECT * FROM changed
     `);
-    return row !== null;
+    return row && connectionRow(row, CONNECTION_COLUMNS);
   }
+
 
 
   /** Runs `work` in a transaction on one pooled connection. */

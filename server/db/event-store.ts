@@ -62,13 +62,13 @@ export function insertEvents(event: { type: EventType; from: string; key: SqlFra
   `;
 }
 
-/** The data of a health change's events (`row` names the statement's changed row). */
+/** The data of a health change's events (`row` names the statement's changed row, its columns as LOCKED names them). */
 export function healthEventData(row: string): SqlFragment {
   const column = (name: string) => sql.identifier([row, name]);
   return sql.fragment`jsonb_strip_nulls(jsonb_build_object(
     'health', ${column('health')},
-    'error', CASE WHEN ${column('last_refresh_failure_code')} IS NULL THEN NULL
-      ELSE jsonb_build_object('code', ${column('last_refresh_failure_code')}, 'description', ${column('last_refresh_failure_description')}) END
+    'error', CASE WHEN ${column('lastRefreshFailureCode')} IS NULL THEN NULL
+      ELSE jsonb_build_object('code', ${column('lastRefreshFailureCode')}, 'description', ${column('lastRefreshFailureDescription')}) END
   ))`;
 }
 

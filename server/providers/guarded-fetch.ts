@@ -56,7 +56,7 @@ export function guardedCall(policy: ProviderUrlPolicy, options: GuardOptions = {
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: Object.fromEntries(headers),
       body,
-      signal: init.signal ?? undefined,
+      signal: init.signal ?? AbortSignal.timeout(DEFAULT_CALL_TIMEOUT_MS),
       dispatcher,
     });
     return { status: answer.statusCode, headers: answer.headers, body: await readAtMost(answer.body, MAX_ANSWER_BYTES) };
@@ -78,6 +78,14 @@ export function answerResponse(answer: ProviderAnswer, body: string | Buffer = a
   const bytes = typeof body === 'string' ? body : (new Uint8Array(body) as Uint8Array<ArrayBuffer>);
   return new Response(NULL_BODY_STATUSES.has(answer.status) ? null : bytes, { status: answer.status, headers });
 }
+
+/**
+ * The caller's signal is a call's only clock: undici's own (5 minutes for the headers and between body
+ * chunks) would cut a refresh whose answer the settings allow longer (NANGO_REFRESH_ANSWER_TIMEOUT_MS).
+ */
+const CALLER_CLOCK = { headersTimeout: 0, bodyTimeout: 0 };
+/** For a call made without a signal. */
+const DEFAULT_CALL_TIMEOUT_MS = 300_000;
 
 /** More than a provider's answer ever is (token responses and discovery documents are a few KB). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -108,13 +116,13 @@ let sharedAgent: Agent | undefined;
 let sharedPlainAgent: Agent | undefined;
 
 function plainAgent(): Agent {
-  sharedPlainAgent ??= new Agent();
+  sharedPlainAgent ??= new Agent(CALLER_CLOCK);
   return sharedPlainAgent;
 }
 
 function publicOnlyAgent(lookup: Lookup | undefined): Agent {
-  if (lookup) return new Agent({ connect: { lookup: publicOnlyLookup(lookup) } });
-  sharedAgent ??= new Agent({ connect: { lookup: publicOnlyLookup(systemLookup) } });
+  if (lookup) return new Agent({ ...CALLER_CLOCK, connect: { lookup: publicOnlyLookup(lookup) } });
+  sharedAgent ??= new Agent({ ...CALLER_CLOCK, connect: { lookup: publicOnlyLookup(systemLookup) } });
   return sharedAgent;
 }
 
