@@ -5,6 +5,8 @@
 // config); listed by Query.events, filtered and paged; never a token.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { spawn } from 'node:child_process';
+import { NANGO, runNango } from './support/cli.js';
 import { walkFlow } from './support/flow-client.js';
 import { TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { startServerWithIssuer, type ServerWithIssuer } from './support/server-with-issuer.js';
@@ -174,3 +176,37 @@ describe('the events list', () => {
     for (const secret of secrets) expect(text).not.toContain(secret);
   });
 });
+
+describe('the CLI', () => {
+  it('events:list shows the latest events of a type, and --json the same as the API', async () => {
+    const listed = await runNango(['events:list', '--type', 'connection.needs_reauth'], { NANGO_HOSTPORT: server.url });
+    expect(listed.code).toBe(0);
+    const [header, , ...rows] = listed.stdout.trim().split('\n');
+    expect(header).toMatch(/^TIME\s+TYPE\s+ABOUT\s+ID$/);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/connection\.needs_reauth\s+idp \/ u2 \(NEEDS_REAUTH, invalid_grant: .*\)\s+evt_[0-9a-f]{32}$/);
+    const json = await runNango(['events:list', '--limit', '3', '--json'], { NANGO_HOSTPORT: server.url });
+    expect(JSON.parse(json.stdout)).toEqual((await events({ first: 3 })).nodes);
+    const refused = await runNango(['events:list', '--type', 'nope'], { NANGO_HOSTPORT: server.url });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is not one of');
+  });
+
+  it('events:tail prints what happens after it started, and nothing from before', async () => {
+    const tail = spawn(process.execPath, [NANGO, 'events:tail', '--json', '--provider-config-key', 'tailed'], { env: { PATH: process.env.PATH ?? '', NANGO_HOSTPORT: server.url } });
+    let out = '';
+    tail.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    try {
+      // Started when its first request has been answered: give it a moment, then make something happen.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const made = await server.graphql(CONFIG, { input: { key: 'tailed', provider: 'custom', clientId: 'id', clientSecret: 'secret', scopes: [], authorizationUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t' } });
+      expect(made.errors).toBeUndefined();
+      for (let waited = 0; !out.includes('\n') && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      const lines = out.trim().split('\n').map((line) => JSON.parse(line) as EventNode);
+      expect(lines.map((event) => [event.type, event.data.providerConfigKey])).toEqual([['provider_config.created', 'tailed']]);
+    } finally {
+      tail.kill();
+    }
+  });
+});
+

@@ -129,6 +129,19 @@ export type ConnectionCredentialsQuery = { connection: { credentials:
       | { __typename: 'OAuth2Credentials', accessToken: string, refreshToken: string | null, tokenType: string | null, expiresAt: string | null, scopes: Array<string>, raw: unknown }
      } };
 
+export type EventFieldsFragment = { id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } };
+
+export type EventsQueryVariables = Exact<{
+  after?: string | null | undefined;
+  types?: Array<string> | string | null | undefined;
+  providerConfigKey?: string | null | undefined;
+  connectionId?: string | null | undefined;
+  first?: number | null | undefined;
+}>;
+
+
+export type EventsQuery = { events: { nodes: Array<{ id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+
 export type ProviderConfigFieldsFragment = { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -192,6 +205,27 @@ export const ConnectionFieldsFragmentDoc = gql`
     code
     description
     nextAttemptAt
+  }
+}
+    `;
+export const EventFieldsFragmentDoc = gql`
+    fragment EventFields on Event {
+  id
+  type
+  createdAt
+  data {
+    providerConfigKey
+    connectionId
+    endUser {
+      id
+      email
+      displayName
+    }
+    health
+    error {
+      code
+      description
+    }
   }
 }
     `;
@@ -291,6 +325,25 @@ export const ConnectionCredentialsDocument = gql`
   }
 }
     `;
+export const EventsDocument = gql`
+    query Events($after: String, $types: [String!], $providerConfigKey: String, $connectionId: String, $first: Int) {
+  events(
+    after: $after
+    types: $types
+    providerConfigKey: $providerConfigKey
+    connectionId: $connectionId
+    first: $first
+  ) {
+    nodes {
+      ...EventFields
+    }
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+  }
+}
+    ${EventFieldsFragmentDoc}`;
 export const ProviderConfigsDocument = gql`
     query ProviderConfigs {
   providerConfigs {
@@ -361,6 +414,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     ConnectionCredentials(variables: ConnectionCredentialsQueryVariables, options?: C): Promise<ConnectionCredentialsQuery> {
       return requester<ConnectionCredentialsQuery, ConnectionCredentialsQueryVariables>(ConnectionCredentialsDocument, variables, options) as Promise<ConnectionCredentialsQuery>;
+    },
+    Events(variables?: EventsQueryVariables, options?: C): Promise<EventsQuery> {
+      return requester<EventsQuery, EventsQueryVariables>(EventsDocument, variables, options) as Promise<EventsQuery>;
     },
     ProviderConfigs(variables?: ProviderConfigsQueryVariables, options?: C): Promise<ProviderConfigsQuery> {
       return requester<ProviderConfigsQuery, ProviderConfigsQueryVariables>(ProviderConfigsDocument, variables, options) as Promise<ProviderConfigsQuery>;
