@@ -7,5 +7,6 @@ import './connection.js';
 import './credentials.js';
 import './connect-session.js';
 import './event.js';
+import './webhook.js';
 
 export const schema = builder.toSchema();

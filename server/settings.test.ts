@@ -19,6 +19,7 @@ describe('settings', () => {
       needsReauthAfterHours: 96,
       refreshConcurrency: 200,
       eventsRetentionDays: 30,
+      webhookConcurrency: 50,
       refreshSchedulerIntervalMs: 1000,
       allowPrivateProviderUrls: false,
       secretKey: undefined,

@@ -70,6 +70,7 @@ const EnvSchema = z.object({
   NANGO_REFRESH_CONCURRENCY: optional(count(0, 10_000)),
   NANGO_REFRESH_SCHEDULER_INTERVAL_MS: optional(count(50, 600_000)),
   NANGO_EVENTS_RETENTION_DAYS: optional(count(1, 3650)),
+  NANGO_WEBHOOK_CONCURRENCY: optional(count(0, 1000)),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
@@ -106,6 +107,8 @@ export interface Settings {
   refreshConcurrency: number;
   /** Events older than this go (hourly). */
   eventsRetentionDays: number;
+  /** Webhook attempts this instance makes at once; 0: this instance sends none. */
+  webhookConcurrency: number;
   refreshSchedulerIntervalMs: number;
   /** Required on every GraphQL operation and REST connection route when set. */
   secretKey: string | undefined;
@@ -156,6 +159,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     refreshConcurrency: values.NANGO_REFRESH_CONCURRENCY ?? 200,
     refreshSchedulerIntervalMs: values.NANGO_REFRESH_SCHEDULER_INTERVAL_MS ?? 1000,
     eventsRetentionDays: values.NANGO_EVENTS_RETENTION_DAYS ?? 30,
+    webhookConcurrency: values.NANGO_WEBHOOK_CONCURRENCY ?? 50,
     secretKey: values.NANGO_SECRET_KEY,
     connectPolicy: values.NANGO_CONNECT_POLICY ?? (values.NANGO_SECRET_KEY ? 'session' : 'open'),
     maxOpenFlowsPerConfig: values.NANGO_MAX_OPEN_FLOWS_PER_CONFIG ?? 1000,

@@ -27,8 +27,9 @@ export interface RunningServer {
 
 /** Longest a shutdown waits for requests under way (a refresh may take the provider timeout). */
 const SHUTDOWN_GRACE_MS = 25_000;
-/** After the requests, how long the refreshes under way may still take (compose's stop_grace_period is 30 s). */
+/** How often old events are deleted. */
 const EVENTS_PRUNE_INTERVAL_MS = 3_600_000;
+/** After the requests, how long the refreshes under way may still take (compose's stop_grace_period is 30 s). */
 const REFRESH_STOP_GRACE_MS = 4_000;
 
 export interface StartOptions {
@@ -135,6 +136,8 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
     },
     dataDir: settings.dataDir,
     eventsRetentionDays: settings.eventsRetentionDays,
+    webhookConcurrency: settings.webhookConcurrency,
+    onBackgroundError: (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'webhook delivery: the queue could not be read; retried shortly'),
     box,
     observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
     reads,
@@ -148,10 +151,13 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
   const pruning = setInterval(pruneEvents, EVENTS_PRUNE_INTERVAL_MS);
   pruning.unref();
   void pruneEvents();
+  if (settings.webhookConcurrency > 0) core.webhookSender.start();
+  metrics.countWebhookQueue(() => core.webhooks.queue());
   return {
     edge,
     end: async () => {
       clearInterval(pruning);
+      await core.webhookSender.stop();
       // Refreshes under way finish (their answers are stored or spooled) before the pool goes, within the grace.
       const { abandoned } = await core.refreshing.stop(REFRESH_STOP_GRACE_MS);
       if (abandoned > 0) logger.warn({ abandoned }, 'refreshes still waiting for their provider at shutdown: their claims will expire and be retried');

@@ -6,6 +6,7 @@ import { ConnectionStore } from '../db/connection-store.js';
 import { OAuthSessionStore } from '../db/oauth-session-store.js';
 import { ProviderConfigStore } from '../db/provider-config-store.js';
 import { EventStore } from '../db/event-store.js';
+import { WebhookStore } from '../db/webhook-store.js';
 import type { ReadConnections } from '../db/read-connections.js';
 import { SecretBox } from '../db/secret-box.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
@@ -20,6 +21,7 @@ import { RefreshScheduler } from './refresh-scheduler.js';
 import type { CoreObserver } from './observer.js';
 import type { ConnectPolicy } from './principal.js';
 import { Events } from './events.js';
+import { Webhooks, WebhookSender } from './webhooks.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
 import { GrantRevocation } from './revocation.js';
@@ -32,6 +34,9 @@ export interface Core {
   oauthFlow: OAuthFlow;
   freshCredentials: FreshCredentials;
   events: Events;
+  webhooks: Webhooks;
+  /** Sends due webhook deliveries: started after migrations, stopped (attempts under way finished) before the pool ends. */
+  webhookSender: WebhookSender;
   /** Refreshing ahead and the answers waiting for the database: started after migrations, stopped before the pool ends. */
   refreshing: {
     start(): Promise<void>;
@@ -45,6 +50,10 @@ export interface Core {
 export interface CoreDependencies {
   /** How long events are kept. */
   eventsRetentionDays: number;
+  /** Webhook attempts an instance makes at once. */
+  webhookConcurrency: number;
+  /** Where failures of background work (a webhook look with the database away) are reported. */
+  onBackgroundError?: (error: unknown) => void;
   pool: DatabasePool;
   catalog: ProviderCatalog;
   discover: DiscoverEndpoints;
@@ -83,12 +92,16 @@ export interface RefreshSettings {
   schedulerIntervalMs: number;
 }
 
+/** Between looks at the webhook queue when it was empty: a new event's first attempt goes within about this. */
+const WEBHOOK_LOOK_INTERVAL_MS = 500;
+
 export function createCore(dependencies: CoreDependencies): Core {
   const { pool, catalog, discover, urlPolicy, callbackUrl, providerTimeoutSeconds, refresh } = dependencies;
   const box = dependencies.box ?? SecretBox.plaintext();
   const configs = new ProviderConfigStore(pool, box);
   const connections = new ConnectionStore(pool, box, dependencies.reads);
   const connectSessions = new ConnectSessionStore(pool);
+  const webhookStore = new WebhookStore(pool, box);
   const spool = RefreshSpool.inDirectory(dependencies.dataDir, box, async (answer) => ((await connections.writeRefreshed(
     { id: answer.rowId, providerConfigKey: answer.providerConfigKey, connectionId: answer.connectionId },
     answer.claimedVersion,
@@ -154,5 +167,14 @@ export function createCore(dependencies: CoreDependencies): Core {
     }),
     freshCredentials: new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer: dependencies.observer }),
     events: new Events(new EventStore(pool), dependencies.eventsRetentionDays),
+    webhooks: new Webhooks(webhookStore, urlPolicy),
+    webhookSender: new WebhookSender({
+      store: webhookStore,
+      urlPolicy,
+      concurrency: dependencies.webhookConcurrency,
+      intervalMs: WEBHOOK_LOOK_INTERVAL_MS,
+      observer: dependencies.observer,
+      onError: dependencies.onBackgroundError,
+    }),
   };
 }

@@ -39,6 +39,10 @@ const CATALOGUE = {
   refresh_pending: { status: 503, message: 'The provider has not answered the refresh yet.' },
   revocation_failed: { status: 502, message: 'Revoking the grant at the provider failed; the connection was not deleted.' },
   revocation_unsupported: { status: 400, message: 'The provider has no token revocation endpoint; delete without revoke, or with force.' },
+  // Webhooks.
+  unknown_webhook_endpoint: { status: 404, message: 'There is no such webhook endpoint.' },
+  unknown_webhook_delivery: { status: 404, message: 'There is no such webhook delivery.' },
+  webhook_url_refused: { status: 400, message: 'The webhook URL is refused by the URL policy (https only; no loopback, private or link-local hosts unless allowed).' },
   // The server itself.
   database_unavailable: { status: 503, message: 'The database does not answer.' },
   internal_error: { status: 500, message: 'An unexpected error occurred.' },

@@ -2,6 +2,8 @@
 
 export type RefreshOutcome = 'success' | 'failure' | 'cooldown';
 export type FlowEvent = 'started' | 'completed' | 'failed';
+/** What a webhook delivery attempt came to: delivered (2xx), to be retried, or given up (retries over, 410, endpoint disabled). */
+export type WebhookOutcome = 'delivered' | 'retrying' | 'failed';
 
 /** A refresh the provider (or the way to it) refused: never a token, only what a person needs to find it. */
 export interface RefreshFailure {
@@ -16,10 +18,12 @@ export interface CoreObserver {
   refreshed(outcome: RefreshOutcome, provider: string): void;
   refreshFailed(failure: RefreshFailure): void;
   flow(event: FlowEvent, provider: string): void;
+  webhookAttempted(outcome: WebhookOutcome): void;
 }
 
 export const silentObserver: CoreObserver = {
   refreshed: () => undefined,
   refreshFailed: () => undefined,
   flow: () => undefined,
+  webhookAttempted: () => undefined,
 };

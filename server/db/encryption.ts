@@ -12,7 +12,7 @@ import { SEALED, SealedValueRefusedError, type Legacy, type SecretBox } from './
 const FORMAT_VERSION = 2;
 
 /** The column that orders each table's rows for the batches (unique, never null). */
-const ORDER_BY: Record<string, string> = { provider_configs: 'key', connections: 'id', oauth_sessions: 'state' };
+const ORDER_BY: Record<string, string> = { provider_configs: 'key', connections: 'id', oauth_sessions: 'state', webhook_endpoints: 'public_id' };
 
 const LOCK_KEY = 7_310_421_877; // any constant: "encryption"
 const BATCH = 500;

@@ -72,7 +72,7 @@ export function healthEventData(row: string): SqlFragment {
   ))`;
 }
 
-const EventRow = z.object({
+export const EventRow = z.object({
   id: z.string(),
   type: z.enum(EVENT_TYPES),
   createdAt: z.number(),
@@ -110,7 +110,7 @@ export class EventStore {
   }
 }
 
-function eventRecord(row: z.infer<typeof EventRow>): EventRecord {
+export function eventRecord(row: z.infer<typeof EventRow>): EventRecord {
   return {
     id: row.id,
     type: row.type,
@@ -118,5 +118,15 @@ function eventRecord(row: z.infer<typeof EventRow>): EventRecord {
     providerConfigKey: row.providerConfigKey,
     connectionId: row.connectionId,
     details: row.data as EventDetails,
+  };
+}
+
+/** An event as receivers get it (a webhook's body) and as GraphQL's Event has it. */
+export function eventPayload(event: EventRecord) {
+  return {
+    id: event.id,
+    type: event.type,
+    createdAt: event.createdAt.toISOString(),
+    data: { providerConfigKey: event.providerConfigKey, connectionId: event.connectionId, ...event.details },
   };
 }

@@ -98,6 +98,7 @@ export const SEALED = {
   credentials: new SealedColumn('connections', 'credentials', ['provider_config_key', 'connection_id']),
   codeVerifier: new SealedColumn('oauth_sessions', 'code_verifier', ['state']),
   requestTokenSecret: new SealedColumn('oauth_sessions', 'request_token_secret', ['state']),
+  webhookSecret: new SealedColumn('webhook_endpoints', 'secret', ['public_id']),
 } as const;
 
 /** What the start-up re-seal accepts besides row-bound values (encryption.ts). */

@@ -12,12 +12,23 @@ export interface Metrics {
   observer: CoreObserver;
   /** One answered request, under its route's pattern; `started` is a performance.now() reading. */
   recordRequest(method: string, route: string, status: number, started: number): void;
+  /** Adds the webhook queue gauges (due deliveries, the oldest one's wait), read at each scrape. */
+  countWebhookQueue(read: () => Promise<{ due: number; oldestSeconds: number }>): void;
   /** Adds the connections-by-health gauge, counted by `count` at each scrape (the core exists only after the metrics). */
   countConnectionsByHealth(count: () => Promise<Record<ConnectionHealthStatus, number>>): void;
 }
 
-/** A scrape waits this long for the count, then goes without the gauge: Prometheus' own timeout is 10 s. */
-const HEALTH_COUNT_WITHIN_MS = 2_000;
+/** A scrape waits this long for a gauge's database read, then goes without the gauge: Prometheus' own timeout is 10 s. */
+const GAUGE_READ_WITHIN_MS = 2_000;
+
+/** `read`, or null when it fails or is late: the database away must not take the other metrics with it. */
+async function boundedRead<T>(read: () => Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), GAUGE_READ_WITHIN_MS);
+  });
+  return Promise.race([read().catch(() => null), late]).finally(() => clearTimeout(timer));
+}
 
 export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metrics {
   const registry = new Registry();
@@ -39,6 +50,12 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
     name: 'nango_oauth_flows_total',
     help: 'OAuth connect flows, by event (started, completed, failed) and provider config key.',
     labelNames: ['event', 'provider_config_key'] as const,
+    registers: [registry],
+  });
+  const webhookAttempts = new Counter({
+    name: 'nango_webhook_attempts_total',
+    help: 'Webhook delivery attempts, by outcome (delivered: a 2xx; retrying; failed: given up).',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -86,8 +103,37 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
       // Counted by refreshed('failure'); logged by the server (start.ts).
       refreshFailed: () => undefined,
       flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
+      webhookAttempted: (outcome) => webhookAttempts.inc({ outcome }),
     },
     recordRequest: observeRequest,
+    countWebhookQueue(read) {
+      // One read per scrape for both gauges, bounded like the health count.
+      let last: Promise<{ due: number; oldestSeconds: number } | null> | null = null;
+      const current = () => {
+        last ??= boundedRead(read).finally(() => setImmediate(() => (last = null)));
+        return last;
+      };
+      new Gauge({
+        name: 'nango_webhook_deliveries_due',
+        help: 'Webhook deliveries due now and not yet delivered.',
+        registers: [registry],
+        async collect() {
+          const queue = await current();
+          this.reset();
+          if (queue) this.set(queue.due);
+        },
+      });
+      new Gauge({
+        name: 'nango_webhook_queue_age_seconds',
+        help: 'How long the oldest due webhook delivery has waited.',
+        registers: [registry],
+        async collect() {
+          const queue = await current();
+          this.reset();
+          if (queue) this.set(queue.oldestSeconds);
+        },
+      });
+    },
     countConnectionsByHealth(count) {
       new Gauge({
         name: 'nango_connections',
@@ -95,12 +141,7 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
         labelNames: ['health'] as const,
         registers: [registry],
         async collect() {
-          let timer: NodeJS.Timeout | undefined;
-          const late = new Promise<null>((resolve) => {
-            timer = setTimeout(() => resolve(null), HEALTH_COUNT_WITHIN_MS);
-          });
-          // The database away must not take the other metrics with it: this scrape goes without the gauge.
-          const counts = await Promise.race([count().catch(() => null), late]).finally(() => clearTimeout(timer));
+          const counts = await boundedRead(count);
           this.reset();
           if (counts) for (const [health, value] of Object.entries(counts)) this.set({ health }, value);
         },
