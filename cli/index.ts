@@ -6,6 +6,7 @@ import { configCommands } from './commands/config.js';
 import { connectSessionCommands } from './commands/connect-sessions.js';
 import { connectionCommands } from './commands/connections.js';
 import { eventCommands } from './commands/events.js';
+import { webhookCommands } from './commands/webhooks.js';
 import { providerCommands } from './commands/providers.js';
 import { tokenCommands } from './commands/token.js';
 import { DEFAULT_HOSTPORT } from './context.js';
@@ -22,7 +23,7 @@ const cli: Argv<{ json: boolean }> = yargs(hideBin(process.argv))
     cli.showHelp('log');
   });
 
-eventCommands(connectSessionCommands(tokenCommands(connectionCommands(configCommands(providerCommands(cli))))))
+webhookCommands(eventCommands(connectSessionCommands(tokenCommands(connectionCommands(configCommands(providerCommands(cli)))))))
   .example([
     ['$0 providers:list git', 'Find provider templates (github, gitlab, ...)'],
     ['$0 config:create github github <client-id> <client-secret> "repo,user"', 'Register an OAuth app'],
@@ -36,6 +37,7 @@ eventCommands(connectSessionCommands(tokenCommands(connectionCommands(configComm
     ['$0 token:get github user-42', 'Print a fresh access token'],
     ['$0 connect-session:create github user-42', 'Let user-42 connect GitHub: a session token and a connect URL'],
     ['$0 events:tail', 'Print events as they happen'],
+    ['$0 webhook:create https://api.example.com/nango', 'Send every event to your backend, signed'],
     ['$0 config:list --json', 'Any command, as JSON'],
   ])
   .demandCommand(1, 'Give a command; `nango help` lists them.')

@@ -10,6 +10,8 @@ import { Webhook } from 'standardwebhooks';
 import { createLogger } from '../server/log.js';
 import { loadSettings } from '../server/settings.js';
 import { startServer, type RunningServer } from '../server/start.js';
+import { nextAttemptAt } from '../server/core/webhooks.js';
+import { runNango } from './support/cli.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
 
 interface Received {
@@ -291,3 +293,65 @@ describe('two instances', () => {
     }
   }, 60_000);
 });
+
+describe('the CLI', () => {
+  it('webhook:create prints the secret once; the endpoint receives signed events; webhook:list, rotate-secret and delete', async () => {
+    const hooks = await receiver();
+    const env = { NANGO_HOSTPORT: server.url };
+    const created = await runNango(['webhook:create', hooks.url, '--event', 'provider_config.created', '--description', 'backend'], env);
+    expect(created.code).toBe(0);
+    const id = /endpoint (whe_[0-9a-f]{32}) created/.exec(created.stdout)![1]!;
+    const secret = /^secret: (whsec_\S+)$/m.exec(created.stdout)![1]!;
+    const key = await somethingHappens();
+    const [event] = await hooks.until(1);
+    const payload = new Webhook(secret).verify(event!.body, { 'webhook-id': event!.id, 'webhook-timestamp': event!.timestamp, 'webhook-signature': event!.signature });
+    expect(payload).toMatchObject({ type: 'provider_config.created', data: { providerConfigKey: key } });
+    const listed = await runNango(['webhook:list'], env);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+${hooks.url.replaceAll('/', '\\/')}\\s+provider_config\\.created\\s+enabled`));
+    expect(listed.stdout).not.toContain('whsec_');
+    const rotated = await runNango(['webhook:rotate-secret', id, '--json'], env);
+    expect(JSON.parse(rotated.stdout).secret).toMatch(/^whsec_/);
+    expect(JSON.parse(rotated.stdout).secret).not.toBe(secret);
+    expect((await runNango(['webhook:delete', id], env)).stdout).toContain(`Webhook endpoint ${id} deleted.`);
+    const again = await runNango(['webhook:delete', id], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('No webhook endpoint');
+  }, 20_000);
+});
+
+describe('retry timing', () => {
+  const created = new Date('2026-01-01T00:00:00Z');
+  const at = (attempts: number, afterMs: number, random = 0.5) => nextAttemptAt(attempts, created, new Date(created.getTime() + afterMs), () => random);
+
+  it('waits about 1 s, 5 s, 30 s, 2 min, 10 min, 1 h, then hourly, each ±20 %', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 12].map((attempts) => (at(attempts, 0)!.getTime() - created.getTime()) / 1000)).toEqual([1, 5, 30, 120, 600, 3600, 3600, 3600]);
+    expect((at(2, 0, 0)!.getTime() - created.getTime()) / 1000).toBe(4);
+    expect((at(2, 0, 0.999999)!.getTime() - created.getTime()) / 1000).toBeCloseTo(6, 2);
+  });
+
+  it('gives up once the next attempt would fall more than a day after the event', () => {
+    expect(at(20, 22 * 3_600_000)).not.toBeNull();
+    expect(at(20, 23.5 * 3_600_000)).toBeNull();
+  });
+});
+
+describe('an endpoint secret at rest', () => {
+  it('is sealed when an encryption key is set, and still signs what the receiver verifies', async () => {
+    const sealed = await startTestServer({ env: { NANGO_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') } });
+    const client = new pg.Client({ connectionString: sealed.database.url });
+    await client.connect();
+    try {
+      const hooks = await receiver();
+      const endpoint = await createEndpoint(hooks.url, undefined, sealed);
+      const { rows } = await client.query('SELECT secret FROM webhook_endpoints');
+      expect(rows[0].secret).not.toContain(endpoint.secret.slice(6));
+      await somethingHappens(sealed);
+      const [event] = await hooks.until(1);
+      expect(() => new Webhook(endpoint.secret).verify(event!.body, { 'webhook-id': event!.id, 'webhook-timestamp': event!.timestamp, 'webhook-signature': event!.signature })).not.toThrow();
+    } finally {
+      await client.end();
+      await sealed.stop();
+    }
+  }, 20_000);
+});
+

@@ -46,6 +46,14 @@ export type CreateProviderConfigInput = {
   tokenUrl?: string | null | undefined;
 };
 
+export type CreateWebhookEndpointInput = {
+  description?: string | null | undefined;
+  /** Event types to receive; omitted or empty: every type. */
+  events?: Array<string> | null | undefined;
+  /** https://… (http:// and private hosts only where the URL policy allows them). */
+  url: string;
+};
+
 /** Who the connection is for, as your product knows them. */
 export type EndUserInput = {
   displayName?: string | null | undefined;
@@ -184,6 +192,34 @@ export type ProvidersQueryVariables = Exact<{
 
 export type ProvidersQuery = { providers: Array<{ name: string, displayName: string, authMode: string, authorizationUrl: string | null, tokenUrl: string | null, scopeSeparator: string, defaultScopes: Array<string>, supportsPkce: boolean, docsUrl: string | null, connectionParams: Array<string>, configParams: Array<string> }> };
 
+export type WebhookEndpointFieldsFragment = { id: string, url: string, events: Array<string>, description: string | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, createdAt: string };
+
+export type WebhookEndpointsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WebhookEndpointsQuery = { webhookEndpoints: Array<{ id: string, url: string, events: Array<string>, description: string | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, createdAt: string }> };
+
+export type CreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type CreateWebhookEndpointMutation = { createWebhookEndpoint: { secret: string | null, id: string, url: string, events: Array<string>, description: string | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, createdAt: string } };
+
+export type DeleteWebhookEndpointMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteWebhookEndpointMutation = { deleteWebhookEndpoint: boolean };
+
+export type RotateWebhookSecretMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RotateWebhookSecretMutation = { rotateWebhookSecret: { secret: string | null, id: string, url: string, events: Array<string>, description: string | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, createdAt: string } };
+
 export const ConnectionFieldsFragmentDoc = gql`
     fragment ConnectionFields on Connection {
   connectionId
@@ -243,6 +279,18 @@ export const ProviderConfigFieldsFragmentDoc = gql`
   tokenParams
   createdAt
   updatedAt
+}
+    `;
+export const WebhookEndpointFieldsFragmentDoc = gql`
+    fragment WebhookEndpointFields on WebhookEndpoint {
+  id
+  url
+  events
+  description
+  enabled
+  disabledAt
+  disabledReason
+  createdAt
 }
     `;
 export const CreateConnectSessionDocument = gql`
@@ -394,6 +442,34 @@ export const ProvidersDocument = gql`
   }
 }
     `;
+export const WebhookEndpointsDocument = gql`
+    query WebhookEndpoints {
+  webhookEndpoints {
+    ...WebhookEndpointFields
+  }
+}
+    ${WebhookEndpointFieldsFragmentDoc}`;
+export const CreateWebhookEndpointDocument = gql`
+    mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    ...WebhookEndpointFields
+    secret
+  }
+}
+    ${WebhookEndpointFieldsFragmentDoc}`;
+export const DeleteWebhookEndpointDocument = gql`
+    mutation DeleteWebhookEndpoint($id: String!) {
+  deleteWebhookEndpoint(id: $id)
+}
+    `;
+export const RotateWebhookSecretDocument = gql`
+    mutation RotateWebhookSecret($id: String!) {
+  rotateWebhookSecret(id: $id) {
+    ...WebhookEndpointFields
+    secret
+  }
+}
+    ${WebhookEndpointFieldsFragmentDoc}`;
 export type Requester<C = {}> = <R, V>(doc: DocumentNode, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
@@ -435,6 +511,18 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     Providers(variables?: ProvidersQueryVariables, options?: C): Promise<ProvidersQuery> {
       return requester<ProvidersQuery, ProvidersQueryVariables>(ProvidersDocument, variables, options) as Promise<ProvidersQuery>;
+    },
+    WebhookEndpoints(variables?: WebhookEndpointsQueryVariables, options?: C): Promise<WebhookEndpointsQuery> {
+      return requester<WebhookEndpointsQuery, WebhookEndpointsQueryVariables>(WebhookEndpointsDocument, variables, options) as Promise<WebhookEndpointsQuery>;
+    },
+    CreateWebhookEndpoint(variables: CreateWebhookEndpointMutationVariables, options?: C): Promise<CreateWebhookEndpointMutation> {
+      return requester<CreateWebhookEndpointMutation, CreateWebhookEndpointMutationVariables>(CreateWebhookEndpointDocument, variables, options) as Promise<CreateWebhookEndpointMutation>;
+    },
+    DeleteWebhookEndpoint(variables: DeleteWebhookEndpointMutationVariables, options?: C): Promise<DeleteWebhookEndpointMutation> {
+      return requester<DeleteWebhookEndpointMutation, DeleteWebhookEndpointMutationVariables>(DeleteWebhookEndpointDocument, variables, options) as Promise<DeleteWebhookEndpointMutation>;
+    },
+    RotateWebhookSecret(variables: RotateWebhookSecretMutationVariables, options?: C): Promise<RotateWebhookSecretMutation> {
+      return requester<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>(RotateWebhookSecretDocument, variables, options) as Promise<RotateWebhookSecretMutation>;
     }
   };
 }
