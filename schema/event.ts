@@ -1,7 +1,7 @@
 // Event: what happened to a connection or a provider config, as the server
 // wrote it with the change. Never a token or a secret.
 import type { Page } from '../server/core/connections.js';
-import { EVENT_TYPES, type Event } from '../server/core/events.js';
+import { EVENT_TYPES, TOO_SLOW, tooSlowError, type Event } from '../server/core/events.js';
 import { builder } from './builder.js';
 import { ConnectionHealthStatusRef, PageInfoRef } from './connection.js';
 
@@ -69,5 +69,24 @@ builder.queryField('events', (t) =>
         connectionId: args.connectionId ?? undefined,
         first: args.first ?? undefined,
       }),
+  }),
+);
+
+builder.subscriptionField('connectionEvents', (t) =>
+  t.field({
+    type: EventRef,
+    description:
+      'Events as they are committed on any instance, over server-sent events (Accept: text/event-stream), filtered like Query.events. A subscriber more than 10,000 events behind is ended with subscriber_too_slow: subscribe again and read what was missed with Query.events(after: the last id received).',
+    args: {
+      providerConfigKey: t.arg.string(),
+      connectionId: t.arg.string(),
+      types: t.arg.stringList({ description: `Only these types (${EVENT_TYPES.join(', ')}).` }),
+    },
+    subscribe: (_root, args, { core }) =>
+      core.events.feed.subscribe({ providerConfigKey: args.providerConfigKey ?? undefined, connectionId: args.connectionId ?? undefined, types: args.types ?? undefined }),
+    resolve: (event) => {
+      if (event === TOO_SLOW) throw tooSlowError();
+      return event;
+    },
   }),
 );

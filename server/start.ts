@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { prepareEncryption } from './db/encryption.js';
 import { migrate } from './db/migrate.js';
 import { createDatabasePool } from './db/pool.js';
+import { EventListener } from './db/event-listener.js';
 import { ReadConnections } from './db/read-connections.js';
 import { SecretBox } from './db/secret-box.js';
 import { createEdge, type Edge } from './http/app.js';
@@ -152,12 +153,18 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
   pruning.unref();
   void pruneEvents();
   if (settings.webhookConcurrency > 0) core.webhookSender.start();
+  // Subscriptions hear of every instance's events through Postgres.
+  const listener = new EventListener(databaseUrl, pool, (events) => core.events.feed.publish(events), (error) =>
+    logger.warn({ err: errorSummary(error, { stack: false }) }, 'the event listener lost its database connection; it opens another'),
+  );
+  await listener.start();
   metrics.countWebhookQueue(() => core.webhooks.queue());
   return {
     edge,
     end: async () => {
       clearInterval(pruning);
       await core.webhookSender.stop();
+      await listener.stop();
       // Refreshes under way finish (their answers are stored or spooled) before the pool goes, within the grace.
       const { abandoned } = await core.refreshing.stop(REFRESH_STOP_GRACE_MS);
       if (abandoned > 0) logger.warn({ abandoned }, 'refreshes still waiting for their provider at shutdown: their claims will expire and be retried');

@@ -150,6 +150,15 @@ export type EventsQueryVariables = Exact<{
 
 export type EventsQuery = { events: { nodes: Array<{ id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
+export type ConnectionEventsSubscriptionVariables = Exact<{
+  providerConfigKey?: string | null | undefined;
+  connectionId?: string | null | undefined;
+  types?: Array<string> | string | null | undefined;
+}>;
+
+
+export type ConnectionEventsSubscription = { connectionEvents: { id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } } };
+
 export type ProviderConfigFieldsFragment = { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -392,6 +401,17 @@ export const EventsDocument = gql`
   }
 }
     ${EventFieldsFragmentDoc}`;
+export const ConnectionEventsDocument = gql`
+    subscription ConnectionEvents($providerConfigKey: String, $connectionId: String, $types: [String!]) {
+  connectionEvents(
+    providerConfigKey: $providerConfigKey
+    connectionId: $connectionId
+    types: $types
+  ) {
+    ...EventFields
+  }
+}
+    ${EventFieldsFragmentDoc}`;
 export const ProviderConfigsDocument = gql`
     query ProviderConfigs {
   providerConfigs {
@@ -493,6 +513,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     Events(variables?: EventsQueryVariables, options?: C): Promise<EventsQuery> {
       return requester<EventsQuery, EventsQueryVariables>(EventsDocument, variables, options) as Promise<EventsQuery>;
+    },
+    ConnectionEvents(variables?: ConnectionEventsSubscriptionVariables, options?: C): AsyncIterable<ConnectionEventsSubscription> {
+      return requester<ConnectionEventsSubscription, ConnectionEventsSubscriptionVariables>(ConnectionEventsDocument, variables, options) as AsyncIterable<ConnectionEventsSubscription>;
     },
     ProviderConfigs(variables?: ProviderConfigsQueryVariables, options?: C): Promise<ProviderConfigsQuery> {
       return requester<ProviderConfigsQuery, ProviderConfigsQueryVariables>(ProviderConfigsDocument, variables, options) as Promise<ProviderConfigsQuery>;

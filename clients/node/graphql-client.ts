@@ -1,6 +1,6 @@
 // The generated SDK bound to a server: where it is, the secret key it sends,
 // and one error type that carries the server's stable error code.
-import { print, type DocumentNode } from 'graphql';
+import { getOperationAST, print, type DocumentNode } from 'graphql';
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { getSdk } from '../generated/sdk.js';
 
@@ -44,29 +44,81 @@ export class NangoError extends Error {
 
 export function createSdk({ host, secretKey }: ConnectionOptions): Sdk {
   const endpoint = `${host.replace(/\/+$/, '')}/graphql`;
-  const client = new GraphQLClient(endpoint, {
-    headers: secretKey ? { authorization: `Bearer ${secretKey}` } : {},
-  });
+  const headers: Record<string, string> = secretKey ? { authorization: `Bearer ${secretKey}` } : {};
+  const client = new GraphQLClient(endpoint, { headers });
   // The generated SDK leaves the transport to us: every operation comes through
   // here, so this is the one place a failure becomes a NangoError.
-  return getSdk(async <R, V>(document: DocumentNode, variables?: V, options?: CallOptions): Promise<R> => {
-    try {
-      // `?? {}`: under exactOptionalPropertyTypes graphql-request refuses an explicit
-      // `variables: undefined`, and an empty object means the same to the server.
-      return await client.request<R>({ document: queryText(document), variables: variables ?? {}, signal: options?.signal });
-    } catch (error) {
-      throw toNangoError(error, host);
+  return getSdk(<R, V>(document: DocumentNode, variables?: V, options?: CallOptions): Promise<R> | AsyncIterable<R> => {
+    if (getOperationAST(document)?.operation === 'subscription') {
+      return subscription<R>({ endpoint, headers, host, query: queryText(document), variables: variables ?? {}, signal: options?.signal });
     }
+    // `?? {}`: under exactOptionalPropertyTypes graphql-request refuses an explicit
+    // `variables: undefined`, and an empty object means the same to the server.
+    return client.request<R>({ document: queryText(document), variables: variables ?? {}, signal: options?.signal }).catch((error: unknown) => {
+      throw toNangoError(error, host);
+    });
   });
+}
+
+/**
+ * A subscription's results over server-sent events (GraphQL over SSE, as the
+ * server's Yoga speaks it), one per `next` event; a result with errors throws
+ * its NangoError (e.g. subscriber_too_slow), and breaking out of the loop
+ * closes the stream.
+ */
+async function* subscription<R>(request: { endpoint: string; headers: Record<string, string>; host: string; query: string; variables: unknown; signal: AbortSignal | undefined }): AsyncGenerator<R, void, undefined> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  request.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    let response: Response;
+    try {
+      response = await fetch(request.endpoint, {
+        method: 'POST',
+        headers: { ...request.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: request.query, variables: request.variables }),
+        signal: controller.signal,
+      });
+    } catch (error) {
+      throw toNangoError(error, request.host);
+    }
+    if (!response.ok || !response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      const body = (await response.json().catch(() => null)) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | null;
+      throw resultError(body?.errors) ?? new NangoError('bad_response', `The server at ${request.host} answered HTTP ${response.status} to a subscription.`);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: ?(.*)$/m.exec(block)?.[1];
+        if (event === 'complete') return;
+        if (event !== 'next') continue;
+        const result = JSON.parse(/^data: ?(.*)$/m.exec(block)?.[1] ?? 'null') as { data?: R; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+        const error = resultError(result.errors);
+        if (error) throw error;
+        if (result.data) yield result.data;
+      }
+    }
+  } finally {
+    request.signal?.removeEventListener('abort', abort);
+    controller.abort();
+  }
+}
+
+function resultError(errors: Array<{ message: string; extensions?: Record<string, unknown> }> | undefined): NangoError | null {
+  const first = errors?.[0];
+  if (!first) return null;
+  const { code, ...details } = first.extensions ?? {};
+  return new NangoError(typeof code === 'string' ? code : 'graphql_error', first.message, details);
 }
 
 function toNangoError(error: unknown, host: string): NangoError {
   if (error instanceof ClientError) {
-    const first = error.response.errors?.[0];
-    if (first) {
-      const { code, ...details } = (first.extensions ?? {}) as Record<string, unknown>;
-      return new NangoError(typeof code === 'string' ? code : 'graphql_error', first.message, details);
-    }
+    const fromResult = resultError(error.response.errors as Array<{ message: string; extensions?: Record<string, unknown> }> | undefined);
+    if (fromResult) return fromResult;
     return new NangoError('bad_response', `The server at ${host} answered HTTP ${error.response.status} without a GraphQL result.`);
   }
   // fetch() fails with a TypeError whose cause says why (ECONNREFUSED, ENOTFOUND, ...).

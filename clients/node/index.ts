@@ -7,6 +7,7 @@ import type {
   ConnectionFieldsFragment,
   ConnectionHealthStatus,
   CreateProviderConfigInput,
+  EventFieldsFragment,
   ProviderConfigFieldsFragment,
   ProvidersQuery,
   RevokeAndDeleteConnectionMutation,
@@ -25,6 +26,15 @@ export type ProviderConfig = ProviderConfigFieldsFragment;
 export type ProviderTemplate = ProvidersQuery['providers'][number];
 export type ConnectSession = CreateConnectSessionMutation['createConnectSession'];
 export type DeleteConnectionResult = RevokeAndDeleteConnectionMutation['revokeAndDeleteConnection'];
+/** A change to a connection or provider config (connection.created, connection.needs_reauth, ...). */
+export type ConnectionEvent = EventFieldsFragment;
+
+export interface EventFilter {
+  /** Only these types, e.g. ['connection.needs_reauth']; none: all. */
+  types?: string[] | undefined;
+  providerConfigKey?: string | undefined;
+  connectionId?: string | undefined;
+}
 
 export interface DeleteConnectionOptions {
   /** Revoke the grant at the provider first (RFC 7009); if that fails, the connection is kept and the call throws (revocation_failed, revocation_unsupported). */
@@ -124,5 +134,21 @@ export class Nango {
 
   async listProviders(search?: string): Promise<ProviderTemplate[]> {
     return (await this.sdk.Providers({ search })).providers;
+  }
+
+  /** Events oldest first: after an event id, those that followed it; without `after`, the latest `first` (1-100). */
+  async listEvents(options: EventFilter & { after?: string | undefined; first?: number | undefined } = {}): Promise<{ events: ConnectionEvent[]; endCursor: string | null }> {
+    const { events } = await this.sdk.Events(options);
+    return { events: events.nodes, endCursor: events.pageInfo.endCursor };
+  }
+
+  /**
+   * Events as they happen, on any instance of the service:
+   * `for await (const event of nango.connectionEvents({ types: ['connection.needs_reauth'] })) …`.
+   * Leaving the loop (or `signal`) closes the subscription. If it falls more than 10,000 events behind, it
+   * throws NangoError subscriber_too_slow: subscribe again and read the missed ones with listEvents({ after }).
+   */
+  async *connectionEvents(filter: EventFilter = {}, options: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<ConnectionEvent, void, undefined> {
+    for await (const result of this.sdk.ConnectionEvents(filter, options)) yield result.connectionEvents;
   }
 }

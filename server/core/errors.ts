@@ -39,6 +39,8 @@ const CATALOGUE = {
   refresh_pending: { status: 503, message: 'The provider has not answered the refresh yet.' },
   revocation_failed: { status: 502, message: 'Revoking the grant at the provider failed; the connection was not deleted.' },
   revocation_unsupported: { status: 400, message: 'The provider has no token revocation endpoint; delete without revoke, or with force.' },
+  // Events.
+  subscriber_too_slow: { status: 429, message: 'The subscription fell too far behind and was ended; subscribe again.' },
   // Webhooks.
   unknown_webhook_endpoint: { status: 404, message: 'There is no such webhook endpoint.' },
   unknown_webhook_delivery: { status: 404, message: 'There is no such webhook delivery.' },

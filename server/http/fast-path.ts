@@ -52,7 +52,37 @@ export function fastPath(routes: readonly CompiledRoute[], services: Services, r
 async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, name) => res.setHeader(name, value));
+  if (response.body && response.headers.get('content-type')?.startsWith('text/event-stream')) return streamEvents(res, response.body);
   res.end(await response.text());
+}
+
+/**
+ * A subscription's server-sent events, written as they come, at the pace the
+ * client reads them (a full socket stops the reading of the stream, and the
+ * subscription's own bound takes over); a client that goes away ends it.
+ */
+async function streamEvents(res: ServerResponse, body: ReadableStream<Uint8Array>): Promise<void> {
+  // Proxies such as nginx pass the events on as they come, not when a buffer fills.
+  res.setHeader('x-accel-buffering', 'no');
+  res.flushHeaders();
+  const reader = body.getReader();
+  const gone = () => void reader.cancel().catch(() => undefined);
+  res.on('close', gone);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+      if (res.destroyed) break;
+    }
+  } finally {
+    res.off('close', gone);
+    await reader.cancel().catch(() => undefined);
+    res.end();
+  }
 }
 
 /** Node's request, as the edge reads it. */
