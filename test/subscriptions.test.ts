@@ -12,6 +12,7 @@ import { walkFlow } from './support/flow-client.js';
 import { TEST_CLIENT } from './support/oidc-issuer.js';
 import { startServerWithIssuer, type ServerWithIssuer } from './support/server-with-issuer.js';
 import { freePort, startTestServer } from './support/server.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 
 let a: ServerWithIssuer;
 let b: RunningServer;
@@ -147,6 +148,49 @@ describe('a subscription on instance B', () => {
     expect(received).toContain('"code":"subscriber_too_slow"');
     expect(received.trimEnd().endsWith('event: complete\ndata:')).toBe(true);
   }, 30_000);
+});
+
+describe("an instance whose database connection drops", () => {
+  it('reads the events committed meanwhile once it is back, so its subscribers miss none', async () => {
+    const proxy = await startTcpProxy(a.server.database.url);
+    const c = await startServer(loadSettings({ PORT: String(await freePort()), DATABASE_URL: proxy.url, LOG_LEVEL: 'silent', NANGO_REFRESH_CONCURRENCY: '0', NANGO_WEBHOOK_CONCURRENCY: '0' }), createLogger('silent'));
+    const followed = await subscribe(c.url, { key: 'while-away' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // C's connections (its LISTEN among them) are cut; A commits meanwhile; then C reaches Postgres again.
+      await proxy.stop();
+      for (const n of [1, 2, 3]) {
+        const made = await a.server.graphql(`mutation { createProviderConfig(input: { key: "while-away", provider: "custom", clientId: "id-${n}", clientSecret: "s", scopes: [], authorizationUrl: "http://127.0.0.1:9/a", tokenUrl: "http://127.0.0.1:9/t" }) { key } }`);
+        if (n === 1) expect(made.errors).toBeUndefined();
+        else await a.server.graphql(`mutation { updateProviderConfig(input: { key: "while-away", provider: "custom", clientId: "id-${n}", clientSecret: "s", scopes: [], authorizationUrl: "http://127.0.0.1:9/a", tokenUrl: "http://127.0.0.1:9/t" }) { key } }`);
+      }
+      await proxy.start();
+      const seen = await followed.until(3, 15_000);
+      expect(seen.map((each) => each.data!.connectionEvents.type)).toEqual(['provider_config.created', 'provider_config.updated', 'provider_config.updated']);
+    } finally {
+      await followed.close();
+      await c.close();
+      await proxy.close();
+    }
+  }, 30_000);
+});
+
+describe('events older than NANGO_EVENTS_RETENTION_DAYS', () => {
+  it('are deleted when an instance starts (and hourly); newer ones stay', async () => {
+    await a.db.query(`INSERT INTO events (type, provider_config_key, created_at) VALUES ('provider_config.updated', 'ancient', now() - interval '8 days'), ('provider_config.updated', 'recent', now() - interval '6 days')`);
+    const d = await startServer(loadSettings({ PORT: String(await freePort()), DATABASE_URL: a.server.database.url, LOG_LEVEL: 'silent', NANGO_REFRESH_CONCURRENCY: '0', NANGO_EVENTS_RETENTION_DAYS: '7' }), createLogger('silent'));
+    try {
+      let keys: string[] = [];
+      for (let waited = 0; waited < 5000; waited += 100) {
+        keys = (await a.db.query(`SELECT provider_config_key AS key FROM events WHERE provider_config_key IN ('ancient', 'recent')`)).rows.map((row: { key: string }) => row.key);
+        if (!keys.includes('ancient')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(keys).toEqual(['recent']);
+    } finally {
+      await d.close();
+    }
+  });
 });
 
 describe('the Node client', () => {

@@ -4,9 +4,6 @@ import type { EventFieldsFragment, EventsQueryVariables, Sdk } from '../../clien
 import { sdkFromEnvironment } from '../context.js';
 import { formatDate, handled, printJson, table, type OutputOptions } from '../output.js';
 
-/** How often events:tail asks for what came since. */
-const TAIL_INTERVAL_MS = 1000;
-
 const withFilters = <T>(command: Argv<T>) =>
   command
     .option('type', { type: 'string', array: true, describe: 'Only events of these types (e.g. connection.needs_reauth); repeat for more' })
@@ -56,24 +53,30 @@ export function eventCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
     )
     .command(
       'events:tail',
-      'Print events as they happen (Ctrl-C to stop)',
-      (command) =>
-        withFilters(command)
-          .option('since', { type: 'string', describe: 'Start after this event id (default: now)' })
-          .example('$0 events:tail --provider-config-key github', 'Follow the GitHub connections'),
+      'Print events as they happen on any instance (Ctrl-C to stop)',
+      (command) => withFilters(command).example('$0 events:tail --provider-config-key github', 'Follow the GitHub connections'),
       handled(async (args) => {
         const sdk = await sdkFromEnvironment();
         const variables = filters(args);
-        // From now: the cursor is the latest event's id (unfiltered, so that a quiet filter still starts now).
-        let cursor = args.since ?? (await sdk.Events({ first: 1 })).events.pageInfo.endCursor;
+        const print = (event: EventFieldsFragment) => {
+          if (args.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+          else console.log(`${formatDate(event.createdAt)}  ${event.type}  ${about(event)}  ${event.id}`);
+        };
+        let last: string | null = null;
         for (;;) {
-          const next = await since(sdk, variables, cursor);
-          for (const event of next.events) {
-            if (args.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-            else console.log(`${formatDate(event.createdAt)}  ${event.type}  ${about(event)}  ${event.id}`);
+          try {
+            for await (const { connectionEvents: event } of sdk.ConnectionEvents(variables)) {
+              print(event);
+              last = event.id;
+            }
+            return;
+          } catch (error) {
+            // Fallen behind: what was missed is in the list, then the subscription again.
+            if ((error as { code?: string }).code !== 'subscriber_too_slow' || last === null) throw error;
+            const missed = await since(sdk, variables, last);
+            missed.events.forEach(print);
+            last = missed.cursor;
           }
-          cursor = next.cursor;
-          await new Promise((resolve) => setTimeout(resolve, TAIL_INTERVAL_MS));
         }
       }),
     );
