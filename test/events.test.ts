@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { NANGO, runNango } from './support/cli.js';
 import { walkFlow } from './support/flow-client.js';
 import { TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
@@ -206,6 +209,39 @@ describe('the CLI', () => {
       expect(lines.map((event) => [event.type, event.data.providerConfigKey])).toEqual([['provider_config.created', 'tailed']]);
     } finally {
       tail.kill();
+    }
+  });
+});
+
+describe('a backend developer', () => {
+  it('registers an endpoint from the CLI, connects a user, and receives a signed connection.created', async () => {
+    const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+    const receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/nango`;
+      const created = await runNango(['webhook:create', url, '--event', 'connection.created'], { NANGO_HOSTPORT: server.url });
+      expect(created.code).toBe(0);
+      const secret = /^secret: (whsec_\S+)$/m.exec(created.stdout)![1]!;
+      expect((await walkFlow(`${server.url}/oauth/connect/idp?connection_id=webhooked`)).message?.eventType).toBe('AUTHORIZATION_SUCEEDED');
+      for (let waited = 0; received.length === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      const [delivery] = received;
+      const event = new Webhook(secret).verify(delivery!.body, {
+        'webhook-id': String(delivery!.headers['webhook-id']),
+        'webhook-timestamp': String(delivery!.headers['webhook-timestamp']),
+        'webhook-signature': String(delivery!.headers['webhook-signature']),
+      });
+      expect(event).toMatchObject({ type: 'connection.created', data: { providerConfigKey: 'idp', connectionId: 'webhooked' } });
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
     }
   });
 });

@@ -12,7 +12,7 @@ import { loadSettings } from '../server/settings.js';
 import { startServer, type RunningServer } from '../server/start.js';
 import { nextAttemptAt } from '../server/core/webhooks.js';
 import { runNango } from './support/cli.js';
-import { freePort, startTestServer, type TestServer } from './support/server.js';
+import { freePort, graphqlOver, startTestServer, type TestServer } from './support/server.js';
 
 interface Received {
   id: string;
@@ -332,6 +332,23 @@ describe('retry timing', () => {
   it('gives up once the next attempt would fall more than a day after the event', () => {
     expect(at(20, 22 * 3_600_000)).not.toBeNull();
     expect(at(20, 23.5 * 3_600_000)).toBeNull();
+  });
+});
+
+describe('under a deployment (a secret key set)', () => {
+  it('refuses webhook URLs that point at this machine or a private network, as it does provider URLs', async () => {
+    const deployed = await startTestServer({ env: { NANGO_SECRET_KEY: 'sk-webhooks-0123456789abcdef', NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'false' } });
+    const graphql = graphqlOver((init) => fetch(`${deployed.url}/graphql`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: 'Bearer sk-webhooks-0123456789abcdef' } }));
+    try {
+      for (const url of ['https://127.0.0.1/hook', 'https://[::1]/hook', 'https://10.0.0.8/hook', 'https://169.254.169.254/latest/meta-data', 'https://localhost/hook', 'http://hooks.example.com/hook']) {
+        const body = await graphql('mutation ($url: String!) { createWebhookEndpoint(input: { url: $url }) { id } }', { url });
+        expect([url, body.errors?.[0]?.extensions?.code]).toEqual([url, 'webhook_url_refused']);
+      }
+      const accepted = await graphql('mutation { createWebhookEndpoint(input: { url: "https://hooks.example.com/nango" }) { id } }');
+      expect(accepted.errors).toBeUndefined();
+    } finally {
+      await deployed.stop();
+    }
   });
 });
 
