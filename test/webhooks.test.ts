@@ -268,6 +268,43 @@ async function restartOn(stopped: TestServer): Promise<TestServer> {
   };
 }
 
+describe('an endpoint updated', () => {
+  it('takes its new event types and URL at once, stops while disabled and sends again once enabled; deliveries filter and page', async () => {
+    const first = await receiver();
+    const second = await receiver();
+    const endpoint = await createEndpoint(first.url, ['provider_config.deleted']);
+    const update = (input: Record<string, unknown>) => server.graphql('mutation ($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id url events enabled disabledReason } }', { input: { id: endpoint.id, ...input } });
+    const moved = await update({ url: second.url, events: ['provider_config.created'], description: 'moved' });
+    expect(moved.data.updateWebhookEndpoint).toEqual({ id: endpoint.id, url: second.url, events: ['provider_config.created'], enabled: true, disabledReason: null });
+    expect((await update({ url: 'ftp://nowhere.example' })).errors?.[0]?.extensions?.code).toBe('webhook_url_refused');
+    await somethingHappens();
+    await second.until(1);
+    expect((await update({ enabled: false })).data.updateWebhookEndpoint).toMatchObject({ enabled: false, disabledReason: 'disabled by an update' });
+    await somethingHappens();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(second.received).toHaveLength(1);
+    expect((await update({ enabled: true })).data.updateWebhookEndpoint.enabled).toBe(true);
+    await somethingHappens();
+    await second.until(2);
+    expect(first.received).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Two delivered (newest first), none for the event made while disabled; a page of one, then the next.
+    const page = async (variables: Record<string, unknown>) =>
+      (await server.graphql('query ($id: String!, $status: WebhookDeliveryStatus, $first: Int, $after: String) { webhookDeliveries(endpointId: $id, status: $status, first: $first, after: $after) { nodes { id status } pageInfo { endCursor hasNextPage } } }', { id: endpoint.id, ...variables })).data.webhookDeliveries;
+    const one = await page({ status: 'SUCCEEDED', first: 1 });
+    expect(one.nodes).toHaveLength(1);
+    expect(one.pageInfo.hasNextPage).toBe(true);
+    const two = await page({ status: 'SUCCEEDED', first: 1, after: one.pageInfo.endCursor });
+    expect(two.nodes).toHaveLength(1);
+    expect(two.nodes[0].id).not.toBe(one.nodes[0].id);
+    expect(two.pageInfo.hasNextPage).toBe(false);
+    expect((await page({ status: 'PENDING' })).nodes).toEqual([]);
+    const unknown = await server.graphql('{ webhookDeliveries(endpointId: "whe_nope") { nodes { id } } }');
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('unknown_webhook_endpoint');
+    await disableAll();
+  }, 20_000);
+});
+
 describe('two instances', () => {
   it('send a burst of 1,000 events once each: no delivery is attempted twice', async () => {
     const hooks = await receiver();
