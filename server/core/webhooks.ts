@@ -11,6 +11,7 @@ import { guardedCall, type ProviderCall } from '../providers/guarded-fetch.js';
 import { endpointUrlProblem, type ProviderUrlPolicy } from '../providers/url-policy.js';
 import type { Page } from './connections.js';
 import { AppError, invalidInput } from './errors.js';
+import { ClaimLoop } from './claim-loop.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 
 export { DELIVERY_STATUSES, type DeliveryStatus, type WebhookDeliveryRecord as WebhookDelivery, type WebhookEndpointRecord as WebhookEndpoint };
@@ -140,63 +141,27 @@ export interface WebhookSenderOptions {
  */
 export class WebhookSender {
   private readonly call: ProviderCall;
-  private timer: NodeJS.Timeout | null = null;
-  private looking: Promise<void> | null = null;
-  private readonly sending = new Set<Promise<void>>();
-  private stopped = true;
+  private readonly loop: ClaimLoop<DueDelivery>;
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.call = guardedCall(options.urlPolicy);
+    this.loop = new ClaimLoop({
+      concurrency: options.concurrency,
+      intervalMs: options.intervalMs,
+      claim: (limit) => options.store.claimDue(limit, Math.ceil((ATTEMPT_TIMEOUT_MS * 3) / 1000)),
+      work: (delivery) => this.attempt(delivery),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the attempts under way (each ends within its timeout). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.looking;
-    await Promise.allSettled([...this.sending]);
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.looking = this.look()
-        .catch((error: unknown) => {
-          this.options.onError?.(error);
-          return 0;
-        })
-        .then((claimed) => {
-          this.looking = null;
-          if (this.stopped || this.timer) return;
-          const free = this.options.concurrency - this.sending.size;
-          // A full look: more may be due; else wait, a little differently on each instance.
-          this.schedule(claimed > 0 && free > 0 ? 0 : Math.round(this.options.intervalMs * (0.8 + Math.random() * 0.4)));
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async look(): Promise<number> {
-    const free = this.options.concurrency - this.sending.size;
-    if (free <= 0) return 0;
-    const due = await this.options.store.claimDue(free, Math.ceil((ATTEMPT_TIMEOUT_MS * 3) / 1000));
-    for (const delivery of due) {
-      const attempt = this.attempt(delivery)
-        .catch((error: unknown) => this.options.onError?.(error))
-        .finally(() => {
-          this.sending.delete(attempt);
-          if (!this.stopped && !this.looking && !this.timer) this.schedule(0);
-        });
-      this.sending.add(attempt);
-    }
-    return due.length;
+    await this.loop.stop();
+    await this.loop.settle();
   }
 
   private async attempt(delivery: DueDelivery): Promise<void> {

@@ -203,8 +203,6 @@ export interface RefreshClaim {
   tookOver: boolean;
   /** Failed refreshes in a row before this one. */
   refreshFailures: number;
-  /** When it was due (the scheduler's lag is measured from it). */
-  refreshDueAt: Date | null;
   /** When its provider config last changed (ms): the refresh engine's cached config is reused while this is unchanged. */
   configUpdatedAt: number;
 }
@@ -438,13 +436,12 @@ export class ConnectionStore {
         refresh_claimed_until = now() + make_interval(secs => ${leaseSeconds})
       FROM target, provider_configs p
       WHERE c.id = target.id AND p.key = c.provider_config_key
-      RETURNING ${LOCKED_WITH_CREDENTIALS}, c.refresh_claim::text AS "claim", target."tookOver", c.refresh_failures AS "refreshFailures", c.refresh_due_at AS "refreshDueAt", p.updated_at AS "configUpdatedAt"
+      RETURNING ${LOCKED_WITH_CREDENTIALS}, c.refresh_claim::text AS "claim", target."tookOver", c.refresh_failures AS "refreshFailures", p.updated_at AS "configUpdatedAt"
     `);
     return rows.map((row) => {
       const record = connectionRow(row, WITH_CREDENTIALS_COLUMNS);
       const connection = Object.assign(record, { credentials: this.box.open(row.credentials as string, SEALED.credentials, record.providerConfigKey, record.connectionId) });
-      const dueAt = row.refreshDueAt as number | null;
-      return { connection, claim: row.claim as string, tookOver: row.tookOver === true, refreshFailures: Number(row.refreshFailures), refreshDueAt: dueAt === null ? null : new Date(dueAt), configUpdatedAt: Number(row.configUpdatedAt) };
+      return { connection, claim: row.claim as string, tookOver: row.tookOver === true, refreshFailures: Number(row.refreshFailures), configUpdatedAt: Number(row.configUpdatedAt) };
     });
   }
 
