@@ -27,6 +27,8 @@ export class EventListener {
   private reading: Promise<void> | null = null;
   /** The highest event id delivered: after a lost connection, what came since is read. */
   private lastSeq: string | null = null;
+  /** A new connection listens: what was committed since the last event delivered is read first. */
+  private catchUp = false;
   /** The ids delivered lately: an event notified and also read after a reconnection goes out once. */
   private readonly delivered = new Set<string>();
 
@@ -63,16 +65,23 @@ export class EventListener {
       this.pending.add(message.payload);
       this.readSoon();
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      // Never left listening unowned: each attempt's connection is ended when the attempt fails.
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     if (this.stopped) {
       await client.end();
       return;
     }
     this.client = client;
     this.retryMs = RECONNECT_FIRST_MS;
-    // Committed while no connection listened (none, at the first start).
-    await this.readSince();
+    // Committed while no connection listened (none, at the first start), read in turn with the notified ones.
+    this.catchUp = true;
+    this.readSoon();
   }
 
   private lost(error: unknown, client?: pg.Client): void {
@@ -88,14 +97,26 @@ export class EventListener {
     this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
   }
 
+  /** Reads what is due (a catch-up after a new connection, then the notified ids), one read at a time, in order. */
   private readSoon(): void {
     if (this.reading) return;
     this.reading = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.readPending())
+      .then(async () => {
+        if (this.catchUp) {
+          this.catchUp = false;
+          await this.readSince().catch((error: unknown) => {
+            // Not read: the next connection reads it.
+            const client = this.client;
+            this.lost(error, client ?? undefined);
+            void client?.end().catch(() => undefined);
+          });
+        }
+        if (this.pending.size > 0) await this.readPending();
+      })
       .catch((error: unknown) => this.onError(error))
       .finally(() => {
         this.reading = null;
-        if (this.pending.size > 0) this.readSoon();
+        if (this.pending.size > 0 || this.catchUp) this.readSoon();
       });
   }
 
