@@ -253,6 +253,9 @@ describe('a server killed while its answer waits in the spool', () => {
         NANGO_ENCRYPTION_KEY: ENCRYPTION_KEY,
         NANGO_REFRESH_CONCURRENCY: '0',
         NANGO_PROVIDER_TIMEOUT_MS: '8000',
+        // The dead victim's claim outlives a slow restart on a busy machine: the readers meanwhile must not
+        // take it over and present the old refresh token (that is the kill -9 test's case, not this one's).
+        NANGO_REFRESH_LEASE_SECONDS: '120',
       });
       const before = counters();
       await sleep(TOKEN_TTL_SECONDS * 1000);
@@ -271,7 +274,7 @@ describe('a server killed while its answer waits in the spool', () => {
       await until(async () => {
         const now = await read(server.url, 'restart-user');
         return now.status === 200 && now.body.credentials.refresh_token === rotated;
-      });
+      }, 40_000);
       await until(async () => !existsSync(path.join(spoolDir, 'refresh-spool.jsonl')));
       expect((await read(server.url, 'restart-user', '&force_refresh=true')).status).toBe(200);
       expectNoRejectedRefresh(before);
