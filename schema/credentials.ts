@@ -1,6 +1,6 @@
 // Credentials: the fresh tokens of a connection. Reading Connection.credentials
 // refreshes them first when they are near expiry.
-import type { OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
+import type { ApiKeyCredentials, BasicCredentials, Credentials, OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
 import { builder } from './builder.js';
 import { ConnectionRef, fromWhole } from './connection.js';
 
@@ -23,9 +23,32 @@ const OAuth1CredentialsRef = builder.objectRef<OAuth1Credentials>('OAuth1Credent
   }),
 });
 
+const ApiKeyCredentialsRef = builder.objectRef<ApiKeyCredentials>('ApiKeyCredentials').implement({
+  description: 'An API key: it does not expire here (it is revoked where it was issued).',
+  fields: (t) => ({
+    apiKey: t.exposeString('apiKey'),
+  }),
+});
+
+const BasicCredentialsRef = builder.objectRef<BasicCredentials>('BasicCredentials').implement({
+  description: 'A username and password for HTTP Basic authentication.',
+  fields: (t) => ({
+    username: t.exposeString('username'),
+    password: t.exposeString('password', { description: 'Empty for APIs that take a key as the username and no password.' }),
+  }),
+});
+
+/** Each kind of credentials by its type (the compiler holds this to every kind). */
+const CREDENTIAL_REFS = {
+  OAUTH2: OAuth2CredentialsRef,
+  OAUTH1: OAuth1CredentialsRef,
+  API_KEY: ApiKeyCredentialsRef,
+  BASIC: BasicCredentialsRef,
+} satisfies Record<Credentials['type'], unknown>;
+
 const CredentialsRef = builder.unionType('Credentials', {
-  types: [OAuth2CredentialsRef, OAuth1CredentialsRef],
-  resolveType: (credentials) => (credentials.type === 'OAUTH1' ? OAuth1CredentialsRef : OAuth2CredentialsRef),
+  types: Object.values(CREDENTIAL_REFS),
+  resolveType: (credentials) => CREDENTIAL_REFS[credentials.type],
 });
 
 const RefreshFailureRef = builder

@@ -54,7 +54,8 @@ export async function consume(after: string | undefined): Promise<string> {
   let token: string;
   try {
     const answer = await nango.getToken('github', 'user-1');
-    token = typeof answer === 'string' ? answer : answer.oAuthToken;
+    // A token or API key, OAuth 1's token and secret, or Basic's username and password.
+    token = typeof answer === 'string' ? answer : 'oAuthToken' in answer ? answer.oAuthToken : answer.username;
   } catch (error) {
     if (!(error instanceof NangoError)) throw error;
     token = error.code;

@@ -6,7 +6,7 @@ import { handled, printJson, type OutputOptions } from '../output.js';
 export function tokenCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
   return yargs.command(
     'token:get <provider_config_key> <connection_id>',
-    'Print a fresh access token (refreshed first when near expiry)',
+    'Print a fresh access token (refreshed first when near expiry), or the API key or username and password',
     (command) =>
       command
         .positional('provider_config_key', { type: 'string', demandOption: true, describe: 'The provider config key' })
@@ -22,11 +22,16 @@ export function tokenCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
       });
       const { credentials } = connection;
       if (args.json) return printJson(credentials);
-      if (credentials.__typename === 'OAuth1Credentials') {
-        console.log(`oauth_token:        ${credentials.oauthToken}\noauth_token_secret: ${credentials.oauthTokenSecret}`);
-        return;
+      switch (credentials.__typename) {
+        case 'OAuth1Credentials':
+          return console.log(`oauth_token:        ${credentials.oauthToken}\noauth_token_secret: ${credentials.oauthTokenSecret}`);
+        case 'ApiKeyCredentials':
+          return console.log(credentials.apiKey);
+        case 'BasicCredentials':
+          return console.log(`username: ${credentials.username}\npassword: ${credentials.password}`);
+        case 'OAuth2Credentials':
+          return console.log(credentials.accessToken);
       }
-      console.log(credentials.accessToken);
     }),
   );
 }

@@ -133,6 +133,8 @@ export type ConnectionCredentialsQueryVariables = Exact<{
 
 
 export type ConnectionCredentialsQuery = { connection: { credentials:
+      | { __typename: 'ApiKeyCredentials', apiKey: string }
+      | { __typename: 'BasicCredentials', username: string, password: string }
       | { __typename: 'OAuth1Credentials', oauthToken: string, oauthTokenSecret: string, raw: unknown }
       | { __typename: 'OAuth2Credentials', accessToken: string, refreshToken: string | null, tokenType: string | null, expiresAt: string | null, scopes: Array<string>, raw: unknown }
      } };
@@ -377,6 +379,13 @@ export const ConnectionCredentialsDocument = gql`
         oauthToken
         oauthTokenSecret
         raw
+      }
+      ... on ApiKeyCredentials {
+        apiKey
+      }
+      ... on BasicCredentials {
+        username
+        password
       }
     }
   }

@@ -19,6 +19,8 @@ export { NangoError };
 export type Credentials = ConnectionCredentialsQuery['connection']['credentials'];
 export type OAuth2Credentials = Extract<Credentials, { __typename: 'OAuth2Credentials' }>;
 export type OAuth1Credentials = Extract<Credentials, { __typename: 'OAuth1Credentials' }>;
+export type ApiKeyCredentials = Extract<Credentials, { __typename: 'ApiKeyCredentials' }>;
+export type BasicCredentials = Extract<Credentials, { __typename: 'BasicCredentials' }>;
 export type Connection = ConnectionFieldsFragment;
 export type ConnectionHealth = Connection['health'];
 export type { ConnectionHealthStatus };
@@ -69,18 +71,32 @@ export class Nango {
     return connection.credentials;
   }
 
-  /** The access token (OAuth 2), or the token and its secret (OAuth 1). Ask right before each API call. */
-  async getToken(providerConfigKey: string, connectionId: string, forceRefresh = false): Promise<string | { oAuthToken: string; oAuthTokenSecret: string }> {
+  /**
+   * The access token (OAuth 2), the token and its secret (OAuth 1), the API key, or the username and
+   * password (Basic). Ask right before each API call.
+   */
+  async getToken(
+    providerConfigKey: string,
+    connectionId: string,
+    forceRefresh = false,
+  ): Promise<string | { oAuthToken: string; oAuthTokenSecret: string } | { username: string; password: string }> {
     const credentials = await this.getCredentials(providerConfigKey, connectionId, forceRefresh);
-    if (credentials.__typename === 'OAuth1Credentials') {
-      return { oAuthToken: credentials.oauthToken, oAuthTokenSecret: credentials.oauthTokenSecret };
+    switch (credentials.__typename) {
+      case 'OAuth1Credentials':
+        return { oAuthToken: credentials.oauthToken, oAuthTokenSecret: credentials.oauthTokenSecret };
+      case 'ApiKeyCredentials':
+        return credentials.apiKey;
+      case 'BasicCredentials':
+        return { username: credentials.username, password: credentials.password };
+      case 'OAuth2Credentials':
+        return credentials.accessToken;
     }
-    return credentials.accessToken;
   }
 
-  /** The provider's latest token response, as it came (e.g. Salesforce's instance_url). */
+  /** The provider's latest token response, as it came (e.g. Salesforce's instance_url); {} for an API key or Basic credentials. */
   async getRawTokenResponse(providerConfigKey: string, connectionId: string): Promise<Record<string, unknown>> {
-    return (await this.getCredentials(providerConfigKey, connectionId)).raw as Record<string, unknown>;
+    const credentials = await this.getCredentials(providerConfigKey, connectionId);
+    return 'raw' in credentials ? (credentials.raw as Record<string, unknown>) : {};
   }
 
   async getConnection(providerConfigKey: string, connectionId: string): Promise<Connection> {

@@ -20,6 +20,14 @@ describe('stored credentials', () => {
     expect(parseCredentials(serializeCredentials(oauth1))).toEqual(oauth1);
   });
 
+  it('read back an API key and Basic credentials', () => {
+    const obtainedAt = new Date('2026-12-03T12:00:00.000Z');
+    const apiKey = { type: 'API_KEY', apiKey: 'sk-1', expiresAt: null, obtainedAt, raw: {} } as const;
+    const basic = { type: 'BASIC', username: 'ada', password: '', expiresAt: null, obtainedAt, raw: {} } as const;
+    expect(parseCredentials(serializeCredentials(apiKey))).toEqual(apiKey);
+    expect(parseCredentials(serializeCredentials(basic))).toEqual(basic);
+  });
+
   it.each([
     ['not an object', '[1]', 'not an object'],
     ['an unknown type', JSON.stringify({ ...JSON.parse(serializeCredentials(oauth2)), type: 'APIKEY' }), 'no known type'],
@@ -27,6 +35,8 @@ describe('stored credentials', () => {
     ['a numeric refresh token', JSON.stringify({ ...JSON.parse(serializeCredentials(oauth2)), refreshToken: 42 }), 'refreshToken'],
     ['scopes that are not strings', JSON.stringify({ ...JSON.parse(serializeCredentials(oauth2)), scopes: [1] }), 'scopes'],
     ['raw as a list', JSON.stringify({ ...JSON.parse(serializeCredentials(oauth2)), raw: [] }), 'raw'],
+    ['an API key value without its key', JSON.stringify({ type: 'API_KEY', expiresAt: null, obtainedAt: '2026-11-22T12:00:00.000Z', raw: {} }), 'apiKey'],
+    ['a Basic value without its password', JSON.stringify({ type: 'BASIC', username: 'u', expiresAt: null, obtainedAt: '2026-11-22T12:00:00.000Z', raw: {} }), 'password'],
     ['an OAuth 1 value without its secret', JSON.stringify({ type: 'OAUTH1', oauthToken: 't', expiresAt: null, obtainedAt: '2026-11-22T12:00:00.000Z', raw: {} }), 'oauthTokenSecret'],
   ])('refuse %s, naming the field but not the value', (_case, stored, named) => {
     let thrown: unknown;

@@ -27,7 +27,32 @@ export interface OAuth1Credentials {
   raw: Record<string, unknown>;
 }
 
-export type Credentials = OAuth2Credentials | OAuth1Credentials;
+/** An API key the end user or the backend gave: it neither expires nor refreshes. */
+export interface ApiKeyCredentials {
+  type: 'API_KEY';
+  apiKey: string;
+  expiresAt: null;
+  obtainedAt: Date;
+  raw: Record<string, unknown>;
+}
+
+/** A username and password (HTTP Basic): they neither expire nor refresh. */
+export interface BasicCredentials {
+  type: 'BASIC';
+  username: string;
+  /** Empty for the APIs that take a key as the username and no password. */
+  password: string;
+  expiresAt: null;
+  obtainedAt: Date;
+  raw: Record<string, unknown>;
+}
+
+export type Credentials = OAuth2Credentials | OAuth1Credentials | ApiKeyCredentials | BasicCredentials;
+
+/** The credentials that are refreshed (the others do not expire). */
+export function refreshable(credentials: Credentials): credentials is OAuth2Credentials {
+  return credentials.type === 'OAUTH2';
+}
 
 export function serializeCredentials(credentials: Credentials): string {
   return JSON.stringify({
@@ -54,6 +79,10 @@ export function parseCredentials(serialized: string): Credentials {
   const obtainedAt = new Date(field(stored, 'obtainedAt', isString));
   if (stored.type === 'OAUTH1') {
     return { type: 'OAUTH1', oauthToken: field(stored, 'oauthToken', isString), oauthTokenSecret: field(stored, 'oauthTokenSecret', isString), expiresAt: null, obtainedAt, raw };
+  }
+  if (stored.type === 'API_KEY') return { type: 'API_KEY', apiKey: field(stored, 'apiKey', isString), expiresAt: null, obtainedAt, raw };
+  if (stored.type === 'BASIC') {
+    return { type: 'BASIC', username: field(stored, 'username', isString), password: field(stored, 'password', isString), expiresAt: null, obtainedAt, raw };
   }
   if (stored.type !== 'OAUTH2') throw new StoredCredentialsError('stored credentials have no known type');
   const scopes = field(stored, 'scopes', Array.isArray);

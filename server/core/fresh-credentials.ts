@@ -7,7 +7,7 @@
 import type { ConnectionStore, ConnectionWithCredentials } from '../db/connection-store.js';
 import type { RefreshSpool } from '../db/refresh-spool.js';
 import { unknownConnection } from './connections.js';
-import { parseCredentials } from './credentials.js';
+import { parseCredentials, refreshable } from './credentials.js';
 import { AppError } from './errors.js';
 import { checkConnectionIdentity } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
@@ -48,8 +48,8 @@ export class FreshCredentials {
   async get(providerConfigKey: string, connectionId: string, forceRefresh = false, alreadyRead?: ConnectionWithCredentials): Promise<FreshConnection> {
     const connection = alreadyRead ?? (await this.read(providerConfigKey, connectionId));
     const credentials = parseCredentials(connection.credentials);
-    // OAuth 1.0a tokens neither expire nor refresh.
-    if (credentials.type === 'OAUTH1') return { connection, credentials };
+    // OAuth 1.0a tokens, API keys and Basic credentials neither expire nor refresh.
+    if (!refreshable(credentials)) return { connection, credentials };
     if (!forceRefresh && !this.options.engine.isDue(credentials, connection.provider)) return { connection, credentials };
 
     const key = `${providerConfigKey}\u0000${connectionId}`;

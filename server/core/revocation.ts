@@ -37,6 +37,9 @@ export class GrantRevocation {
     if (credentials.type === 'OAUTH1') {
       return unsupported('OAuth 1.0a has no token revocation (RFC 7009 is for OAuth 2 tokens).');
     }
+    if (credentials.type === 'API_KEY' || credentials.type === 'BASIC') {
+      return unsupported('An API key or password is revoked where it was issued, at the provider: this service only forgets it.');
+    }
     const app = await loadProviderApp(this.options.configs, this.options.catalog, connection.providerConfigKey);
     const [token, tokenTypeHint] = credentials.refreshToken ? [credentials.refreshToken, 'refresh_token' as const] : [credentials.accessToken, 'access_token' as const];
     // Whatever the provider echoes back, neither the token nor the client secret is repeated.

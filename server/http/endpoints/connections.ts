@@ -47,7 +47,9 @@ export interface NangoConnectionJson {
   connection_id: string;
   credentials:
     | { type: 'OAUTH2'; access_token: string; refresh_token: string | null; expires_at: string | null; raw: Record<string, unknown> }
-    | { type: 'OAUTH1'; oauth_token: string; oauth_token_secret: string; raw: Record<string, unknown> };
+    | { type: 'OAUTH1'; oauth_token: string; oauth_token_secret: string; raw: Record<string, unknown> }
+    | { type: 'API_KEY'; apiKey: string }
+    | { type: 'BASIC'; username: string; password: string };
   connection_config: Record<string, unknown>;
   metadata: Record<string, unknown>;
   /** Not in Nango 0.x: whether the credentials can still be refreshed (GraphQL's Connection.health). */
@@ -141,6 +143,8 @@ function nangoCredentials(credentials: Credentials): NangoConnectionJson['creden
   if (credentials.type === 'OAUTH1') {
     return { type: 'OAUTH1', oauth_token: credentials.oauthToken, oauth_token_secret: credentials.oauthTokenSecret, raw: credentials.raw };
   }
+  if (credentials.type === 'API_KEY') return { type: 'API_KEY', apiKey: credentials.apiKey };
+  if (credentials.type === 'BASIC') return { type: 'BASIC', username: credentials.username, password: credentials.password };
   return {
     type: 'OAUTH2',
     access_token: credentials.accessToken,
