@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { Batcher } from './batcher.js';
 import { EVENT_TYPES, eventRecord, EventRow, type EventRecord } from './event-store.js';
 import { SEALED, SecretBox } from './secret-box.js';
 
@@ -98,6 +99,11 @@ export interface NewEndpoint {
 const IdRow = z.object({ id: z.string() });
 
 export class WebhookStore {
+  private readonly attempts = new Batcher((items: Array<{ delivery: Pick<DueDelivery, 'rowId' | 'claim'>; outcome: AttemptOutcome }>) => this.recordAttempts(items), {
+    maxBatch: 250,
+    maxInFlight: 2,
+  });
+
   constructor(
     private readonly pool: DatabasePool,
     private readonly box: SecretBox = SecretBox.plaintext(),
@@ -182,32 +188,54 @@ export class WebhookStore {
     }));
   }
 
-  /** Records an attempt and its delivery's next state, while the claim is still ours; false when it is not. */
-  async recordAttempt(delivery: Pick<DueDelivery, 'rowId' | 'claim'>, outcome: AttemptOutcome): Promise<boolean> {
-    const next = outcome.next;
-    const row = await this.pool.maybeOne(sql.type(IdRow)`
-      WITH updated AS (
-        UPDATE webhook_deliveries SET
-          attempts = attempts + 1,
-          status = ${next.status},
-          next_attempt_at = ${next.status === 'PENDING' ? sql.timestamp(next.at) : sql.fragment`next_attempt_at`},
-          finished_at = ${next.status === 'PENDING' ? null : sql.fragment`now()`},
+  /**
+   * Records an attempt and its delivery's next state, while the claim is still
+   * ours; false when it is not. Attempts that end together are recorded by one
+   * statement (a burst's deliveries were a commit each).
+   */
+  recordAttempt(delivery: Pick<DueDelivery, 'rowId' | 'claim'>, outcome: AttemptOutcome): Promise<boolean> {
+    return this.attempts.add({ delivery, outcome });
+  }
+
+  private async recordAttempts(items: Array<{ delivery: Pick<DueDelivery, 'rowId' | 'claim'>; outcome: AttemptOutcome }>): Promise<boolean[]> {
+    const column = <T>(pick: (item: (typeof items)[number]) => T) => items.map(pick);
+    const rows = await this.pool.any(sql.type(IdRow)`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${sql.array(column((item) => item.delivery.rowId), 'int8')},
+          ${sql.array(column((item) => item.delivery.claim), 'uuid')},
+          ${sql.array(column((item) => item.outcome.next.status), 'text')},
+          ${sql.array(column((item) => (item.outcome.next.status === 'PENDING' ? item.outcome.next.at.toISOString() : null)), 'timestamptz')},
+          ${sql.array(column((item) => item.outcome.statusCode), 'int4')},
+          ${sql.array(column((item) => Math.round(item.outcome.latencyMs)), 'int4')},
+          ${sql.array(column((item) => item.outcome.error), 'text')},
+          ${sql.array(column((item) => item.outcome.disableEndpoint), 'text')}
+        ) AS i(id, claim, status, next_at, status_code, latency_ms, error, disable_reason)
+      ),
+      updated AS (
+        UPDATE webhook_deliveries d SET
+          attempts = d.attempts + 1,
+          status = i.status,
+          next_attempt_at = coalesce(i.next_at, d.next_attempt_at),
+          finished_at = CASE WHEN i.status = 'PENDING' THEN NULL ELSE now() END,
           claim = NULL,
           claimed_until = NULL
-        WHERE id = ${delivery.rowId}::bigint AND claim = ${delivery.claim}::uuid
-        RETURNING id, endpoint_id
+        FROM input i
+        WHERE d.id = i.id AND d.claim = i.claim
+        RETURNING d.id, d.endpoint_id, i.status_code, i.latency_ms, i.error, i.disable_reason
       ),
       attempt AS (
         INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error)
-        SELECT id, ${outcome.statusCode}, ${Math.round(outcome.latencyMs)}, ${outcome.error} FROM updated
+        SELECT id, status_code, latency_ms, error FROM updated
       ),
       disabled AS (
-        UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = ${outcome.disableEndpoint}
-        WHERE ${outcome.disableEndpoint === null ? sql.fragment`FALSE` : sql.fragment`id = (SELECT endpoint_id FROM updated)`}
+        UPDATE webhook_endpoints e SET disabled_at = now(), disabled_reason = u.disable_reason
+        FROM updated u WHERE e.id = u.endpoint_id AND u.disable_reason IS NOT NULL AND e.disabled_at IS NULL
       )
       SELECT id::text AS id FROM updated
     `);
-    return row !== null;
+    const recorded = new Set(rows.map((row) => row.id));
+    return items.map((item) => recorded.has(item.delivery.rowId));
   }
 
   /** Ends, without an attempt, a claimed delivery whose endpoint was disabled meanwhile. */
