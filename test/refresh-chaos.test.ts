@@ -274,7 +274,14 @@ describe('a server killed while its answer waits in the spool', () => {
       await until(async () => {
         const now = await read(server.url, 'restart-user');
         return now.status === 200 && now.body.credentials.refresh_token === rotated;
-      }, 40_000);
+      }, 40_000).catch(async (error: unknown) => {
+        // What the row and the spool looked like when the answer did not arrive: where it was lost.
+        const { rows } = await db.query(
+          `SELECT credentials_version AS version, refresh_claim IS NOT NULL AS claimed, refresh_claimed_until > now() AS live, health, health_code FROM connections WHERE connection_id = 'restart-user'`,
+        );
+        const spooled = existsSync(path.join(spoolDir, 'refresh-spool.jsonl')) ? readFileSync(path.join(spoolDir, 'refresh-spool.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0;
+        throw new Error(`${(error as Error).message}: row ${JSON.stringify(rows[0])}, spool lines ${spooled}, victim output ${victim?.output().slice(-2000) ?? ''}`);
+      });
       await until(async () => !existsSync(path.join(spoolDir, 'refresh-spool.jsonl')));
       expect((await read(server.url, 'restart-user', '&force_refresh=true')).status).toBe(200);
       expectNoRejectedRefresh(before);
