@@ -155,14 +155,23 @@ describe('the nango CLI', () => {
 
   it('lists and searches the provider catalog', async () => {
     const all = await nango(['providers:list', '--json']);
-    const names = JSON.parse(all.stdout).map((provider: { name: string }) => provider.name);
-    expect(names.length).toBeGreaterThanOrEqual(150);
-    const trello = JSON.parse(all.stdout).find((provider: { name: string }) => provider.name === 'trello');
+    const templates: Array<{ name: string; authMode: string; category: string }> = JSON.parse(all.stdout);
+    expect(templates.length).toBeGreaterThanOrEqual(500);
+    const count = (mode: string) => templates.filter((template) => template.authMode === mode).length;
+    expect({ oauth2: count('OAUTH2') >= 300, apiKey: count('API_KEY') >= 100, basic: count('BASIC') >= 40, cc: count('OAUTH2_CC') >= 30, app: count('APP') >= 1 }).toEqual({ oauth2: true, apiKey: true, basic: true, cc: true, app: true });
+    expect(templates.every((template) => typeof template.authMode === 'string' && typeof template.category === 'string')).toBe(true);
+    const trello = templates.find((provider) => provider.name === 'trello');
     expect(trello).toMatchObject({ authMode: 'OAUTH1', docsUrl: expect.stringMatching(/^https:/) });
     const zendesk = await nango(['providers:list', 'zendesk']);
-    expect(zendesk.stdout).toMatch(/zendesk\s+Zendesk\s+OAUTH2\s+subdomain/);
+    expect(zendesk.stdout).toMatch(/zendesk\s+Zendesk\s+OAUTH2\s+support\s+subdomain/);
     const keycloak = await nango(['providers:list', 'keycloak']);
-    expect(keycloak.stdout).toMatch(/keycloak\s+Keycloak\s+OAUTH2\s+realm,hostname \(config\)/);
+    expect(keycloak.stdout).toMatch(/keycloak\s+Keycloak\s+OAUTH2\s+security\s+realm,hostname \(config\)/);
+    const keyed = JSON.parse((await nango(['providers:list', '--auth-mode', 'api_key', '--category', 'dev-tools', '--json'])).stdout);
+    expect(keyed.length).toBeGreaterThan(3);
+    expect(keyed.every((template: { authMode: string; category: string }) => template.authMode === 'API_KEY' && template.category === 'DEV_TOOLS')).toBe(true);
+    const wrong = await nango(['providers:list', '--auth-mode', 'kerberos']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('Expected type AuthMode');
   });
 });
 

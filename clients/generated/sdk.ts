@@ -5,6 +5,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentNode } from 'graphql';
 import { gql } from 'graphql-tag';
+/** How an API authenticates: the OAuth 2 or OAuth 1.0a code flow, an API key, HTTP Basic, OAuth 2 client credentials, or a GitHub App installation. */
+export type AuthMode =
+  | 'API_KEY'
+  | 'APP'
+  | 'BASIC'
+  | 'OAUTH1'
+  | 'OAUTH2'
+  | 'OAUTH2_CC';
+
 /** Whether the connection keeps its tokens fresh by itself, or needs its end user. */
 export type ConnectionHealthStatus =
   /** Refreshes succeed (or are not needed). */
@@ -61,6 +70,31 @@ export type EndUserInput = {
   /** Your id for the end user. */
   id: string;
 };
+
+/** What an API is about, as the catalog sorts it. */
+export type ProviderCategory =
+  | 'ACCOUNTING'
+  | 'ANALYTICS'
+  | 'COMMUNICATION'
+  | 'CRM'
+  | 'DESIGN'
+  | 'DEV_TOOLS'
+  | 'EDUCATION'
+  | 'ERP'
+  | 'E_COMMERCE'
+  | 'HR'
+  | 'LEGAL'
+  | 'MARKETING'
+  | 'OTHER'
+  | 'PAYMENTS'
+  | 'PRODUCTIVITY'
+  | 'PROJECT_MANAGEMENT'
+  | 'SCHEDULING'
+  | 'SECURITY'
+  | 'SOCIAL'
+  | 'STORAGE'
+  | 'SUPPORT'
+  | 'VIDEO';
 
 /** Fields left out keep their value. */
 export type UpdateProviderConfigInput = {
@@ -198,10 +232,12 @@ export type DeleteProviderConfigMutation = { deleteProviderConfig: boolean };
 
 export type ProvidersQueryVariables = Exact<{
   search?: string | null | undefined;
+  authMode?: AuthMode | null | undefined;
+  category?: ProviderCategory | null | undefined;
 }>;
 
 
-export type ProvidersQuery = { providers: Array<{ name: string, displayName: string, authMode: string, authorizationUrl: string | null, tokenUrl: string | null, scopeSeparator: string, defaultScopes: Array<string>, supportsPkce: boolean, docsUrl: string | null, connectionParams: Array<string>, configParams: Array<string> }> };
+export type ProvidersQuery = { providers: Array<{ name: string, displayName: string, authMode: AuthMode, category: ProviderCategory, authorizationUrl: string | null, tokenUrl: string | null, baseUrl: string | null, scopeSeparator: string, defaultScopes: Array<string>, supportsPkce: boolean, docsUrl: string | null, connectionParams: Array<string>, configParams: Array<string>, apiKey: { in: string, name: string, format: string } | null, basic: { usernameHint: string, passwordHint: string, passwordOptional: boolean } | null, check: { method: string, path: string } | null }> };
 
 export type WebhookEndpointFieldsFragment = { id: string, url: string, events: Array<string>, description: string | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, createdAt: string };
 
@@ -455,19 +491,35 @@ export const DeleteProviderConfigDocument = gql`
 }
     `;
 export const ProvidersDocument = gql`
-    query Providers($search: String) {
-  providers(search: $search) {
+    query Providers($search: String, $authMode: AuthMode, $category: ProviderCategory) {
+  providers(search: $search, authMode: $authMode, category: $category) {
     name
     displayName
     authMode
+    category
     authorizationUrl
     tokenUrl
+    baseUrl
     scopeSeparator
     defaultScopes
     supportsPkce
     docsUrl
     connectionParams
     configParams
+    apiKey {
+      in
+      name
+      format
+    }
+    basic {
+      usernameHint
+      passwordHint
+      passwordOptional
+    }
+    check {
+      method
+      path
+    }
   }
 }
     `;

@@ -5,6 +5,7 @@ import { checkVisitorParams, ConnectionParamError, effectiveParams, interpolateC
 const GOOD = {
   display_name: 'Example',
   auth_mode: 'OAUTH2',
+  category: 'other',
   authorization_url: 'https://example.com/oauth/authorize',
   token_url: 'https://example.com/oauth/token',
   docs: 'https://example.com/docs/oauth',
@@ -17,10 +18,16 @@ describe('the provider catalog file', () => {
     expect(validateCatalog(raw)).toEqual([]);
   });
 
-  it('holds at least 150 templates with OAuth 1.0a ones, including the early-2023 Nango set', () => {
+  it('holds 500 templates and more, every auth mode, including the early-2023 Nango set', () => {
     const modes = Object.values(raw).map((entry) => (entry as { auth_mode: string }).auth_mode);
-    expect(modes.length).toBeGreaterThanOrEqual(150);
-    expect(modes.filter((mode) => mode === 'OAUTH1').length).toBeGreaterThanOrEqual(5);
+    const count = (mode: string) => modes.filter((each) => each === mode).length;
+    expect(modes.length).toBeGreaterThanOrEqual(500);
+    expect(count('OAUTH2')).toBeGreaterThanOrEqual(300);
+    expect(count('API_KEY')).toBeGreaterThanOrEqual(100);
+    expect(count('BASIC')).toBeGreaterThanOrEqual(40);
+    expect(count('OAUTH2_CC')).toBeGreaterThanOrEqual(30);
+    expect(count('APP')).toBeGreaterThanOrEqual(1);
+    expect(count('OAUTH1')).toBeGreaterThanOrEqual(5);
     expect(Object.keys(raw)).toEqual(expect.arrayContaining(['trello', 'twitter', 'tumblr', 'flickr', 'evernote']));
     const required = [
       'github', 'gitlab', 'bitbucket', 'google', 'google-calendar', 'google-mail', 'slack', 'discord', 'notion',
@@ -57,6 +64,37 @@ describe('the provider catalog file', () => {
 });
 
 describe('the catalog validator', () => {
+  const API_KEY = { display_name: 'Keyed', auth_mode: 'API_KEY', category: 'crm', docs: 'https://example.com/docs', proxy: { base_url: 'https://api.example.com' }, api_key: { in: 'header', name: 'X-Api-Key' } };
+  const BASIC = { display_name: 'Basic', auth_mode: 'BASIC', category: 'crm', docs: 'https://example.com/docs', proxy: { base_url: 'https://api.example.com' }, basic: { username_hint: 'Email', password_hint: 'API token' } };
+  const CC = { display_name: 'Machine', auth_mode: 'OAUTH2_CC', category: 'crm', docs: 'https://example.com/docs', token_url: 'https://example.com/token' };
+
+  it('reads every auth mode, with where an API key goes, what Basic asks for, and the check request', () => {
+    const app = { display_name: 'App', auth_mode: 'APP', category: 'dev-tools', docs: 'https://example.com/docs', proxy: { base_url: 'https://api.example.com' } };
+    const catalog = loadCatalog({ keyed: { ...API_KEY, check: { method: 'GET', path: '/v1/me' } }, basic: BASIC, machine: CC, app });
+    expect(catalog.get('keyed')).toMatchObject({ authMode: 'API_KEY', category: 'crm', apiKey: { in: 'header', name: 'X-Api-Key', format: '${apiKey}' }, check: { method: 'GET', path: '/v1/me' }, proxy: { baseUrl: 'https://api.example.com', headers: {} } });
+    expect(catalog.get('basic')).toMatchObject({ authMode: 'BASIC', basic: { usernameHint: 'Email', passwordHint: 'API token', passwordOptional: false }, check: null });
+    expect(catalog.get('machine')).toMatchObject({ authMode: 'OAUTH2_CC', tokenUrl: 'https://example.com/token', authorizationUrl: null });
+    expect(catalog.get('app')?.authMode).toBe('APP');
+    expect(catalog.list({ authMode: 'API_KEY' }).map((template) => template.name)).toEqual(['custom-api-key', 'keyed']);
+    expect(catalog.list({ category: 'crm', search: 'mach' }).map((template) => template.name)).toEqual(['machine']);
+  });
+
+  it.each([
+    ['a key format without the key', { ...API_KEY, api_key: { ...API_KEY.api_key, format: 'Bearer token' } }, 'api_key.format: must hold ${apiKey} once'],
+    ['a header name with a space', { ...API_KEY, api_key: { ...API_KEY.api_key, name: 'X Api Key' } }, 'api_key.name: is not a header or parameter name'],
+    ['a key without a base URL', { ...API_KEY, proxy: undefined }, 'proxy: Required'],
+    ['a check to another host', { ...API_KEY, check: { method: 'GET', path: '//evil.example/x' } }, 'check.path: must be a path'],
+    ['a check climbing out of the base path', { ...API_KEY, check: { method: 'GET', path: '/v1/../../admin' } }, 'check.path: must not have . or .. segments'],
+    ['a check that writes', { ...API_KEY, check: { method: 'POST', path: '/v1/me' } }, 'check.method'],
+    ['an unknown category', { ...API_KEY, category: 'gaming' }, 'category: Invalid enum value'],
+    ['Basic without hints', { ...BASIC, basic: {} }, 'basic.username_hint: Required'],
+    ['client credentials with an authorization URL', { ...CC, authorization_url: 'https://example.com/authorize' }, "Unrecognized key(s) in object: 'authorization_url'"],
+    ['an undeclared param in a token param', { ...CC, token_params: { audience: 'https://${connectionConfig.params.tenant}.example.com/' } }, 'token_params.audience: the param "tenant" needs a connection_params declaration'],
+    ['an end-user base URL host', { ...API_KEY, proxy: { base_url: 'https://${connectionConfig.params.host}/api' }, connection_params: { host: { given_by: 'end_user', kind: 'dns_label' } } }, 'proxy.base_url: the param "host" must be followed by a fixed parent domain'],
+  ])('rejects %s', (_what, entry, problem) => {
+    expect(validateCatalog({ example: entry }).map((found) => found.problem).join('\n')).toContain(problem);
+  });
+
   it.each([
     ['an http URL', { ...GOOD, token_url: 'http://example.com/token' }, 'token_url: must be an https:// URL'],
     ['a relative URL', { ...GOOD, authorization_url: '/authorize' }, 'authorization_url: must be an absolute URL'],
@@ -173,7 +211,7 @@ function benignValue(rule: ParamRule): string {
 }
 
 function urlsOf(template: ProviderTemplate): string[] {
-  return [template.authorizationUrl, template.tokenUrl, template.refreshUrl, template.revocationUrl, template.oauth1?.requestUrl].filter((url): url is string => typeof url === 'string');
+  return [template.authorizationUrl, template.tokenUrl, template.refreshUrl, template.revocationUrl, template.oauth1?.requestUrl, template.proxy?.baseUrl].filter((url): url is string => typeof url === 'string');
 }
 
 /**
@@ -211,7 +249,7 @@ describe('every template of the catalog', () => {
   });
 
   it.each(templates.map((template) => [template.name, template] as const))(
-    '%s sends the client secret and codes only to hosts fixed by the template or set by the secret-key holder',
+    '%s sends the client secret, codes and keys only to hosts fixed by the template or set by the secret-key holder',
     (_name, template) => {
       const rules = template.paramRules;
       const config = Object.fromEntries(template.configParams.map((name) => [name, CONFIG_HOST]));

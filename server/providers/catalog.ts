@@ -1,6 +1,8 @@
 // The provider catalog: templates from providers.json (validated on load) plus
-// the two generic templates, `custom` and `oidc`, whose endpoints come from the
-// provider config itself.
+// the generic templates (`custom`, `oidc`, `custom-api-key`, `custom-basic`,
+// `custom-oauth2-cc`), whose endpoints come from the provider config itself.
+// Each template has one auth mode: the OAuth 2 and OAuth 1.0a code flows, an
+// API key, HTTP Basic, OAuth 2 client credentials, or a GitHub App installation.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { placementProblems, type ParamRule, type ParamRules } from './connection-params.js';
@@ -44,24 +46,61 @@ const ParamRuleSchema = z.discriminatedUnion('kind', [
   z.object({ given_by: z.literal('config', { errorMap: () => ({ message: 'a whole host is given by the provider config only' }) }), kind: z.literal('host') }).strict(),
 ]);
 
+/** What the catalog files themselves may say a template is about. */
+export const CATEGORIES = [
+  'accounting', 'analytics', 'communication', 'crm', 'design', 'dev-tools', 'e-commerce', 'education', 'erp', 'hr', 'legal',
+  'marketing', 'other', 'payments', 'productivity', 'project-management', 'scheduling', 'security', 'social', 'storage', 'support', 'video',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const AUTH_MODES = ['OAUTH2', 'OAUTH1', 'API_KEY', 'BASIC', 'OAUTH2_CC', 'APP'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+// A header name (RFC 9110 token) or a query parameter name.
+const CREDENTIAL_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+const API_KEY_SLOT = '${apiKey}';
+
+/** Where calls to the API go (the proxy's base URL) and the fixed headers it wants. */
+const ProxySchema = z
+  .object({
+    base_url: templateUrl,
+    headers: z.record(z.string().regex(CREDENTIAL_NAME, 'is not a header name'), z.string()).default({}),
+  })
+  .strict();
+
+/** A request that proves a key or password works before it is stored: 401 or 403 means it does not. */
+const CheckSchema = z
+  .object({
+    method: z.literal('GET'),
+    // Relative to the base URL: one path, no scheme, no host, no dot segments.
+    path: z.string().regex(/^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/, 'must be a path such as /v1/me').refine((path) => !/(^|\/)\.\.?(\/|$|\?)/.test(path), 'must not have . or .. segments'),
+  })
+  .strict();
+
 const common = {
   display_name: z.string().min(1),
+  category: z.enum(CATEGORIES),
+  docs: templateUrl,
+  alias: z.string().optional(),
+  /** Every ${connectionConfig.params.x} of the URLs, with who may give it. */
+  connection_params: z.record(z.string(), ParamRuleSchema).default({}),
+  proxy: ProxySchema.optional(),
+};
+
+const codeFlow = {
   authorization_url: templateUrl,
   token_url: templateUrl,
   scope_separator: z.string().min(1).default(' '),
   default_scopes: z.array(z.string().min(1)).default([]),
   authorization_params: stringMap.default({}),
   token_params: stringMap.default({}),
-  docs: templateUrl,
-  alias: z.string().optional(),
-  /** Every ${connectionConfig.params.x} of the URLs, with who may give it. */
-  connection_params: z.record(z.string(), ParamRuleSchema).default({}),
 };
 
 const OAuth2Schema = z
   .object({
     auth_mode: z.literal('OAUTH2'),
     ...common,
+    ...codeFlow,
     refresh_url: templateUrl.optional(),
     /** The RFC 7009 revocation endpoint (form POST of token=...), where the provider documents one. */
     revocation_url: templateUrl.optional(),
@@ -89,6 +128,7 @@ const OAuth1Schema = z
   .object({
     auth_mode: z.literal('OAUTH1'),
     ...common,
+    ...codeFlow,
     /** Where the request token comes from (the temporary credentials endpoint). */
     request_url: templateUrl,
     request_params: stringMap.default({}),
@@ -96,11 +136,95 @@ const OAuth1Schema = z
   })
   .strict();
 
-const TemplateSchema = z.discriminatedUnion('auth_mode', [OAuth2Schema, OAuth1Schema]);
+const ApiKeySchema = z
+  .object({
+    auth_mode: z.literal('API_KEY'),
+    ...common,
+    proxy: ProxySchema,
+    /** Where the key goes: a header (its value made from format) or a query parameter. */
+    api_key: z
+      .object({
+        in: z.enum(['header', 'query']),
+        name: z.string().regex(CREDENTIAL_NAME, 'is not a header or parameter name'),
+        format: z.string().refine((format) => format.split(API_KEY_SLOT).length === 2, `must hold ${API_KEY_SLOT} once`).default(API_KEY_SLOT),
+      })
+      .strict(),
+    check: CheckSchema.optional(),
+  })
+  .strict();
+
+const BasicSchema = z
+  .object({
+    auth_mode: z.literal('BASIC'),
+    ...common,
+    proxy: ProxySchema,
+    /** What the end user is asked for: the API's own names for the username and password. */
+    basic: z
+      .object({
+        username_hint: z.string().min(1),
+        password_hint: z.string().min(1),
+        /** APIs that take a key as the username and ignore the password. */
+        password_optional: z.boolean().default(false),
+      })
+      .strict(),
+    check: CheckSchema.optional(),
+  })
+  .strict();
+
+const ClientCredentialsSchema = z
+  .object({
+    auth_mode: z.literal('OAUTH2_CC'),
+    ...common,
+    token_url: templateUrl,
+    scope_separator: z.string().min(1).default(' '),
+    default_scopes: z.array(z.string().min(1)).default([]),
+    /** Extra body params of the client_credentials grant (an audience, a resource); may hold the connection's params. */
+    token_params: stringMap.default({}),
+    authorization_method: z.enum(['body', 'header']).default('body'),
+    body_format: z.enum(['form', 'json']).default('form'),
+    token_expiration_buffer: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** A GitHub App: installation tokens minted at {base_url}/app/installations/{id}/access_tokens with a JWT the app key signs. */
+const AppSchema = z
+  .object({
+    auth_mode: z.literal('APP'),
+    ...common,
+    proxy: ProxySchema,
+  })
+  .strict();
+
+const TemplateSchema = z.discriminatedUnion('auth_mode', [OAuth2Schema, OAuth1Schema, ApiKeySchema, BasicSchema, ClientCredentialsSchema, AppSchema]);
 
 export type TemplateData = z.infer<typeof TemplateSchema>;
 
-export type GenericKind = 'custom' | 'oidc';
+export type GenericKind = 'custom' | 'oidc' | 'custom-api-key' | 'custom-basic' | 'custom-oauth2-cc';
+
+export interface ProxyDetails {
+  /** With ${connectionConfig.params.x} placeholders. */
+  baseUrl: string;
+  headers: Record<string, string>;
+}
+
+export interface ApiKeyPlacement {
+  in: 'header' | 'query';
+  name: string;
+  /** The value sent, ${apiKey} standing for the key (e.g. "Bearer ${apiKey}"). */
+  format: string;
+}
+
+export interface BasicHints {
+  usernameHint: string;
+  passwordHint: string;
+  passwordOptional: boolean;
+}
+
+export interface CredentialCheck {
+  method: 'GET';
+  /** Relative to the base URL. */
+  path: string;
+}
 
 export interface OAuth1Details {
   requestUrl: string;
@@ -111,7 +235,8 @@ export interface OAuth1Details {
 export interface ProviderTemplate {
   name: string;
   displayName: string;
-  authMode: 'OAUTH2' | 'OAUTH1';
+  authMode: AuthMode;
+  category: Category;
   /** Null for the generic templates: the provider config supplies the endpoints. */
   authorizationUrl: string | null;
   tokenUrl: string | null;
@@ -142,14 +267,23 @@ export interface ProviderTemplate {
   configParams: string[];
   /** Who may give each param of the URLs, and in what shape. */
   paramRules: ParamRules;
-  /** Set for `custom` and `oidc`. */
+  /** Set for the generic templates. */
   generic: GenericKind | null;
+  /** Where the API is called (a custom template's config gives its own baseUrl). */
+  proxy: ProxyDetails | null;
+  /** Set for API_KEY templates. */
+  apiKey: ApiKeyPlacement | null;
+  /** Set for BASIC templates. */
+  basic: BasicHints | null;
+  /** Proves an API key or password before it is stored. */
+  check: CredentialCheck | null;
 }
 
 /** A template with every field at its default (a plain OAuth 2 provider), then `fields`. */
 export function providerTemplate(fields: Pick<ProviderTemplate, 'name' | 'displayName'> & Partial<ProviderTemplate>): ProviderTemplate {
   return {
     authMode: 'OAUTH2',
+    category: 'other',
     authorizationUrl: null,
     tokenUrl: null,
     refreshUrl: null,
@@ -173,6 +307,10 @@ export function providerTemplate(fields: Pick<ProviderTemplate, 'name' | 'displa
     configParams: [],
     paramRules: {},
     generic: null,
+    proxy: null,
+    apiKey: null,
+    basic: null,
+    check: null,
     ...fields,
   };
 }
@@ -190,6 +328,32 @@ const GENERIC_TEMPLATES: ProviderTemplate[] = [
     defaultScopes: ['openid'],
     docsUrl: 'https://openid.net/specs/openid-connect-discovery-1_0.html',
     generic: 'oidc',
+  }),
+  providerTemplate({
+    name: 'custom-api-key',
+    displayName: 'Any API taking an API key (sent as Authorization: Bearer; give baseUrl)',
+    authMode: 'API_KEY',
+    docsUrl: 'https://www.rfc-editor.org/rfc/rfc6750#section-2.1',
+    apiKey: { in: 'header', name: 'Authorization', format: 'Bearer ${apiKey}' },
+    supportsPkce: false,
+    generic: 'custom-api-key',
+  }),
+  providerTemplate({
+    name: 'custom-basic',
+    displayName: 'Any API taking HTTP Basic credentials (give baseUrl)',
+    authMode: 'BASIC',
+    docsUrl: 'https://www.rfc-editor.org/rfc/rfc7617',
+    basic: { usernameHint: 'Username', passwordHint: 'Password', passwordOptional: false },
+    supportsPkce: false,
+    generic: 'custom-basic',
+  }),
+  providerTemplate({
+    name: 'custom-oauth2-cc',
+    displayName: 'Any OAuth 2 client credentials grant (give tokenUrl)',
+    authMode: 'OAUTH2_CC',
+    docsUrl: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.4',
+    supportsPkce: false,
+    generic: 'custom-oauth2-cc',
   }),
 ];
 
@@ -227,13 +391,16 @@ export function validateCatalog(raw: unknown): CatalogProblem[] {
   return problems;
 }
 
+/** Every URL of a template that may hold params (a client credentials template's token params may be URLs: an audience). */
 function urlsOf(data: TemplateData): Array<[field: string, url: string]> {
-  const urls: Array<[string, string | undefined]> = [
-    ['authorization_url', data.authorization_url],
-    ['token_url', data.token_url],
-  ];
+  const urls: Array<[string, string | undefined]> = [['proxy.base_url', data.proxy?.base_url]];
+  if (data.auth_mode === 'OAUTH2' || data.auth_mode === 'OAUTH1') urls.push(['authorization_url', data.authorization_url], ['token_url', data.token_url]);
   if (data.auth_mode === 'OAUTH2') urls.push(['refresh_url', data.refresh_url], ['revocation_url', data.revocation_url]);
-  else urls.push(['request_url', data.request_url]);
+  if (data.auth_mode === 'OAUTH1') urls.push(['request_url', data.request_url]);
+  if (data.auth_mode === 'OAUTH2_CC') {
+    urls.push(['token_url', data.token_url]);
+    for (const [name, value] of Object.entries(data.token_params)) if (value.includes('${')) urls.push([`token_params.${name}`, value]);
+  }
   return urls.filter((entry): entry is [string, string] => entry[1] !== undefined);
 }
 
@@ -249,19 +416,52 @@ function paramRulesOf(data: TemplateData): ParamRules {
 
 function toTemplate(name: string, data: TemplateData): ProviderTemplate {
   const paramRules = paramRulesOf(data);
-  const shared = {
+  const base = {
     name,
     displayName: data.display_name,
+    category: data.category,
+    docsUrl: data.docs,
+    connectionParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'end_user').sort(),
+    configParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'config').sort(),
+    paramRules,
+    proxy: data.proxy ? { baseUrl: data.proxy.base_url, headers: data.proxy.headers } : null,
+  };
+  switch (data.auth_mode) {
+    case 'API_KEY':
+      return providerTemplate({ ...base, authMode: 'API_KEY', apiKey: data.api_key, check: data.check ?? null, supportsPkce: false });
+    case 'BASIC': {
+      const { username_hint, password_hint, password_optional } = data.basic;
+      return providerTemplate({ ...base, authMode: 'BASIC', basic: { usernameHint: username_hint, passwordHint: password_hint, passwordOptional: password_optional }, check: data.check ?? null, supportsPkce: false });
+    }
+    case 'APP':
+      return providerTemplate({ ...base, authMode: 'APP', supportsPkce: false });
+    case 'OAUTH2_CC':
+      return providerTemplate({
+        ...base,
+        authMode: 'OAUTH2_CC',
+        tokenUrl: data.token_url,
+        scopeSeparator: data.scope_separator,
+        defaultScopes: data.default_scopes,
+        tokenParams: data.token_params,
+        authorizationMethod: data.authorization_method,
+        bodyFormat: data.body_format,
+        refreshWindowSeconds: data.token_expiration_buffer ?? null,
+        supportsPkce: false,
+      });
+    default:
+      return codeFlowTemplate(base, data);
+  }
+}
+
+function codeFlowTemplate(base: Pick<ProviderTemplate, 'name' | 'displayName'> & Partial<ProviderTemplate>, data: Extract<TemplateData, { auth_mode: 'OAUTH2' | 'OAUTH1' }>): ProviderTemplate {
+  const shared = {
+    ...base,
     authorizationUrl: data.authorization_url,
     tokenUrl: data.token_url,
     scopeSeparator: data.scope_separator,
     defaultScopes: data.default_scopes,
     authorizationParams: data.authorization_params,
     tokenParams: data.token_params,
-    docsUrl: data.docs,
-    connectionParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'end_user').sort(),
-    configParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'config').sort(),
-    paramRules,
   };
   if (data.auth_mode === 'OAUTH1') {
     return providerTemplate({
@@ -298,14 +498,17 @@ export class ProviderCatalog {
     return this.byName.get(name);
   }
 
-  /** Templates sorted by name; `search` matches name or display name, case-insensitively. */
-  list(search?: string): ProviderTemplate[] {
-    const needle = search?.trim().toLowerCase();
-    const all = [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
-    if (!needle) return all;
-    return all.filter(
-      (template) => template.name.includes(needle) || template.displayName.toLowerCase().includes(needle),
-    );
+  /**
+   * Templates sorted by name; `search` matches name or display name,
+   * case-insensitively; `authMode` and `category` keep only theirs.
+   */
+  list(filter: { search?: string | null; authMode?: AuthMode | null; category?: Category | null } = {}): ProviderTemplate[] {
+    const needle = filter.search?.trim().toLowerCase();
+    return [...this.byName.values()]
+      .filter((template) => !filter.authMode || template.authMode === filter.authMode)
+      .filter((template) => !filter.category || template.category === filter.category)
+      .filter((template) => !needle || template.name.includes(needle) || template.displayName.toLowerCase().includes(needle))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 }
 

@@ -70,13 +70,14 @@ export function placementProblems(urls: Array<[field: string, url: string]>, rul
   const problems: string[] = [];
   const used = new Set<string>();
   for (const [field, url] of urls) {
-    const match = /^https:\/\/([^/?#]*)(.*)$/s.exec(url);
-    if (!match) continue;
-    const [, authority = '', rest = ''] = match;
     for (const name of placeholdersIn(url)) {
       used.add(name);
       if (!rules[name]) problems.push(`${field}: the param "${name}" needs a connection_params declaration (who may give it)`);
     }
+    // A value that is no URL (a client credentials token param) chooses no host.
+    const match = /^https:\/\/([^/?#]*)(.*)$/s.exec(url);
+    if (!match) continue;
+    const [, authority = '', rest = ''] = match;
     for (const name of placeholdersIn(rest)) {
       if (rules[name]?.kind === 'host') problems.push(`${field}: the host param "${name}" may appear only as the whole host`);
     }
