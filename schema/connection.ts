@@ -215,3 +215,31 @@ builder.mutationField('revokeAndDeleteConnection', (t) =>
       core.connections.delete(providerConfigKey, connectionId, { revoke: true, force: force ?? false }),
   }),
 );
+
+const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
+  description: "A connection from credentials the backend holds: the fields the template's auth mode needs, and no others.",
+  fields: (t) => ({
+    providerConfigKey: t.string({ required: true }),
+    connectionId: t.string({ required: true }),
+    apiKey: t.string({ description: 'API_KEY templates: the key. Checked by the template\'s check request, when it has one, before it is stored.' }),
+    username: t.string({ description: 'BASIC templates.' }),
+    password: t.string({ description: 'BASIC templates (may be left out where the template says the API ignores it).' }),
+    installationId: t.string({ description: "APP templates: the GitHub App installation's id." }),
+    params: t.field({ type: 'StringMap', description: "Connection params the template's URLs need, e.g. { subdomain: \"acme\" }." }),
+  }),
+});
+
+builder.mutationField('createConnection', (t) =>
+  t.field({
+    type: ConnectionRef,
+    description:
+      'Stores a connection without an end user\'s authorization: an API key or username and password (proven by the template\'s check request first: credentials_rejected when the API answers 401 or 403), ' +
+      "or, for client credentials and GitHub App templates, a token the service obtains at once (token_error when the provider refuses). An existing connection with this id gets the new credentials. " +
+      'OAUTH2 and OAUTH1 connections come from the end user: create a connect session instead.',
+    args: { input: t.arg({ type: CreateConnectionInput, required: true }) },
+    resolve: async (_root, { input }, { core }) => {
+      const stored = await core.connectionCreation.create(input);
+      return { shape: 'whole' as const, connection: stored, row: stored };
+    },
+  }),
+);

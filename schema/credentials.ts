@@ -1,6 +1,6 @@
 // Credentials: the fresh tokens of a connection. Reading Connection.credentials
 // refreshes them first when they are near expiry.
-import type { ApiKeyCredentials, BasicCredentials, Credentials, OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
+import type { ApiKeyCredentials, AppCredentials, BasicCredentials, ClientCredentialsToken, Credentials, OAuth1Credentials, OAuth2Credentials } from '../server/core/credentials.js';
 import { builder } from './builder.js';
 import { ConnectionRef, fromWhole } from './connection.js';
 
@@ -38,12 +38,34 @@ const BasicCredentialsRef = builder.objectRef<BasicCredentials>('BasicCredential
   }),
 });
 
+const ClientCredentialsTokenRef = builder.objectRef<ClientCredentialsToken>('ClientCredentialsToken').implement({
+  description: 'A token of the OAuth 2 client credentials grant, obtained by the service from the config\'s token URL and obtained again before it expires.',
+  fields: (t) => ({
+    token: t.exposeString('token'),
+    tokenType: t.exposeString('tokenType', { nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'Null when the provider gave no expiry.' }),
+    scopes: t.exposeStringList('scopes'),
+    raw: t.expose('raw', { type: 'JSON', description: "The provider's latest token response." }),
+  }),
+});
+
+const AppCredentialsRef = builder.objectRef<AppCredentials>('AppCredentials').implement({
+  description: 'A GitHub App installation access token, minted with the app\'s key and minted again before its hour ends.',
+  fields: (t) => ({
+    accessToken: t.exposeString('accessToken'),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    raw: t.expose('raw', { type: 'JSON', description: "GitHub's answer (permissions, repository selection)." }),
+  }),
+});
+
 /** Each kind of credentials by its type (the compiler holds this to every kind). */
 const CREDENTIAL_REFS = {
   OAUTH2: OAuth2CredentialsRef,
   OAUTH1: OAuth1CredentialsRef,
   API_KEY: ApiKeyCredentialsRef,
   BASIC: BasicCredentialsRef,
+  OAUTH2_CC: ClientCredentialsTokenRef,
+  APP: AppCredentialsRef,
 } satisfies Record<Credentials['type'], unknown>;
 
 const CredentialsRef = builder.unionType('Credentials', {

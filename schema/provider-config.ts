@@ -1,14 +1,19 @@
-// ProviderConfig: a registered OAuth app, with its queries and mutations.
-// The client secret is write-only: it is an input field and never an output.
+// ProviderConfig: a registered OAuth app (or API key template, or GitHub App),
+// with its queries and mutations. The client secret and a GitHub App's private
+// key are write-only: input fields, never outputs.
 import type { ProviderConfig } from '../server/core/provider-configs.js';
 import { builder } from './builder.js';
+import { AuthModeEnum } from './provider.js';
 
 export const ProviderConfigRef = builder.objectRef<ProviderConfig>('ProviderConfig').implement({
-  description: 'A registered OAuth app: a key, a provider template, client id and scopes. The client secret is never returned.',
+  description: 'A registered OAuth app (a key, a provider template, client id and scopes), API key or Basic template, or GitHub App. The client secret and private key are never returned.',
   fields: (t) => ({
     key: t.exposeString('key'),
     provider: t.exposeString('provider', { description: 'The provider template name.' }),
-    clientId: t.exposeString('clientId'),
+    authMode: t.field({ type: AuthModeEnum, description: "The template's auth mode.", resolve: (config) => config.authMode }),
+    clientId: t.exposeString('clientId', { nullable: true, description: 'Null for API_KEY, BASIC and APP templates.' }),
+    appId: t.exposeString('appId', { nullable: true, description: "A GitHub App's id (APP templates)." }),
+    baseUrl: t.exposeString('baseUrl', { nullable: true, description: "Where the API is called: the config's own, else the template's (with its ${connectionConfig.params.x} placeholders)." }),
     scopes: t.exposeStringList('scopes'),
     authorizationUrl: t.exposeString('authorizationUrl', {
       nullable: true,
@@ -38,12 +43,15 @@ const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput',
   fields: (t) => ({
     key: t.string({ required: true, description: 'Your unique key for this config, e.g. "github".' }),
     provider: t.string({ required: true, description: 'A template name from Query.providers, e.g. "github".' }),
-    clientId: t.string({ required: true }),
-    clientSecret: t.string({ required: true, description: 'Stored, never returned.' }),
-    scopes: t.stringList({ required: true }),
+    clientId: t.string({ description: 'Required for OAUTH2, OAUTH1 and OAUTH2_CC templates; refused for the others.' }),
+    clientSecret: t.string({ description: 'Required with clientId. Stored (sealed when a key is set), never returned.' }),
+    appId: t.string({ description: 'APP templates: the GitHub App id.' }),
+    privateKey: t.string({ description: "APP templates: the app's private key, PEM as GitHub downloads it. Stored sealed, never returned." }),
+    scopes: t.stringList({ description: 'OAuth scopes (OAUTH2, OAUTH1, OAUTH2_CC).' }),
     authorizationUrl: t.string({ description: 'Required for the custom template; overrides the template otherwise.' }),
-    tokenUrl: t.string({ description: 'Required for the custom template; overrides the template otherwise.' }),
+    tokenUrl: t.string({ description: 'Required for the custom and custom-oauth2-cc templates; overrides the template otherwise.' }),
     issuer: t.string({ description: 'Required for the oidc template: endpoints come from OpenID discovery.' }),
+    baseUrl: t.string({ description: "Required for custom-api-key and custom-basic (where credentials are checked and the API is called); overrides the template's otherwise (e.g. a GitHub Enterprise Server API)." }),
     params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
     authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
     tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
@@ -57,10 +65,13 @@ const UpdateProviderConfigInput = builder.inputType('UpdateProviderConfigInput',
     provider: t.string(),
     clientId: t.string(),
     clientSecret: t.string(),
+    appId: t.string(),
+    privateKey: t.string(),
     scopes: t.stringList(),
     authorizationUrl: t.string(),
     tokenUrl: t.string(),
     issuer: t.string(),
+    baseUrl: t.string(),
     params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
     authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
     tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
@@ -102,10 +113,13 @@ builder.mutationField('updateProviderConfig', (t) =>
         provider: input.provider ?? undefined,
         clientId: input.clientId ?? undefined,
         clientSecret: input.clientSecret ?? undefined,
+        appId: input.appId ?? undefined,
+        privateKey: input.privateKey ?? undefined,
         scopes: input.scopes ?? undefined,
         authorizationUrl: input.authorizationUrl,
         tokenUrl: input.tokenUrl,
         issuer: input.issuer,
+        baseUrl: input.baseUrl,
         params: input.params ?? undefined,
         authorizationParams: input.authorizationParams ?? undefined,
         tokenParams: input.tokenParams ?? undefined,

@@ -1,4 +1,5 @@
 // nango config:list | config:get | config:create | config:edit | config:delete
+import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { ProviderConfigFieldsFragment } from '../../clients/generated/sdk.js';
 import { sdkFromEnvironment } from '../context.js';
@@ -7,9 +8,12 @@ import { formatDate, handled, keyValues, parseScopes, printJson, printSuccess, t
 interface ConfigArgs extends OutputOptions {
   key: string;
   provider: string;
-  client_id: string;
-  client_secret: string;
-  scopes: string;
+  client_id?: string;
+  client_secret?: string;
+  scopes?: string;
+  'app-id'?: string;
+  'private-key-file'?: string;
+  'base-url'?: string;
   'authorization-url'?: string;
   'token-url'?: string;
   issuer?: string;
@@ -22,9 +26,12 @@ const withConfigArgs = (yargs: Argv<OutputOptions>) =>
   yargs
     .positional('key', { type: 'string', demandOption: true, describe: 'Your unique key for this config, e.g. github' })
     .positional('provider', { type: 'string', demandOption: true, describe: 'A template name from `nango providers:list`' })
-    .positional('client_id', { type: 'string', demandOption: true, describe: "The OAuth app's client id" })
-    .positional('client_secret', { type: 'string', demandOption: true, describe: "The OAuth app's client secret (never printed)" })
-    .positional('scopes', { type: 'string', demandOption: true, describe: 'Comma-separated scopes, e.g. "repo,user"' })
+    .positional('client_id', { type: 'string', describe: "The OAuth app's client id (OAuth 2, OAuth 1.0a and client credentials templates)" })
+    .positional('client_secret', { type: 'string', describe: "The OAuth app's client secret (never printed)" })
+    .positional('scopes', { type: 'string', describe: 'Comma-separated scopes, e.g. "repo,user"' })
+    .option('app-id', { type: 'string', describe: 'GitHub App templates: the App ID' })
+    .option('private-key-file', { type: 'string', describe: "GitHub App templates: the app's private key file (.pem)" })
+    .option('base-url', { type: 'string', describe: 'Where the API is called (required for custom-api-key and custom-basic)' })
     .option('authorization-url', { type: 'string', describe: 'Authorization endpoint (required for the custom template)' })
     .option('token-url', { type: 'string', describe: 'Token endpoint (required for the custom template)' })
     .option('issuer', { type: 'string', describe: 'OpenID issuer URL (required for the oidc template)' })
@@ -40,7 +47,10 @@ function describeConfig(config: ProviderConfigFieldsFragment): string {
   return [
     `key:               ${config.key}`,
     `provider:          ${config.provider}`,
-    `client id:         ${config.clientId}`,
+    `auth mode:         ${config.authMode}`,
+    ...(config.clientId ? [`client id:         ${config.clientId}`] : []),
+    ...(config.appId ? [`app id:            ${config.appId}`] : []),
+    ...(config.baseUrl ? [`base url:          ${config.baseUrl}`] : []),
     `scopes:            ${config.scopes.join(',')}`,
     `authorization url: ${config.authorizationUrl ?? '-'}`,
     `token url:         ${config.tokenUrl ?? '-'}`,
@@ -64,7 +74,10 @@ function inputFrom(args: ConfigArgs) {
     provider: args.provider,
     clientId: args.client_id,
     clientSecret: args.client_secret,
-    scopes: parseScopes(args.scopes),
+    scopes: args.scopes === undefined ? undefined : parseScopes(args.scopes),
+    appId: args['app-id'],
+    privateKey: args['private-key-file'] === undefined ? undefined : readFileSync(args['private-key-file'], 'utf8'),
+    baseUrl: args['base-url'],
     authorizationUrl: args['authorization-url'],
     tokenUrl: args['token-url'],
     issuer: args.issuer,
@@ -111,7 +124,7 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
       }),
     )
     .command(
-      'config:create <key> <provider> <client_id> <client_secret> <scopes>',
+      'config:create <key> <provider> [client_id] [client_secret] [scopes]',
       'Create a provider config',
       (command) =>
         withConfigArgs(command)
@@ -119,7 +132,9 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
           .example(
             '$0 config:create gitlab gitlab-self-managed <client-id> <client-secret> "read_user" --param hostname=gitlab.example.com',
             'A self-managed GitLab: its host is set here, never by the end user',
-          ),
+          )
+          .example('$0 config:create openai openai', 'An API key template: each connection holds its own key')
+          .example('$0 config:create github-app github-app --app-id 12345 --private-key-file app.pem', 'A GitHub App'),
       handled(async (args) => {
         const sdk = await sdkFromEnvironment();
         const { createProviderConfig } = await sdk.CreateProviderConfig({ input: inputFrom(args as ConfigArgs) });
@@ -128,7 +143,7 @@ export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> 
       }),
     )
     .command(
-      'config:edit <key> <provider> <client_id> <client_secret> <scopes>',
+      'config:edit <key> <provider> [client_id] [client_secret] [scopes]',
       'Replace the settings of a provider config',
       (command) =>
         withConfigArgs(command).example(

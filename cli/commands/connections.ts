@@ -1,8 +1,8 @@
-// nango connection:list | connection:get | connection:delete
+// nango connection:list | connection:get | connection:create | connection:delete
 import type { Argv } from 'yargs';
 import type { ConnectionFieldsFragment, ConnectionHealthStatus } from '../../clients/generated/sdk.js';
 import { sdkFromEnvironment } from '../context.js';
-import { formatDate, handled, printJson, printSuccess, table, type OutputOptions } from '../output.js';
+import { formatDate, handled, keyValues, printJson, printSuccess, table, type OutputOptions } from '../output.js';
 
 const PAGE = 100;
 
@@ -40,8 +40,50 @@ const withIdentity = <T>(command: Argv<T>) =>
     .positional('provider_config_key', { type: 'string', demandOption: true, describe: 'The provider config key' })
     .positional('connection_id', { type: 'string', demandOption: true, describe: 'The connection id' });
 
+/** A secret given on standard input (as `docker login --password-stdin`), so that it stays out of the shell history. */
+async function secretOption(value: string | undefined, fromStdin: boolean | undefined): Promise<string | undefined> {
+  if (!fromStdin) return value;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
 export function connectionCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
   return yargs
+    .command(
+      'connection:create <provider_config_key> <connection_id>',
+      "Store a connection from an API key, a username and password, or a GitHub App installation; client credentials connections get their token at once",
+      (command) =>
+        withIdentity(command)
+          .option('api-key', { type: 'string', describe: 'API_KEY templates: the key' })
+          .option('api-key-stdin', { type: 'boolean', describe: 'Read the API key from standard input (keeps it out of the shell history)' })
+          .option('username', { type: 'string', describe: 'BASIC templates' })
+          .option('password', { type: 'string', describe: 'BASIC templates' })
+          .option('password-stdin', { type: 'boolean', describe: 'Read the password from standard input' })
+          .conflicts('api-key', 'api-key-stdin')
+          .conflicts('password', 'password-stdin')
+          .option('installation-id', { type: 'string', describe: "APP templates: the installation's id" })
+          .option('param', { type: 'string', array: true, describe: 'A connection param the template needs, as name=value, e.g. subdomain=acme. Repeatable' })
+          .example('echo "$OPENAI_KEY" | $0 connection:create openai user-42 --api-key-stdin', 'Store user-42\'s OpenAI key (checked with the API first)')
+          .example('$0 connection:create jira-api-token user-42 --username me@example.com --password-stdin --param subdomain=acme', 'Basic credentials for acme.atlassian.net')
+          .example('$0 connection:create github-app acme --installation-id 123456', 'A GitHub App installation'),
+      handled(async (args) => {
+        const sdk = await sdkFromEnvironment();
+        const { createConnection } = await sdk.CreateConnection({
+          input: {
+            providerConfigKey: args.provider_config_key,
+            connectionId: args.connection_id,
+            apiKey: await secretOption(args['api-key'], args['api-key-stdin']),
+            username: args.username,
+            password: await secretOption(args.password, args['password-stdin']),
+            installationId: args['installation-id'],
+            params: keyValues('param', args.param),
+          },
+        });
+        if (args.json) return printJson(createConnection);
+        printSuccess(`Stored connection "${createConnection.connectionId}" for provider config "${createConnection.providerConfigKey}".`);
+      }),
+    )
     .command(
       'connection:list',
       'List the connections, newest first',

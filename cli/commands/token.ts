@@ -30,7 +30,10 @@ export function tokenCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
         case 'BasicCredentials':
           return console.log(`username: ${credentials.username}\npassword: ${credentials.password}`);
         case 'OAuth2Credentials':
+        case 'AppCredentials':
           return console.log(credentials.accessToken);
+        case 'ClientCredentialsToken':
+          return console.log(credentials.token);
       }
     }),
   );

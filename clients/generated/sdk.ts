@@ -32,26 +32,50 @@ export type CreateConnectSessionInput = {
   providerConfigKey: string;
 };
 
+/** A connection from credentials the backend holds: the fields the template's auth mode needs, and no others. */
+export type CreateConnectionInput = {
+  /** API_KEY templates: the key. Checked by the template's check request, when it has one, before it is stored. */
+  apiKey?: string | null | undefined;
+  connectionId: string;
+  /** APP templates: the GitHub App installation's id. */
+  installationId?: string | null | undefined;
+  /** Connection params the template's URLs need, e.g. { subdomain: "acme" }. */
+  params?: Record<string, string> | null | undefined;
+  /** BASIC templates (may be left out where the template says the API ignores it). */
+  password?: string | null | undefined;
+  providerConfigKey: string;
+  /** BASIC templates. */
+  username?: string | null | undefined;
+};
+
 export type CreateProviderConfigInput = {
+  /** APP templates: the GitHub App id. */
+  appId?: string | null | undefined;
   /** Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused. */
   authorizationParams?: Record<string, string> | null | undefined;
   /** Required for the custom template; overrides the template otherwise. */
   authorizationUrl?: string | null | undefined;
-  clientId: string;
-  /** Stored, never returned. */
-  clientSecret: string;
+  /** Required for custom-api-key and custom-basic (where credentials are checked and the API is called); overrides the template's otherwise (e.g. a GitHub Enterprise Server API). */
+  baseUrl?: string | null | undefined;
+  /** Required for OAUTH2, OAUTH1 and OAUTH2_CC templates; refused for the others. */
+  clientId?: string | null | undefined;
+  /** Required with clientId. Stored (sealed when a key is set), never returned. */
+  clientSecret?: string | null | undefined;
   /** Required for the oidc template: endpoints come from OpenID discovery. */
   issuer?: string | null | undefined;
   /** Your unique key for this config, e.g. "github". */
   key: string;
   /** Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy. */
   params?: Record<string, string> | null | undefined;
+  /** APP templates: the app's private key, PEM as GitHub downloads it. Stored sealed, never returned. */
+  privateKey?: string | null | undefined;
   /** A template name from Query.providers, e.g. "github". */
   provider: string;
-  scopes: Array<string>;
+  /** OAuth scopes (OAUTH2, OAUTH1, OAUTH2_CC). */
+  scopes?: Array<string> | null | undefined;
   /** Extra token request params for the code exchange, e.g. { "audience": "..." }. */
   tokenParams?: Record<string, string> | null | undefined;
-  /** Required for the custom template; overrides the template otherwise. */
+  /** Required for the custom and custom-oauth2-cc templates; overrides the template otherwise. */
   tokenUrl?: string | null | undefined;
 };
 
@@ -98,9 +122,11 @@ export type ProviderCategory =
 
 /** Fields left out keep their value. */
 export type UpdateProviderConfigInput = {
+  appId?: string | null | undefined;
   /** Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused. */
   authorizationParams?: Record<string, string> | null | undefined;
   authorizationUrl?: string | null | undefined;
+  baseUrl?: string | null | undefined;
   clientId?: string | null | undefined;
   clientSecret?: string | null | undefined;
   issuer?: string | null | undefined;
@@ -108,6 +134,7 @@ export type UpdateProviderConfigInput = {
   key: string;
   /** Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy. */
   params?: Record<string, string> | null | undefined;
+  privateKey?: string | null | undefined;
   provider?: string | null | undefined;
   scopes?: Array<string> | null | undefined;
   /** Extra token request params for the code exchange, e.g. { "audience": "..." }. */
@@ -159,6 +186,13 @@ export type RevokeAndDeleteConnectionMutationVariables = Exact<{
 
 export type RevokeAndDeleteConnectionMutation = { revokeAndDeleteConnection: { deleted: boolean, revoked: boolean, revocationError: { code: string, description: string } | null } };
 
+export type CreateConnectionMutationVariables = Exact<{
+  input: CreateConnectionInput;
+}>;
+
+
+export type CreateConnectionMutation = { createConnection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
+
 export type ConnectionCredentialsQueryVariables = Exact<{
   providerConfigKey: string;
   connectionId: string;
@@ -168,7 +202,9 @@ export type ConnectionCredentialsQueryVariables = Exact<{
 
 export type ConnectionCredentialsQuery = { connection: { credentials:
       | { __typename: 'ApiKeyCredentials', apiKey: string }
+      | { __typename: 'AppCredentials', accessToken: string, expiresAt: string | null, raw: unknown }
       | { __typename: 'BasicCredentials', username: string, password: string }
+      | { __typename: 'ClientCredentialsToken', token: string, tokenType: string | null, expiresAt: string | null, scopes: Array<string>, raw: unknown }
       | { __typename: 'OAuth1Credentials', oauthToken: string, oauthTokenSecret: string, raw: unknown }
       | { __typename: 'OAuth2Credentials', accessToken: string, refreshToken: string | null, tokenType: string | null, expiresAt: string | null, scopes: Array<string>, raw: unknown }
      } };
@@ -195,33 +231,33 @@ export type ConnectionEventsSubscriptionVariables = Exact<{
 
 export type ConnectionEventsSubscription = { connectionEvents: { id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } } };
 
-export type ProviderConfigFieldsFragment = { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
+export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
+export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
 
 export type ProviderConfigQueryVariables = Exact<{
   key: string;
 }>;
 
 
-export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type CreateProviderConfigMutationVariables = Exact<{
   input: CreateProviderConfigInput;
 }>;
 
 
-export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type UpdateProviderConfigMutationVariables = Exact<{
   input: UpdateProviderConfigInput;
 }>;
 
 
-export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, clientId: string, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type DeleteProviderConfigMutationVariables = Exact<{
   key: string;
@@ -316,7 +352,10 @@ export const ProviderConfigFieldsFragmentDoc = gql`
     fragment ProviderConfigFields on ProviderConfig {
   key
   provider
+  authMode
   clientId
+  appId
+  baseUrl
   scopes
   authorizationUrl
   tokenUrl
@@ -398,6 +437,13 @@ export const RevokeAndDeleteConnectionDocument = gql`
   }
 }
     `;
+export const CreateConnectionDocument = gql`
+    mutation CreateConnection($input: CreateConnectionInput!) {
+  createConnection(input: $input) {
+    ...ConnectionFields
+  }
+}
+    ${ConnectionFieldsFragmentDoc}`;
 export const ConnectionCredentialsDocument = gql`
     query ConnectionCredentials($providerConfigKey: String!, $connectionId: String!, $forceRefresh: Boolean = false) {
   connection(providerConfigKey: $providerConfigKey, connectionId: $connectionId) {
@@ -422,6 +468,18 @@ export const ConnectionCredentialsDocument = gql`
       ... on BasicCredentials {
         username
         password
+      }
+      ... on ClientCredentialsToken {
+        token
+        tokenType
+        expiresAt
+        scopes
+        raw
+      }
+      ... on AppCredentials {
+        accessToken
+        expiresAt
+        raw
       }
     }
   }
@@ -568,6 +626,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     RevokeAndDeleteConnection(variables: RevokeAndDeleteConnectionMutationVariables, options?: C): Promise<RevokeAndDeleteConnectionMutation> {
       return requester<RevokeAndDeleteConnectionMutation, RevokeAndDeleteConnectionMutationVariables>(RevokeAndDeleteConnectionDocument, variables, options) as Promise<RevokeAndDeleteConnectionMutation>;
+    },
+    CreateConnection(variables: CreateConnectionMutationVariables, options?: C): Promise<CreateConnectionMutation> {
+      return requester<CreateConnectionMutation, CreateConnectionMutationVariables>(CreateConnectionDocument, variables, options) as Promise<CreateConnectionMutation>;
     },
     ConnectionCredentials(variables: ConnectionCredentialsQueryVariables, options?: C): Promise<ConnectionCredentialsQuery> {
       return requester<ConnectionCredentialsQuery, ConnectionCredentialsQueryVariables>(ConnectionCredentialsDocument, variables, options) as Promise<ConnectionCredentialsQuery>;

@@ -2,6 +2,7 @@
 // `getToken` is meant to be called right before every API call.
 import type {
   ConnectionCredentialsQuery,
+  CreateConnectionInput,
   CreateConnectSessionInput,
   CreateConnectSessionMutation,
   ConnectionFieldsFragment,
@@ -21,6 +22,8 @@ export type OAuth2Credentials = Extract<Credentials, { __typename: 'OAuth2Creden
 export type OAuth1Credentials = Extract<Credentials, { __typename: 'OAuth1Credentials' }>;
 export type ApiKeyCredentials = Extract<Credentials, { __typename: 'ApiKeyCredentials' }>;
 export type BasicCredentials = Extract<Credentials, { __typename: 'BasicCredentials' }>;
+export type ClientCredentialsToken = Extract<Credentials, { __typename: 'ClientCredentialsToken' }>;
+export type AppCredentials = Extract<Credentials, { __typename: 'AppCredentials' }>;
 export type Connection = ConnectionFieldsFragment;
 export type ConnectionHealth = Connection['health'];
 export type { ConnectionHealthStatus };
@@ -72,8 +75,8 @@ export class Nango {
   }
 
   /**
-   * The access token (OAuth 2), the token and its secret (OAuth 1), the API key, or the username and
-   * password (Basic). Ask right before each API call.
+   * The access token (OAuth 2, client credentials, GitHub App), the token and its secret (OAuth 1), the
+   * API key, or the username and password (Basic). Ask right before each API call.
    */
   async getToken(
     providerConfigKey: string,
@@ -89,7 +92,10 @@ export class Nango {
       case 'BasicCredentials':
         return { username: credentials.username, password: credentials.password };
       case 'OAuth2Credentials':
+      case 'AppCredentials':
         return credentials.accessToken;
+      case 'ClientCredentialsToken':
+        return credentials.token;
     }
   }
 
@@ -117,6 +123,15 @@ export class Nango {
    */
   async createConnectSession(input: CreateConnectSessionInput): Promise<ConnectSession> {
     return (await this.sdk.CreateConnectSession({ input })).createConnectSession;
+  }
+
+  /**
+   * A connection from credentials your backend holds: `apiKey` (API_KEY templates), `username` and
+   * `password` (BASIC), `installationId` (APP), nothing for client credentials (the token is obtained
+   * at once). The template's check request proves a key first: a refusal throws credentials_rejected.
+   */
+  async createConnection(input: CreateConnectionInput): Promise<Connection> {
+    return (await this.sdk.CreateConnection({ input })).createConnection;
   }
 
   async deleteConnection(providerConfigKey: string, connectionId: string, options: DeleteConnectionOptions = {}): Promise<DeleteConnectionResult> {

@@ -14,6 +14,7 @@ import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { ConnectSessions } from './connect-sessions.js';
 import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { Connections } from './connections.js';
+import { ConnectionCreation } from './connection-creation.js';
 import { RefreshSpool } from '../db/refresh-spool.js';
 import { FreshCredentials } from './fresh-credentials.js';
 import { RefreshEngine } from './refresh-engine.js';
@@ -30,6 +31,8 @@ export interface Core {
   catalog: ProviderCatalog;
   providerConfigs: ProviderConfigs;
   connections: Connections;
+  /** Connections made from credentials given (API key, Basic) or obtained at once (client credentials, GitHub App). */
+  connectionCreation: ConnectionCreation;
   connectSessions: ConnectSessions;
   oauthFlow: OAuthFlow;
   freshCredentials: FreshCredentials;
@@ -149,6 +152,15 @@ export function createCore(dependencies: CoreDependencies): Core {
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover, urlPolicy),
     connections: new Connections(connections, new GrantRevocation({ configs, catalog, providerTimeoutSeconds, urlPolicy })),
+    connectionCreation: new ConnectionCreation({
+      configs,
+      connections,
+      connectSessions,
+      catalog,
+      providerTimeoutSeconds,
+      urlPolicy,
+      refreshDueAt: (credentials, provider) => engine.dueAt(credentials, provider),
+    }),
     connectSessions: new ConnectSessions(connectSessions, { serverUrl: dependencies.serverUrl }),
     oauthFlow: new OAuthFlow({
       configs,

@@ -47,11 +47,34 @@ export interface BasicCredentials {
   raw: Record<string, unknown>;
 }
 
-export type Credentials = OAuth2Credentials | OAuth1Credentials | ApiKeyCredentials | BasicCredentials;
+/** A token of the OAuth 2 client credentials grant: obtained again (never refreshed) before it expires. */
+export interface ClientCredentialsToken {
+  type: 'OAUTH2_CC';
+  token: string;
+  tokenType: string | null;
+  scopes: string[];
+  expiresAt: Date | null;
+  obtainedAt: Date;
+  raw: Record<string, unknown>;
+}
 
-/** The credentials that are refreshed (the others do not expire). */
-export function refreshable(credentials: Credentials): credentials is OAuth2Credentials {
-  return credentials.type === 'OAUTH2';
+/** A GitHub App installation access token: minted again with the app's key before its hour ends. */
+export interface AppCredentials {
+  type: 'APP';
+  accessToken: string;
+  expiresAt: Date | null;
+  obtainedAt: Date;
+  raw: Record<string, unknown>;
+}
+
+export type Credentials = OAuth2Credentials | OAuth1Credentials | ApiKeyCredentials | BasicCredentials | ClientCredentialsToken | AppCredentials;
+
+/** The credentials that expire and are renewed: refreshed (OAuth 2) or obtained again (client credentials, App). */
+export type RenewableCredentials = OAuth2Credentials | ClientCredentialsToken | AppCredentials;
+
+/** The credentials that are renewed (the others do not expire). */
+export function refreshable(credentials: Credentials): credentials is RenewableCredentials {
+  return credentials.type === 'OAUTH2' || credentials.type === 'OAUTH2_CC' || credentials.type === 'APP';
 }
 
 export function serializeCredentials(credentials: Credentials): string {
@@ -84,17 +107,22 @@ export function parseCredentials(serialized: string): Credentials {
   if (stored.type === 'BASIC') {
     return { type: 'BASIC', username: field(stored, 'username', isString), password: field(stored, 'password', isString), expiresAt: null, obtainedAt, raw };
   }
-  if (stored.type !== 'OAUTH2') throw new StoredCredentialsError('stored credentials have no known type');
+  const expiresAtText = field(stored, 'expiresAt', isNullableString);
+  const expiresAt = expiresAtText === null ? null : new Date(expiresAtText);
+  if (stored.type === 'APP') return { type: 'APP', accessToken: field(stored, 'accessToken', isString), expiresAt, obtainedAt, raw };
+  if (stored.type !== 'OAUTH2' && stored.type !== 'OAUTH2_CC') throw new StoredCredentialsError('stored credentials have no known type');
   const scopes = field(stored, 'scopes', Array.isArray);
   if (!scopes.every(isString)) throw new StoredCredentialsError('stored credentials: scopes is not a list of strings');
-  const expiresAt = field(stored, 'expiresAt', isNullableString);
+  if (stored.type === 'OAUTH2_CC') {
+    return { type: 'OAUTH2_CC', token: field(stored, 'token', isString), tokenType: field(stored, 'tokenType', isNullableString), scopes, expiresAt, obtainedAt, raw };
+  }
   return {
     type: 'OAUTH2',
     accessToken: field(stored, 'accessToken', isString),
     refreshToken: field(stored, 'refreshToken', isNullableString),
     tokenType: field(stored, 'tokenType', isNullableString),
     scopes,
-    expiresAt: expiresAt === null ? null : new Date(expiresAt),
+    expiresAt,
     obtainedAt,
     raw,
   };
@@ -140,6 +168,22 @@ export function credentialsFromTokenResponse(raw: Record<string, unknown>, optio
     obtainedAt: options.now,
     raw,
   };
+}
+
+/** A client credentials grant's answer as stored credentials (no refresh token: the grant is made again). */
+export function clientCredentialsFromTokenResponse(raw: Record<string, unknown>, options: NormalizeOptions): ClientCredentialsToken {
+  const { accessToken, tokenType, scopes, expiresAt } = credentialsFromTokenResponse(raw, options);
+  return { type: 'OAUTH2_CC', token: accessToken, tokenType, scopes, expiresAt, obtainedAt: options.now, raw };
+}
+
+/** What serves as the token of renewable credentials (the token a caller sends). */
+export function accessTokenOf(credentials: RenewableCredentials): string {
+  return credentials.type === 'OAUTH2_CC' ? credentials.token : credentials.accessToken;
+}
+
+/** An expiry the provider wrote as a date or seconds (GitHub's expires_at is ISO 8601). */
+export function expiryFromAnswer(raw: Record<string, unknown>, now: Date): Date | null {
+  return expiryOf(raw, now);
 }
 
 function grantedScopes(scope: unknown, options: NormalizeOptions): string[] {

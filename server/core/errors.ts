@@ -22,6 +22,8 @@ const CATALOGUE = {
   missing_connection_id: { status: 400, message: 'A connection id is required.' },
   missing_connection_config_param: { status: 400, message: 'A connection param the provider template needs is missing.' },
   unknown_connection: { status: 404, message: 'There is no such connection.' },
+  credentials_rejected: { status: 400, message: "The API refused the credentials given (its check request answered 401 or 403); nothing was stored." },
+  credentials_check_failed: { status: 502, message: "The API's answer to the check request was neither a success nor a refusal; nothing was stored." },
   // The OAuth flow.
   invalid_connect_session: { status: 401, message: 'The connect session is unknown, expired, already used, or for another connection.' },
   connect_session_required: { status: 401, message: 'Connecting here needs a connect session: your backend creates one (createConnectSession) and the page passes its token.' },

@@ -12,7 +12,7 @@ import type { ConnectSessionStore, EndUser } from '../db/connect-session-store.j
 import type { ConnectionStore, ConnectionValues } from '../db/connection-store.js';
 import type { CapReached, FlowCaps, FlowInitiator, OAuthSession, OAuthSessionStore } from '../db/oauth-session-store.js';
 import type { ProviderConfigStore } from '../db/provider-config-store.js';
-import type { ProviderCatalog } from '../providers/catalog.js';
+import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
 import { ConnectionParamError } from '../providers/connection-params.js';
 import type { OAuth1Client } from '../providers/oauth1-client.js';
 import { ProviderCallError, type OAuth2Client } from '../providers/oauth2-client.js';
@@ -52,6 +52,18 @@ export interface StartedFlow {
 export interface FlowPreview extends FlowIdentity {
   providerName: string;
   endUser: EndUser | null;
+  /** What the connect page shows and asks for (an API key template's hints, the scopes an OAuth one asks). */
+  template: ProviderTemplate;
+  scopes: string[];
+  /** The connection params given so far (the connect session's, then the link's). */
+  params: Record<string, string>;
+  /** The connect session a form's submission consumes; null for a flow of the `open` policy. */
+  connectSessionHash: string | null;
+}
+
+/** The modes whose connections an end user makes in the connect page: a provider's authorization, or a typed key. */
+export function isCodeFlow(template: Pick<ProviderTemplate, 'authMode'>): boolean {
+  return template.authMode === 'OAUTH2' || template.authMode === 'OAUTH1';
 }
 
 export interface OAuthFlowOptions {
@@ -130,9 +142,15 @@ export class OAuthFlow {
   async preview(input: StartFlowInput): Promise<FlowPreview | null> {
     const known = { config: false };
     try {
-      const { identity, app, initiator, endUser } = await this.admitted(input, known);
-      if (initiator === 'open') return null;
-      return { ...identity, providerName: app.template.displayName, endUser };
+      const { identity, app, initiator, endUser, params, connectSessionHash } = await this.admitted(input, known);
+      const { template } = app;
+      if (initiator === 'open' && isCodeFlow(template)) return null;
+      if (!isCodeFlow(template) && template.authMode !== 'API_KEY' && template.authMode !== 'BASIC') {
+        throw new AppError('invalid_input', `${template.displayName} (${template.authMode}) is connected by the backend with createConnection, not in a browser.`, { ...identity, field: 'providerConfigKey' });
+      }
+      if (initiator === 'public-key' && !isCodeFlow(template)) throw new AppError('connect_session_required', undefined, identity);
+      const scopes = [...new Set([...template.defaultScopes, ...app.config.scopes])];
+      return { ...identity, providerName: template.displayName, endUser, template, scopes, params, connectSessionHash };
     } catch (error) {
       this.observer.flow('failed', known.config ? input.providerConfigKey : 'unknown');
       throw error;
@@ -155,6 +173,9 @@ export class OAuthFlow {
 
   private async startFlow(input: StartFlowInput, known: { config: boolean }): Promise<StartedFlow> {
     const { identity, params, initiator, connectSessionHash, app } = await this.admitted(input, known);
+    if (!isCodeFlow(app.template)) {
+      throw new AppError('invalid_input', `${app.template.displayName} takes credentials typed into its connect page, not an authorization flow.`, { ...identity, field: 'providerConfigKey' });
+    }
     // Abandoned flows leave sessions behind; each new flow sweeps the expired ones, then counts the open ones.
     await this.options.sessions.deleteExpired();
     const flow = {

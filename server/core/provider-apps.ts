@@ -53,12 +53,11 @@ export async function oauth2ClientFor(
   { config, template }: ProviderApp,
   params: Record<string, unknown>,
   timeoutSeconds: number,
-  purpose: 'authorize' | 'refresh',
+  purpose: 'authorize' | 'refresh' | 'client_credentials',
   policy: ProviderUrlPolicy,
 ): Promise<OAuth2Client> {
   const app = {
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
+    ...clientOf(config),
     authorizationMethod: template.authorizationMethod,
     bodyFormat: template.bodyFormat,
     accessTokenPath: template.accessTokenPath,
@@ -79,8 +78,9 @@ export function oauth1ClientFor({ config, template }: ProviderApp, params: Recor
   try {
     const values = effectiveParams(template.paramRules, stringParams(params), config.params);
     const url = (what: string, value: string) => checkedUrl(what, interpolateConnectionParams(value, values, template.paramRules), policy);
+    const { clientId, clientSecret } = clientOf(config);
     return new OAuth1Client(
-      { consumerKey: config.clientId, consumerSecret: config.clientSecret },
+      { consumerKey: clientId, consumerSecret: clientSecret },
       {
         requestUrl: url('the request token URL', oauth1.requestUrl),
         authorizationUrl: url('the authorization URL', config.authorizationUrl ?? template.authorizationUrl),
@@ -95,6 +95,14 @@ export function oauth1ClientFor({ config, template }: ProviderApp, params: Recor
   } catch (error) {
     throw refusal(error, { providerConfigKey: config.key });
   }
+}
+
+/** The config's client id and secret; a config without them (an API key template's) cannot run an OAuth flow. */
+export function clientOf(config: Pick<ProviderConfigWithSecret, 'key' | 'clientId' | 'clientSecret'>): { clientId: string; clientSecret: string } {
+  if (config.clientId === null || config.clientSecret === null) {
+    throw new AppError('provider_config_incomplete', `The provider config "${config.key}" has no client id and secret.`, { providerConfigKey: config.key });
+  }
+  return { clientId: config.clientId, clientSecret: config.clientSecret };
 }
 
 /**
@@ -139,19 +147,49 @@ function endpointsOf(
   config: ProviderConfigWithSecret,
   template: ProviderTemplate,
   params: Record<string, string>,
-  purpose: 'authorize' | 'refresh',
+  purpose: 'authorize' | 'refresh' | 'client_credentials',
   policy: ProviderUrlPolicy,
 ): OAuth2Endpoints {
   if (template.generic === 'oidc' && config.issuer) return { kind: 'oidc', issuer: checkedUrl('the issuer', config.issuer, policy) };
   const authorizationUrl = config.authorizationUrl ?? template.authorizationUrl;
   const tokenUrl = (purpose === 'refresh' ? template.refreshUrl : null) ?? config.tokenUrl ?? template.tokenUrl;
-  if (!authorizationUrl || !tokenUrl) throw new Error(`provider config "${config.key}" has no endpoints`);
+  if ((!authorizationUrl && purpose !== 'client_credentials') || !tokenUrl) throw new Error(`provider config "${config.key}" has no endpoints`);
   const values = effectiveParams(template.paramRules, params, config.params);
   return {
     kind: 'static',
-    authorizationUrl: checkedUrl('the authorization URL', interpolateConnectionParams(authorizationUrl, values, template.paramRules), policy),
+    authorizationUrl: authorizationUrl && checkedUrl('the authorization URL', interpolateConnectionParams(authorizationUrl, values, template.paramRules), policy),
     tokenUrl: checkedUrl('the token URL', interpolateConnectionParams(tokenUrl, values, template.paramRules), policy),
   };
+}
+
+/**
+ * The token params of a client credentials grant, the config's over the
+ * template's, each filled from the connection's params (Auth0's audience is
+ * its tenant's URL).
+ */
+export function clientCredentialsParams({ config, template }: ProviderApp, params: Record<string, unknown>): Record<string, string> {
+  try {
+    const values = effectiveParams(template.paramRules, stringParams(params), config.params);
+    const merged = { ...template.tokenParams, ...config.tokenParams };
+    return Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, interpolateConnectionParams(value, values, template.paramRules)]));
+  } catch (error) {
+    throw refusal(error, { providerConfigKey: config.key });
+  }
+}
+
+/**
+ * Where a template's API is called: the config's base URL, else the
+ * template's filled from the connection params; checked against the URL policy.
+ */
+export function apiBaseUrl({ config, template }: ProviderApp, params: Record<string, unknown>, policy: ProviderUrlPolicy): string | null {
+  try {
+    const base = config.baseUrl ?? template.proxy?.baseUrl;
+    if (!base) return null;
+    const values = effectiveParams(template.paramRules, stringParams(params), config.params);
+    return checkedUrl('the API base URL', interpolateConnectionParams(base, values, template.paramRules), policy).replace(/\/+$/, '');
+  } catch (error) {
+    throw refusal(error, { providerConfigKey: config.key });
+  }
 }
 
 function checkedUrl(what: string, url: string, policy: ProviderUrlPolicy): string {

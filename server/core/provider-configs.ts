@@ -1,8 +1,9 @@
 // Provider configs: the user's registration of an OAuth app (client id and
 // secret, scopes) against a template of the catalog. Validates input, resolves
 // the effective endpoints, and keeps the client secret write-only.
+import { createPrivateKey } from 'node:crypto';
 import type { ProviderConfigRecord, ProviderConfigStore, ProviderConfigValues } from '../db/provider-config-store.js';
-import type { ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
+import type { AuthMode, ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
 import { paramValueProblem, PARAM_NAME } from '../providers/connection-params.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { endpointUrlProblem, hostProblem, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
@@ -12,12 +13,19 @@ import { checkIdentifier, clip, hasControlCharacters } from './identifiers.js';
 export interface ProviderConfig {
   key: string;
   provider: string;
-  clientId: string;
+  /** The template's auth mode. */
+  authMode: AuthMode;
+  /** Null for the modes without an OAuth client (API key, Basic, GitHub App). */
+  clientId: string | null;
+  /** A GitHub App's id; null for the other modes. */
+  appId: string | null;
   scopes: string[];
   /** Effective endpoints: the config's own, else the template's. */
   authorizationUrl: string | null;
   tokenUrl: string | null;
   issuer: string | null;
+  /** Where the API is called: the config's own (generic templates, GitHub Enterprise), else the template's. */
+  baseUrl: string | null;
   /** Connection params set by the secret-key holder (e.g. a self-managed host); they win over an end user's. */
   params: Record<string, string>;
   /** Merged over the template's authorization request params. */
@@ -31,12 +39,17 @@ export interface ProviderConfig {
 export interface CreateProviderConfigInput {
   key: string;
   provider: string;
-  clientId: string;
-  clientSecret: string;
-  scopes: string[];
+  /** OAuth 2, OAuth 1.0a and client credentials templates. */
+  clientId?: string | null;
+  clientSecret?: string | null;
+  /** GitHub App templates: the app id and its private key (PEM). */
+  appId?: string | null;
+  privateKey?: string | null;
+  scopes?: string[] | null;
   authorizationUrl?: string | null;
   tokenUrl?: string | null;
   issuer?: string | null;
+  baseUrl?: string | null;
   params?: Record<string, string> | null;
   authorizationParams?: Record<string, string> | null;
   tokenParams?: Record<string, string> | null;
@@ -51,6 +64,9 @@ const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const MAX_KEY = 100;
 const MAX_CLIENT_ID = 1024;
 const MAX_CLIENT_SECRET = 4096;
+const MAX_PRIVATE_KEY = 16_384;
+/** The modes whose configs hold an OAuth client id and secret. */
+const CLIENT_MODES = new Set<AuthMode>(['OAUTH2', 'OAUTH1', 'OAUTH2_CC']);
 const MAX_SCOPES = 200;
 const MAX_SCOPE = 512;
 const MAX_PARAMS = 20;
@@ -104,16 +120,23 @@ export class ProviderConfigs {
     const existing = await this.store.getWithSecret(input.key);
     if (!existing) throw unknownConfig(input.key);
     const providerChanged = input.provider !== undefined && input.provider !== existing.provider;
+    // Credentials carry over to a new template of the same kind; a template of another kind starts without them.
+    const sameKind = !providerChanged || this.template(input.provider!).authMode === this.catalog.get(existing.provider)?.authMode;
+    const keep = <T>(given: T | undefined, stored: T): T | undefined => (given !== undefined || !sameKind ? given : stored);
+    const isApp = this.catalog.get(existing.provider)?.authMode === 'APP';
     const values = await this.resolve({
       key: input.key,
       provider: input.provider ?? existing.provider,
-      clientId: input.clientId ?? existing.clientId,
-      clientSecret: input.clientSecret ?? existing.clientSecret,
-      scopes: input.scopes ?? existing.scopes,
+      clientId: keep(input.clientId, isApp ? null : existing.clientId),
+      clientSecret: keep(input.clientSecret, isApp ? null : existing.clientSecret),
+      appId: keep(input.appId, isApp ? existing.clientId : null),
+      privateKey: keep(input.privateKey, isApp ? existing.clientSecret : null),
+      scopes: input.scopes ?? (sameKind ? existing.scopes : []),
       // Endpoints belong to a template: a new template starts from its own.
       authorizationUrl: input.authorizationUrl !== undefined || providerChanged ? input.authorizationUrl : existing.authorizationUrl,
       tokenUrl: input.tokenUrl !== undefined || providerChanged ? input.tokenUrl : existing.tokenUrl,
       issuer: input.issuer !== undefined || providerChanged ? input.issuer : existing.issuer,
+      baseUrl: input.baseUrl !== undefined || providerChanged ? input.baseUrl : existing.baseUrl,
       // Params name a template's placeholders, so they too start afresh with a new template.
       params: input.params !== undefined || providerChanged ? input.params : existing.params,
       authorizationParams: input.authorizationParams !== undefined ? input.authorizationParams : existing.authorizationParams,
@@ -130,21 +153,34 @@ export class ProviderConfigs {
   }
 
   /** Validates a whole config against its template and finds its endpoints. */
-  private async resolve(input: CreateProviderConfigInput): Promise<ProviderConfigValues> {
-    const template = this.catalog.get(input.provider);
+  private template(provider: string): ProviderTemplate {
+    const template = this.catalog.get(provider);
     if (!template) {
       throw new AppError(
         'unknown_provider_template',
-        `Unknown provider template "${input.provider}". List the templates with \`nango providers:list\` or Query.providers.`,
-        { provider: input.provider },
+        `Unknown provider template "${provider}". List the templates with \`nango providers:list\` or Query.providers.`,
+        { provider },
       );
     }
-    const clientId = requiredText('clientId', input.clientId, MAX_CLIENT_ID);
-    const clientSecret = requiredText('clientSecret', input.clientSecret, MAX_CLIENT_SECRET);
-    const scopes = checkScopes(input.scopes);
+    return template;
+  }
+
+  private async resolve(input: CreateProviderConfigInput): Promise<ProviderConfigValues> {
+    const template = this.template(input.provider);
+    const mode = template.authMode;
+    const { clientId, clientSecret } = checkClient(template, input);
+    const scopes = checkScopes(input.scopes ?? []);
+    if (scopes.length > 0 && !CLIENT_MODES.has(mode)) throw invalidInput('scopes', `are not used by ${mode} templates`);
     let authorizationUrl = optionalEndpoint('authorizationUrl', input.authorizationUrl, this.urlPolicy);
     let tokenUrl = optionalEndpoint('tokenUrl', input.tokenUrl, this.urlPolicy);
     let issuer = optionalEndpoint('issuer', input.issuer, this.urlPolicy);
+    const baseUrl = optionalEndpoint('baseUrl', input.baseUrl, this.urlPolicy);
+    if (authorizationUrl && (mode !== 'OAUTH2' && mode !== 'OAUTH1')) throw invalidInput('authorizationUrl', `is not used by ${mode} templates`);
+    if (tokenUrl && !CLIENT_MODES.has(mode)) throw invalidInput('tokenUrl', `is not used by ${mode} templates`);
+    if (!baseUrl && !template.proxy && (template.generic === 'custom-api-key' || template.generic === 'custom-basic')) {
+      throw invalidInput('baseUrl', `is required for the ${template.name} template (where its API is called)`);
+    }
+    if (template.generic === 'custom-oauth2-cc' && !tokenUrl) throw invalidInput('tokenUrl', 'is required for the custom-oauth2-cc template');
     const params = checkConfigParams(template, input.params ?? {}, this.urlPolicy);
     const authorizationParams = checkRequestParams('authorizationParams', input.authorizationParams ?? {});
     const tokenParams = checkRequestParams('tokenParams', input.tokenParams ?? {});
@@ -162,7 +198,7 @@ export class ProviderConfigs {
     } else if (issuer) {
       throw invalidInput('issuer', 'is only used by the oidc template');
     }
-    return { provider: template.name, clientId, clientSecret, scopes, authorizationUrl, tokenUrl, issuer, params, authorizationParams, tokenParams };
+    return { provider: template.name, clientId, clientSecret, scopes, authorizationUrl, tokenUrl, issuer, baseUrl, params, authorizationParams, tokenParams };
   }
 
   private async discoverEndpoints(issuer: string) {
@@ -180,14 +216,18 @@ export class ProviderConfigs {
 
   private present(record: ProviderConfigRecord): ProviderConfig {
     const template: ProviderTemplate | undefined = this.catalog.get(record.provider);
+    const authMode = template?.authMode ?? 'OAUTH2';
     return {
       key: record.key,
       provider: record.provider,
-      clientId: record.clientId,
+      authMode,
+      clientId: authMode === 'APP' ? null : record.clientId,
+      appId: authMode === 'APP' ? record.clientId : null,
       scopes: record.scopes,
       authorizationUrl: record.authorizationUrl ?? template?.authorizationUrl ?? null,
       tokenUrl: record.tokenUrl ?? template?.tokenUrl ?? null,
       issuer: record.issuer,
+      baseUrl: record.baseUrl ?? template?.proxy?.baseUrl ?? null,
       params: record.params,
       authorizationParams: record.authorizationParams,
       tokenParams: record.tokenParams,
@@ -207,6 +247,48 @@ function checkKey(key: string): void {
   if (!KEY_PATTERN.test(key)) {
     throw invalidInput('key', 'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit');
   }
+}
+
+/**
+ * The client id and secret the template's mode needs (an app id and private
+ * key for a GitHub App, stored in the same sealed columns), and none where it
+ * needs none: giving them there is a mistake worth saying.
+ */
+function checkClient(template: ProviderTemplate, input: CreateProviderConfigInput): { clientId: string | null; clientSecret: string | null } {
+  const given = (value: string | null | undefined): value is string => value !== undefined && value !== null && value !== '';
+  const mode = template.authMode;
+  if (mode !== 'APP') {
+    for (const field of ['appId', 'privateKey'] as const) if (given(input[field])) throw invalidInput(field, 'is only used by GitHub App (APP) templates');
+  }
+  if (CLIENT_MODES.has(mode)) {
+    return {
+      clientId: requiredText('clientId', input.clientId ?? '', MAX_CLIENT_ID),
+      clientSecret: requiredText('clientSecret', input.clientSecret ?? '', MAX_CLIENT_SECRET),
+    };
+  }
+  for (const field of ['clientId', 'clientSecret'] as const) {
+    if (given(input[field])) throw invalidInput(field, mode === 'APP' ? 'is not used by GitHub App templates: give appId and privateKey' : `is not used by ${mode} templates: each connection holds its own credentials`);
+  }
+  if (mode !== 'APP') return { clientId: null, clientSecret: null };
+  const appId = requiredText('appId', input.appId ?? '', MAX_CLIENT_ID);
+  if (!/^\d{1,20}$/.test(appId)) throw invalidInput('appId', 'must be the numeric App ID from the app settings');
+  const privateKey = requiredPem(input.privateKey ?? '');
+  return { clientId: appId, clientSecret: privateKey };
+}
+
+/** An RSA private key in PEM (PKCS#1 as GitHub downloads it, or PKCS#8); the message never repeats it. */
+function requiredPem(value: string): string {
+  const pem = value.trim().replace(/\r\n/g, '\n');
+  if (pem.length === 0) throw invalidInput('privateKey', 'must not be empty');
+  if (pem.length > MAX_PRIVATE_KEY) throw invalidInput('privateKey', `must be at most ${MAX_PRIVATE_KEY} characters`);
+  let type: string | undefined;
+  try {
+    type = createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType;
+  } catch {
+    throw invalidInput('privateKey', 'is not a private key in PEM form (-----BEGIN RSA PRIVATE KEY----- ...)');
+  }
+  if (type !== 'rsa') throw invalidInput('privateKey', 'must be an RSA key (GitHub Apps sign with RS256)');
+  return pem;
 }
 
 function requiredText(field: string, value: string, max: number): string {

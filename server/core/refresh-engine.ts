@@ -13,10 +13,11 @@ import type { ProviderCatalog } from '../providers/catalog.js';
 import { ConnectionParamError } from '../providers/connection-params.js';
 import { ProviderCallError } from '../providers/oauth2-client.js';
 import type { ProviderUrlPolicy } from '../providers/url-policy.js';
-import { credentialsFromTokenResponse, parseCredentials, serializeCredentials, type Credentials, type OAuth2Credentials } from './credentials.js';
+import { credentialsFromTokenResponse, parseCredentials, refreshable, serializeCredentials, type Credentials, type OAuth2Credentials, type RenewableCredentials } from './credentials.js';
 import { AppError } from './errors.js';
 import { clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
+import { clientCredentialsToken, installationToken } from './machine-tokens.js';
 import { loadProviderApp, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
 import { backoffMs, DEFAULT_WINDOW_SECONDS, refreshDue, refreshDueAt } from './refresh-timing.js';
 
@@ -62,8 +63,8 @@ export type RefreshOutcome =
 
 // Failures that say nothing about the grant: the provider was down, slow or confused.
 const TRANSIENT_FAILURES = new Set(['provider_timeout', 'provider_unreachable', 'bad_response', 'server_error', 'temporarily_unavailable', 'database_unavailable']);
-// Failures only the end user can fix by connecting again.
-const REAUTH_FAILURES = new Set(['invalid_grant', 'no_refresh_token']);
+// Failures only the end user can fix by connecting again (a GitHub App: by installing it again).
+const REAUTH_FAILURES = new Set(['invalid_grant', 'no_refresh_token', 'installation_gone']);
 // A waiting reader looks at the row after 100 ms, then less and less often (×1.5, at most every second):
 // most refreshes end within a provider's few hundred milliseconds, and thousands of waiters must not flood the pool.
 const WAIT_POLL_FIRST_MS = 100;
@@ -133,7 +134,7 @@ export class RefreshEngine {
   private async run({ connection, claim, tookOver, refreshFailures, configUpdatedAt }: RefreshClaim): Promise<RefreshOutcome> {
     const identity = { providerConfigKey: connection.providerConfigKey, connectionId: connection.connectionId };
     const current = parseCredentials(connection.credentials);
-    if (current.type !== 'OAUTH2') {
+    if (!refreshable(current)) {
       await this.options.connections.releaseClaim(connection.id, claim);
       return { ok: true, fresh: { connection, credentials: current } };
     }
@@ -141,7 +142,7 @@ export class RefreshEngine {
       this.options.connections.extendClaim(connection.id, claim, this.options.leaseSeconds).catch(() => undefined);
     }, (this.options.leaseSeconds * 1000) / 3);
     heartbeat.unref();
-    let refreshed: OAuth2Credentials;
+    let refreshed: RenewableCredentials;
     try {
       refreshed = await this.callProvider(connection, current, configUpdatedAt);
     } catch (error) {
@@ -174,12 +175,23 @@ export class RefreshEngine {
     }
   }
 
-  /** The call to the provider, awaited however long it takes (up to the answer timeout). */
-  private async callProvider(connection: ConnectionWithCredentials, current: OAuth2Credentials, configUpdatedAt: number): Promise<OAuth2Credentials> {
+  /**
+   * The call to the provider, awaited however long it takes (up to the answer
+   * timeout): a refresh, or for the tokens obtained without an end user, a new one.
+   */
+  private async callProvider(connection: ConnectionWithCredentials, current: RenewableCredentials, configUpdatedAt: number): Promise<RenewableCredentials> {
+    const app = await this.app(connection.providerConfigKey, configUpdatedAt);
+    if (current.type !== 'OAUTH2') {
+      const options = { timeoutSeconds: this.options.answerTimeoutSeconds, policy: this.options.urlPolicy, now: this.now() };
+      return current.type === 'APP' ? installationToken(app, connection.connectionConfig, options) : clientCredentialsToken(app, connection.connectionConfig, options);
+    }
+    return this.refreshOAuth2(connection, current, app);
+  }
+
+  private async refreshOAuth2(connection: ConnectionWithCredentials, current: OAuth2Credentials, app: ProviderApp): Promise<OAuth2Credentials> {
     if (!current.refreshToken) {
       throw new RefreshProblem('no_refresh_token', 'The provider issued no refresh token for this connection; the end user must connect again.');
     }
-    const app = await this.app(connection.providerConfigKey, configUpdatedAt);
     const client = await oauth2ClientFor(app, connection.connectionConfig, this.options.answerTimeoutSeconds, 'refresh', this.options.urlPolicy);
     const response = await client.refresh(current.refreshToken, app.template.refreshParams);
     const refreshed = credentialsFromTokenResponse(response, {
@@ -309,19 +321,21 @@ export class RefreshEngine {
 
   private due(connection: ConnectionWithCredentials): boolean {
     const credentials = parseCredentials(connection.credentials);
-    return credentials.type === 'OAUTH2' && this.isDue(credentials, connection.provider);
+    return refreshable(credentials) && this.isDue(credentials, connection.provider);
   }
 
   /** Whether credentials are in their refresh window (a reader then refreshes them). */
-  isDue(credentials: OAuth2Credentials, provider: string): boolean {
+  isDue(credentials: RenewableCredentials, provider: string): boolean {
     const template = this.options.catalog.get(provider);
     return refreshDue(credentials, template?.refreshWindowSeconds ?? this.options.refreshWindowSeconds ?? DEFAULT_WINDOW_SECONDS, this.now());
   }
 
   /** When the scheduler should refresh credentials of this provider's (stored with them). */
-  dueAt(credentials: Pick<OAuth2Credentials, 'expiresAt' | 'obtainedAt'>, provider: string): Date | null {
+  dueAt(credentials: Pick<RenewableCredentials, 'type' | 'expiresAt' | 'obtainedAt'>, provider: string): Date | null {
     const template = this.options.catalog.get(provider);
-    return refreshDueAt(credentials, template?.refreshWindowSeconds ?? this.options.refreshWindowSeconds ?? DEFAULT_WINDOW_SECONDS, template?.refreshTokenIdleDays ?? null);
+    // Only OAuth 2 refresh tokens idle-expire: the others are obtained anew from the client's own credentials.
+    const idleDays = credentials.type === 'OAUTH2' ? (template?.refreshTokenIdleDays ?? null) : null;
+    return refreshDueAt(credentials, template?.refreshWindowSeconds ?? this.options.refreshWindowSeconds ?? DEFAULT_WINDOW_SECONDS, idleDays);
   }
 
   private get observer(): CoreObserver {

@@ -10,7 +10,7 @@ import type { ProviderUrlPolicy } from '../providers/url-policy.js';
 import { parseCredentials } from './credentials.js';
 import { AppError } from './errors.js';
 import { clip } from './identifiers.js';
-import { loadProviderApp, revocationEndpointFor } from './provider-apps.js';
+import { clientOf, loadProviderApp, revocationEndpointFor } from './provider-apps.js';
 
 export interface RevocationOptions {
   configs: ProviderConfigStore;
@@ -40,10 +40,13 @@ export class GrantRevocation {
     if (credentials.type === 'API_KEY' || credentials.type === 'BASIC') {
       return unsupported('An API key or password is revoked where it was issued, at the provider: this service only forgets it.');
     }
+    if (credentials.type === 'OAUTH2_CC' || credentials.type === 'APP') {
+      return unsupported('A token this service obtained without an end user expires by itself: deleting the connection stops its renewal.');
+    }
     const app = await loadProviderApp(this.options.configs, this.options.catalog, connection.providerConfigKey);
     const [token, tokenTypeHint] = credentials.refreshToken ? [credentials.refreshToken, 'refresh_token' as const] : [credentials.accessToken, 'access_token' as const];
     // Whatever the provider echoes back, neither the token nor the client secret is repeated.
-    const secrets = [token, credentials.accessToken, app.config.clientSecret];
+    const secrets = [token, credentials.accessToken, app.config.clientSecret ?? ''];
     try {
       const { providerTimeoutSeconds: timeoutSeconds, urlPolicy: policy } = this.options;
       const endpoint = await revocationEndpointFor(app, connection.connectionConfig, timeoutSeconds, policy);
@@ -54,7 +57,7 @@ export class GrantRevocation {
             : `The provider template "${app.template.name}" declares no revocation endpoint.`,
         );
       }
-      const { clientId, clientSecret } = app.config;
+      const { clientId, clientSecret } = clientOf(app.config);
       await revokeToken({ endpoint, clientId, clientSecret, authorizationMethod: app.template.authorizationMethod, token, tokenTypeHint }, { timeoutSeconds, policy });
       return { revoked: true };
     } catch (error) {

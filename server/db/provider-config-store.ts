@@ -11,11 +11,12 @@ const stringMap = z.record(z.string(), z.string());
 const ProviderConfigRow = z.object({
   key: z.string(),
   provider: z.string(),
-  clientId: z.string(),
+  clientId: z.string().nullable(),
   scopes: z.array(z.string()),
   authorizationUrl: z.string().nullable(),
   tokenUrl: z.string().nullable(),
   issuer: z.string().nullable(),
+  baseUrl: z.string().nullable(),
   params: stringMap,
   authorizationParams: stringMap,
   tokenParams: stringMap,
@@ -25,19 +26,22 @@ const ProviderConfigRow = z.object({
 
 const KeyRow = z.object({ key: z.string() });
 
-const ProviderConfigWithSecretRow = ProviderConfigRow.extend({ clientSecret: z.string() });
+const ProviderConfigWithSecretRow = ProviderConfigRow.extend({ clientSecret: z.string().nullable() });
 
 export type ProviderConfigRecord = z.infer<typeof ProviderConfigRow>;
 export type ProviderConfigWithSecret = z.infer<typeof ProviderConfigWithSecretRow>;
 
 export interface ProviderConfigValues {
   provider: string;
-  clientId: string;
-  clientSecret: string;
+  /** Null for API key and Basic templates; a GitHub App's app id. */
+  clientId: string | null;
+  /** Null for API key and Basic templates; a GitHub App's private key (PEM). */
+  clientSecret: string | null;
   scopes: string[];
   authorizationUrl: string | null;
   tokenUrl: string | null;
   issuer: string | null;
+  baseUrl: string | null;
   /** Connection params only the secret-key holder sets (whole hosts), and extra request params. */
   params: Record<string, string>;
   authorizationParams: Record<string, string>;
@@ -52,6 +56,7 @@ const COLUMNS = sql.fragment`
   authorization_url AS "authorizationUrl",
   token_url AS "tokenUrl",
   issuer,
+  base_url AS "baseUrl",
   params,
   authorization_params AS "authorizationParams",
   token_params AS "tokenParams",
@@ -77,17 +82,17 @@ export class ProviderConfigStore {
     const row = await this.pool.maybeOne(sql.type(ProviderConfigWithSecretRow)`
       SELECT ${COLUMNS}, client_secret AS "clientSecret" FROM provider_configs WHERE key = ${key}
     `);
-    return row && { ...row, clientSecret: this.box.open(row.clientSecret, SEALED.clientSecret, key) };
+    return row && { ...row, clientSecret: row.clientSecret === null ? null : this.box.open(row.clientSecret, SEALED.clientSecret, key) };
   }
 
   /** Null when a config with this key already exists. */
   insert(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
       WITH written AS (
-        INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, params, authorization_params, token_params)
+        INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, base_url, params, authorization_params, token_params)
         VALUES (
-          ${key}, ${values.provider}, ${values.clientId}, ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
-          ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer},
+          ${key}, ${values.provider}, ${values.clientId}, ${this.sealed(values.clientSecret, key)},
+          ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer}, ${values.baseUrl},
           ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
         )
         ON CONFLICT (key) DO NOTHING
@@ -105,11 +110,12 @@ export class ProviderConfigStore {
         UPDATE provider_configs SET
           provider = ${values.provider},
           client_id = ${values.clientId},
-          client_secret = ${this.box.seal(values.clientSecret, SEALED.clientSecret, key)},
+          client_secret = ${this.sealed(values.clientSecret, key)},
           scopes = ${sql.array(values.scopes, 'text')},
           authorization_url = ${values.authorizationUrl},
           token_url = ${values.tokenUrl},
           issuer = ${values.issuer},
+          base_url = ${values.baseUrl},
           params = ${sql.jsonb(values.params)},
           authorization_params = ${sql.jsonb(values.authorizationParams)},
           token_params = ${sql.jsonb(values.tokenParams)},
@@ -120,6 +126,10 @@ export class ProviderConfigStore {
       event AS (${insertEvents({ type: 'provider_config.updated', from: 'written', key: sql.fragment`key` })})
       SELECT ${COLUMNS} FROM written
     `);
+  }
+
+  private sealed(clientSecret: string | null, key: string): string | null {
+    return clientSecret === null ? null : this.box.seal(clientSecret, SEALED.clientSecret, key);
   }
 
   /** False when no config has this key. */

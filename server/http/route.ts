@@ -1,7 +1,9 @@
 // What a route is, and how a request finds its route. The routes themselves
 // are declared in routes.ts; both dispatchers (fast-path.ts, router.ts) find
 // them with matchRoute() and serve them with edge.ts.
+import type { z } from 'zod';
 import type { Core } from '../core/core.js';
+import { invalidInput } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { DatabasePool } from '../db/pool.js';
 import type { Logger } from '../log.js';
@@ -153,4 +155,19 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-
 /** A JSON answer. */
 export function json(value: unknown, status = 200, headers?: Record<string, string>): Reply {
   return { status, headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS, body: JSON.stringify(value) };
+}
+
+/** A JSON request body against its schema: invalid_input naming the first field at fault (or the unknown one). */
+export function parseJsonBody<T extends z.ZodTypeAny>(text: string, schema: T): z.infer<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidInput('body', 'must be a JSON object');
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : 'body';
+  throw invalidInput(field, issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}` : issue.message);
 }

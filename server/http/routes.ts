@@ -5,7 +5,7 @@
 // no caller stops the server at start-up (compileRoutes). To add a route: write
 // its handler under endpoints/, add its line here, and test it.
 import { createConnectSession } from './endpoints/connect-sessions.js';
-import { deleteConnection, listConnections, readConnection } from './endpoints/connections.js';
+import { createConnection, deleteConnection, listConnections, readConnection } from './endpoints/connections.js';
 import { frontendSdk } from './endpoints/frontend-sdk.js';
 import { graphiqlFile } from './endpoints/graphiql-files.js';
 import { graphiqlOrOperation, graphqlOperation, graphqlPreflight } from './endpoints/graphql.js';
@@ -18,6 +18,8 @@ export const ROUTES: readonly Route[] = [
   // The token read in front of every API call of our users, and the pages of the list (Nango 0.x's REST shape).
   { method: 'GET', pattern: '/connection/:connectionId', query: ['provider_config_key', 'force_refresh'], callers: ['backend'], face: 'rest', fast: true, handle: readConnection },
   { method: 'GET', pattern: '/connection', query: ['provider_config_key', 'health', 'first', 'after'], callers: ['backend'], face: 'rest', fast: true, handle: listConnections },
+  // A connection from an API key, Basic credentials, or a token the service obtains (client credentials, GitHub App).
+  { method: 'POST', pattern: '/connection', query: [], callers: ['backend'], face: 'rest', fast: false, handle: createConnection },
   { method: 'DELETE', pattern: '/connection/:connectionId', query: ['provider_config_key', 'revoke', 'force'], callers: ['backend'], face: 'rest', fast: false, handle: deleteConnection },
   // A connect session: the backend's permission for one browser to authorize one connection.
   { method: 'POST', pattern: '/connect/sessions', query: [], callers: ['backend'], face: 'rest', fast: false, handle: createConnectSession },

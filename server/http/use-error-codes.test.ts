@@ -14,11 +14,18 @@ describe('a variable that fails coercion', () => {
     const server = await startInProcessServer();
     try {
       const body = await server.graphql('mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }', {
-        input: { key: 'k', provider: 'github', clientSecret: 'super-secret-value-42', scopes: [] },
+        input: { provider: 'github', clientSecret: 'super-secret-value-42', scopes: [] },
       });
       expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect(body.errors?.[0]?.message).toContain('clientId');
+      expect(body.errors?.[0]?.message).toContain('value.key');
       expect(JSON.stringify(body)).not.toContain('super-secret-value-42');
+      // A field the template's mode needs is checked by the service: named, the secret not repeated either.
+      const missing = await server.graphql('mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }', {
+        input: { key: 'k', provider: 'github', clientSecret: 'super-secret-value-42', scopes: [] },
+      });
+      expect(missing.errors?.[0]?.extensions?.code).toBe('invalid_input');
+      expect(missing.errors?.[0]?.message).toBe('clientId: must not be empty');
+      expect(JSON.stringify(missing)).not.toContain('super-secret-value-42');
     } finally {
       await server.stop();
     }

@@ -25,7 +25,8 @@ export interface ProviderCallOptions {
 }
 
 export type OAuth2Endpoints =
-  | { kind: 'static'; authorizationUrl: string; tokenUrl: string }
+  /** No authorization URL for the client credentials grant, which has no end user. */
+  | { kind: 'static'; authorizationUrl: string | null; tokenUrl: string }
   | { kind: 'oidc'; issuer: string };
 
 export type ProviderFailure = 'rejected' | 'unreachable' | 'timeout' | 'bad_response';
@@ -91,7 +92,7 @@ export class OAuth2Client {
     const tokenUrl = new URL(endpoints.tokenUrl);
     const configuration = new oidc.Configuration(
       // Catalog providers publish no issuer; the token endpoint's origin stands in.
-      { issuer: tokenUrl.origin, authorization_endpoint: endpoints.authorizationUrl, token_endpoint: endpoints.tokenUrl },
+      { issuer: tokenUrl.origin, authorization_endpoint: endpoints.authorizationUrl ?? undefined, token_endpoint: endpoints.tokenUrl },
       app.clientId,
       undefined,
       auth,
@@ -143,6 +144,15 @@ export class OAuth2Client {
   async refresh(refreshToken: string, extraParams: Record<string, string>): Promise<TokenResponse> {
     this.capture.raw = null;
     await callProvider(() => oidc.refreshTokenGrant(this.configuration, refreshToken, extraParams));
+    return this.providerAnswer();
+  }
+
+  /** The client_credentials grant (RFC 6749 §4.4): a token for the client itself, no end user and no refresh token. */
+  async clientCredentials(scope: string, extraParams: Record<string, string>): Promise<TokenResponse> {
+    this.capture.raw = null;
+    const parameters: Record<string, string> = { ...extraParams };
+    if (scope) parameters.scope = scope;
+    await callProvider(() => oidc.clientCredentialsGrant(this.configuration, parameters));
     return this.providerAnswer();
   }
 

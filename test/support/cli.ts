@@ -10,11 +10,12 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The environment is only PATH plus `env`: nothing leaks in from the test process. */
-export function runNango(args: string[], env: Record<string, string>): Promise<CliRun> {
+/** The environment is only PATH plus `env`: nothing leaks in from the test process. `stdin` is written to the command's standard input. */
+export function runNango(args: string[], env: Record<string, string>, stdin?: string): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [NANGO, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 }, (error, stdout, stderr) =>
+    const child = execFile(process.execPath, [NANGO, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
+    if (stdin !== undefined) child.stdin?.end(stdin);
   });
 }

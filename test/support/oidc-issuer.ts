@@ -30,6 +30,8 @@ export interface TestIssuer {
   onAnswerHeld: (() => void) | null;
   /** Revokes the grant behind a refresh token, as an end user revoking access would. */
   revoke(refreshToken: string): Promise<void>;
+  /** Client credentials grants the provider answered with a token (MACHINE_CLIENT's). */
+  clientCredentialsGrants: number;
   /** Token revocation requests (RFC 7009) the provider answered, with the hint each gave. */
   revocations: Array<{ tokenTypeHint: string | undefined; status: number }>;
   /**
@@ -50,6 +52,8 @@ export interface TestIssuerOptions {
    * when offline_access was granted, which it keeps only with prompt=consent.
    */
   refreshTokens?: 'always' | 'offline_access';
+  /** How long MACHINE_CLIENT's client credentials tokens live (default 600 s). */
+  clientCredentialsTtlSeconds?: number;
 }
 
 export const TEST_CLIENT = {
@@ -57,10 +61,16 @@ export const TEST_CLIENT = {
   client_secret: 'test-client-secret-0123456789',
 };
 
+/** A client of the client credentials grant only (no end user, no redirect). */
+export const MACHINE_CLIENT = {
+  client_id: 'machine-client',
+  client_secret: 'machine-client-secret-0123456789',
+};
+
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 
 export async function startTestIssuer(options: TestIssuerOptions | string[] = ['http://localhost:3003/oauth/callback']): Promise<TestIssuer> {
-  const { redirectUris, accessTokenTtlSeconds = ACCESS_TOKEN_TTL_SECONDS, refreshTokens = 'always' } = Array.isArray(options) ? { redirectUris: options } : options;
+  const { redirectUris, accessTokenTtlSeconds = ACCESS_TOKEN_TTL_SECONDS, refreshTokens = 'always', clientCredentialsTtlSeconds = 600 } = Array.isArray(options) ? { redirectUris: options } : options;
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -68,13 +78,17 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
   const { default: OidcProvider } = await quietly(() => import('oidc-provider'));
   const provider = await quietly(async () =>
     new OidcProvider(issuerUrl, {
-      clients: [{ ...TEST_CLIENT, redirect_uris: redirectUris, grant_types: ['authorization_code', 'refresh_token'] }],
+      clients: [
+        { ...TEST_CLIENT, redirect_uris: redirectUris, grant_types: ['authorization_code', 'refresh_token'] },
+        { ...MACHINE_CLIENT, redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read api:write' },
+      ],
       jwks: { keys: [signingKey()] },
-      scopes: ['openid', 'offline_access', 'email', 'profile'],
+      scopes: ['openid', 'offline_access', 'email', 'profile', 'api:read', 'api:write'],
       claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
       findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com` }) }),
       features: {
         devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
         // RFC 7009: revoking a refresh token also revokes its grant (oidc-provider's revokeGrantPolicy).
         revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       },
@@ -86,7 +100,7 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
       ...(refreshTokens === 'always' ? { issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token') } : {}),
       rotateRefreshToken: true,
       // Every TTL explicit: oidc-provider prints a notice for each default it uses.
-      ttl: { AccessToken: accessTokenTtlSeconds, AuthorizationCode: 60, IdToken: 3600, Interaction: 3600, Session: 3600, Grant: 3600, RefreshToken: 86_400 },
+      ttl: { AccessToken: accessTokenTtlSeconds, ClientCredentials: clientCredentialsTtlSeconds, AuthorizationCode: 60, IdToken: 3600, Interaction: 3600, Session: 3600, Grant: 3600, RefreshToken: 86_400 },
     }),
   );
   provider.on('server_error', () => undefined);
@@ -99,6 +113,7 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
     refreshAttempts: 0,
     refreshSuccesses: 0,
     refreshTokensPresented: [],
+    clientCredentialsGrants: 0,
     answerDelayMs: 0,
     onAnswerHeld: null,
     revocations: [],
@@ -124,6 +139,7 @@ export async function startTestIssuer(options: TestIssuerOptions | string[] = ['
   const isRefresh = (ctx: GrantContext) => ctx.oidc?.params?.grant_type === 'refresh_token';
   const presented = (ctx: GrantContext) => issuer.refreshTokensPresented.push(String(ctx.oidc?.params?.refresh_token));
   provider.on('grant.success', (ctx) => {
+    if ((ctx as GrantContext).oidc?.params?.grant_type === 'client_credentials') issuer.clientCredentialsGrants += 1;
     if (isRefresh(ctx)) {
       issuer.refreshAttempts += 1;
       issuer.refreshSuccesses += 1;

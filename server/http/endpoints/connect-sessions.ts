@@ -2,8 +2,7 @@
 // same core function as Mutation.createConnectSession. Snake case and the
 // `{ data }` envelope, as Nango's own REST API answers it.
 import { z } from 'zod';
-import { invalidInput } from '../../core/errors.js';
-import { json, type Reply, type RouteRequest, type Services } from '../route.js';
+import { json, parseJsonBody, type Reply, type RouteRequest, type Services } from '../route.js';
 
 const CreateBody = z
   .object({
@@ -22,7 +21,7 @@ export interface ConnectSessionJson {
 }
 
 export async function createConnectSession(request: RouteRequest, { core }: Services): Promise<Reply> {
-  const body = parseBody(await request.text());
+  const body = parseJsonBody(await request.text(), CreateBody);
   const session = await core.connectSessions.create({
     providerConfigKey: body.provider_config_key,
     connectionId: body.connection_id,
@@ -32,18 +31,4 @@ export async function createConnectSession(request: RouteRequest, { core }: Serv
   const reply: ConnectSessionJson = { data: { token: session.token, expires_at: session.expiresAt.toISOString(), connect_url: session.connectUrl } };
   // The token is a credential: no cache may keep it.
   return json(reply, 201, { 'cache-control': 'no-store' });
-}
-
-function parseBody(text: string): z.infer<typeof CreateBody> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidInput('body', 'must be a JSON object');
-  }
-  const parsed = CreateBody.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.length ? issue.path.join('.') : 'body';
-  throw invalidInput(field, issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}` : issue.message);
 }

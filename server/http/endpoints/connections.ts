@@ -3,10 +3,10 @@
 // same core functions as GraphQL, the same error codes.
 import { z } from 'zod';
 import { HEALTH_STATUSES, type Connection, type ConnectionHealthStatus, type ConnectionSummary } from '../../core/connections.js';
-import type { Credentials } from '../../core/credentials.js';
+import { parseCredentials, type Credentials } from '../../core/credentials.js';
 import { invalidInput } from '../../core/errors.js';
 import type { FreshConnection } from '../../core/fresh-credentials.js';
-import { json, type Reply, type RouteRequest, type Services } from '../route.js';
+import { json, parseJsonBody, type Reply, type RouteRequest, type Services } from '../route.js';
 
 // The token read's parameters are checked by hand: it is the request our users
 // repeat most, and a zod parse cost it more than the check itself.
@@ -49,7 +49,9 @@ export interface NangoConnectionJson {
     | { type: 'OAUTH2'; access_token: string; refresh_token: string | null; expires_at: string | null; raw: Record<string, unknown> }
     | { type: 'OAUTH1'; oauth_token: string; oauth_token_secret: string; raw: Record<string, unknown> }
     | { type: 'API_KEY'; apiKey: string }
-    | { type: 'BASIC'; username: string; password: string };
+    | { type: 'BASIC'; username: string; password: string }
+    | { type: 'OAUTH2_CC'; token: string; expires_at: string | null; raw: Record<string, unknown> }
+    | { type: 'APP'; access_token: string; expires_at: string | null; raw: Record<string, unknown> };
   connection_config: Record<string, unknown>;
   metadata: Record<string, unknown>;
   /** Not in Nango 0.x: whether the credentials can still be refreshed (GraphQL's Connection.health). */
@@ -90,6 +92,33 @@ export async function listConnections({ query }: RouteRequest, { core }: Service
     next_cursor: page.hasNextPage ? page.endCursor : null,
   };
   return json(list);
+}
+
+const CreateBody = z
+  .object({
+    provider_config_key: z.string({ required_error: 'is required' }),
+    connection_id: z.string({ required_error: 'is required' }),
+    api_key: z.string().nullish(),
+    username: z.string().nullish(),
+    password: z.string().nullish(),
+    installation_id: z.string().nullish(),
+    params: z.record(z.string(), z.string()).nullish(),
+  })
+  .strict();
+
+/** POST /connection: Mutation.createConnection in REST; answers 201 with the connection as GET reads it. */
+export async function createConnection(request: RouteRequest, { core }: Services): Promise<Reply> {
+  const body = parseJsonBody(await request.text(), CreateBody);
+  const stored = await core.connectionCreation.create({
+    providerConfigKey: body.provider_config_key,
+    connectionId: body.connection_id,
+    apiKey: body.api_key,
+    username: body.username,
+    password: body.password,
+    installationId: body.installation_id,
+    params: body.params,
+  });
+  return json(nangoConnection({ connection: stored, credentials: parseCredentials(stored.credentials) }), 201, { 'cache-control': 'no-store' });
 }
 
 export async function deleteConnection({ params, query }: RouteRequest, { core }: Services): Promise<Reply> {
@@ -145,6 +174,9 @@ function nangoCredentials(credentials: Credentials): NangoConnectionJson['creden
   }
   if (credentials.type === 'API_KEY') return { type: 'API_KEY', apiKey: credentials.apiKey };
   if (credentials.type === 'BASIC') return { type: 'BASIC', username: credentials.username, password: credentials.password };
+  const expiresAt = credentials.expiresAt?.toISOString() ?? null;
+  if (credentials.type === 'OAUTH2_CC') return { type: 'OAUTH2_CC', token: credentials.token, expires_at: expiresAt, raw: credentials.raw };
+  if (credentials.type === 'APP') return { type: 'APP', access_token: credentials.accessToken, expires_at: expiresAt, raw: credentials.raw };
   return {
     type: 'OAUTH2',
     access_token: credentials.accessToken,

@@ -7,42 +7,76 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'hono/utils/cookie';
 import { AppError } from '../../core/errors.js';
-import { flowStateKey, type StartFlowInput } from '../../core/oauth-flow.js';
+import { flowStateKey, isCodeFlow, type FlowPreview, type StartFlowInput } from '../../core/oauth-flow.js';
 import { callbackPage } from '../callback-page.js';
 import { confirmPage } from '../confirm-page.js';
+import { credentialsPage } from '../credentials-page.js';
 import { clientAddress } from '../edge.js';
 import type { Reply, RouteRequest, Services } from '../route.js';
 
 const PARAM_KEY = /^params\[(.*)\]$/;
 
 /**
- * GET: under the `open` policy the flow starts at once; otherwise the page that
- * names what is being connected and for whom, with the button that goes on.
+ * GET: the Connect UI. Under the `open` policy an OAuth flow starts at once;
+ * otherwise the page that names what is being connected and for whom, with
+ * the button that goes on to the provider, or for an API key or Basic
+ * template, the form that asks for the credentials.
  */
 export async function oauthConnect(request: RouteRequest, services: Services): Promise<Reply> {
   const input = flowInput(request, services);
   const preview = await services.core.oauthFlow.preview(input);
   if (!preview) return startFlow(request, services);
   const token = randomBytes(32).toString('base64url');
-  const { html, headers } = confirmPage({
-    providerName: preview.providerName,
-    connectionId: preview.connectionId,
-    endUser: preview.endUser,
-    token,
-  });
+  const { html, headers } = isCodeFlow(preview.template)
+    ? confirmPage({ providerName: preview.providerName, connectionId: preview.connectionId, endUser: preview.endUser, token })
+    : credentialsPage({ preview, token });
   // Strict: a form posted from another site (an attacker's page submitting it for the victim) does not carry it.
   const cookie = flowPageCookie(confirmCookieName(request), token, { path: '/oauth/connect', maxAge: CONFIRM_SECONDS, sameSite: 'Strict' }, services);
   return { status: 200, headers: { ...headers, 'set-cookie': cookie }, body: html };
 }
 
-/** POST: the person clicked Continue on the page above, in this browser: the flow starts. */
+/**
+ * POST: the person clicked Continue on the page above, in this browser: the
+ * flow starts, or the credentials typed are checked and stored.
+ */
 export async function oauthConnectConfirmed(request: RouteRequest, services: Services): Promise<Reply> {
-  const posted = new URLSearchParams(await request.text()).get('confirm') ?? '';
+  const form = new URLSearchParams(await request.text());
+  const posted = form.get('confirm') ?? '';
   const expected = readCookie(request, confirmCookieName(request)) ?? '';
   if (posted === '' || expected === '' || !sameSecret(posted, expected)) {
     throw new AppError('confirmation_required', undefined, { providerConfigKey: request.params.providerConfigKey ?? '', connectionId: request.query.connection_id ?? '' });
   }
-  return startFlow(request, services);
+  const preview = await services.core.oauthFlow.preview(flowInput(request, services));
+  if (!preview || isCodeFlow(preview.template)) return startFlow(request, services);
+  return submitCredentials(request, services, preview, form, posted);
+}
+
+// What the person can correct in the form: shown there, the form kept (the connect session is not used up).
+const CORRECTABLE = new Set(['credentials_rejected', 'credentials_check_failed', 'invalid_input', 'missing_connection_config_param', 'provider_timeout', 'provider_unreachable']);
+
+/** Checks and stores the credentials typed into the Connect UI, consuming the connect session with the write. */
+async function submitCredentials(request: RouteRequest, services: Services, preview: FlowPreview, form: URLSearchParams, token: string): Promise<Reply> {
+  const typed: Record<string, string> = {};
+  for (const [key, value] of form) {
+    const name = PARAM_KEY.exec(key)?.[1];
+    if (name !== undefined && preview.template.connectionParams.includes(name) && value.trim() !== '') typed[name] = value.trim();
+  }
+  const identity = { providerConfigKey: preview.providerConfigKey, connectionId: preview.connectionId };
+  try {
+    await services.core.connectionCreation.create(
+      { ...identity, apiKey: form.get('api_key'), username: form.get('username'), password: form.get('password'), params: { ...typed, ...preview.params } },
+      preview.connectSessionHash ? { tokenHash: preview.connectSessionHash } : undefined,
+    );
+  } catch (error) {
+    if (!(error instanceof AppError) || !CORRECTABLE.has(error.code)) throw error;
+    services.logger.info({ ...identity, code: error.code }, 'connect page credentials not stored');
+    const { html, headers } = credentialsPage({ preview, token, error: error.message, username: form.get('username') ?? undefined, params: typed });
+    return { status: error.status, headers, body: html };
+  }
+  services.logger.info(identity, 'connection stored from the connect page');
+  const { html, headers } = callbackPage({ ok: true, identity });
+  const clear = flowPageCookie(confirmCookieName(request), '', { path: '/oauth/connect', maxAge: 0, sameSite: 'Strict' }, services);
+  return { status: 200, headers: { ...headers, 'set-cookie': clear }, body: html };
 }
 
 const CONFIRM_SECONDS = 600;
