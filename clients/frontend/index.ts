@@ -15,6 +15,13 @@ export interface AuthOptions {
   timeoutMs?: number;
 }
 
+export interface ConnectUIOptions {
+  /** The connect session token from your backend (createConnectSession): it names the integration and the connection. */
+  sessionToken: string;
+  /** Give up (and close the popup) after this long. Default: 10 minutes. */
+  timeoutMs?: number;
+}
+
 export interface AuthResult {
   providerConfigKey: string;
   connectionId: string;
@@ -131,6 +138,28 @@ export default class Nango {
       }
       const url = `${this.host}/oauth/connect/${encodeURIComponent(providerConfigKey)}?${query.toString()}`;
 
+      this.#popup(url, { providerConfigKey, connectionId }, timeoutMs).then(resolve, reject);
+    });
+  }
+
+  /**
+   * Opens the Connect UI for a connect session: the page names the integration, asks for an API key or
+   * username and password, or goes on to the provider's authorization. Resolves with the connection
+   * stored, as auth() does; rejects with the same NangoAuthError types.
+   */
+  openConnectUI(options: ConnectUIOptions): Promise<AuthResult> {
+    const { sessionToken, timeoutMs = DEFAULT_TIMEOUT_MS } = options ?? ({} as ConnectUIOptions);
+    if (!isNonEmptyString(sessionToken)) return Promise.reject(new NangoAuthError('invalid_argument', 'sessionToken must be a non-empty string', '', ''));
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return Promise.reject(new NangoAuthError('invalid_argument', 'timeoutMs must be a positive number', '', ''));
+    const url = `${this.host}/connect?${new URLSearchParams({ connect_session_token: sessionToken }).toString()}`;
+    return this.#popup(url, null, timeoutMs);
+  }
+
+  /** Opens `url` in a popup and settles on the outcome its last page posts; `expected`: the connection it must be about, when known. */
+  #popup(url: string, expected: AuthResult | null, timeoutMs: number): Promise<AuthResult> {
+    return new Promise<AuthResult>((resolve, reject) => {
+      let identity: AuthResult = expected ?? { providerConfigKey: '', connectionId: '' };
+      const fail = (type: string, message: string): void => reject(new NangoAuthError(type, message, identity.providerConfigKey, identity.connectionId));
       const left = window.screenX + (window.outerWidth - POPUP_WIDTH) / 2;
       const top = window.screenY + (window.outerHeight - POPUP_HEIGHT) / 2;
       const features = `width=${POPUP_WIDTH},height=${POPUP_HEIGHT},left=${Math.round(left)},top=${Math.round(top)}`;
@@ -156,11 +185,15 @@ export default class Nango {
         const message = parseCallbackMessage(event.data);
         if (!message) return;
         const sameFlow =
-          (message.connectionId === null || message.connectionId === connectionId) &&
-          (message.providerConfigKey === null || message.providerConfigKey === providerConfigKey);
+          expected === null ||
+          ((message.connectionId === null || message.connectionId === expected.connectionId) &&
+            (message.providerConfigKey === null || message.providerConfigKey === expected.providerConfigKey));
         if (!sameFlow) return;
+        if (expected === null && message.connectionId !== null && message.providerConfigKey !== null) {
+          identity = { providerConfigKey: message.providerConfigKey, connectionId: message.connectionId };
+        }
         if (message.kind === 'success') {
-          settle(() => resolve({ providerConfigKey, connectionId }));
+          settle(() => resolve(identity));
         } else {
           settle(() => fail(message.error.type, message.error.message));
         }

@@ -42,6 +42,12 @@ const TOKEN_SHAPE = /^ncs_[A-Za-z0-9_-]{43}$/;
 const MAX_END_USER_FIELD = 255;
 const MAX_EMAIL = 320;
 
+/** The Connect UI's address for a session's connection (the page the frontend SDK's popup opens). */
+export function connectPath(session: Pick<ConnectSession, 'providerConfigKey' | 'connectionId'>, token: string): string {
+  const query = new URLSearchParams({ connection_id: session.connectionId, connect_session_token: token });
+  return `/oauth/connect/${encodeURIComponent(session.providerConfigKey)}?${query.toString()}`;
+}
+
 export function connectSessionTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -72,12 +78,7 @@ export class ConnectSessions {
     if (!created) {
       throw new AppError('unknown_provider_config', `No provider config with key "${input.providerConfigKey}".`, { key: input.providerConfigKey });
     }
-    const query = new URLSearchParams({ connection_id: input.connectionId, connect_session_token: token });
-    return {
-      token,
-      expiresAt: created.expiresAt,
-      connectUrl: `${this.options.serverUrl}/oauth/connect/${encodeURIComponent(input.providerConfigKey)}?${query.toString()}`,
-    };
+    return { token, expiresAt: created.expiresAt, connectUrl: `${this.options.serverUrl}${connectPath(input, token)}` };
   }
 
   /** The live session of `token`; null when it is malformed, unknown, consumed or expired. */

@@ -11,7 +11,7 @@ import { graphiqlFile } from './endpoints/graphiql-files.js';
 import { graphiqlOrOperation, graphqlOperation, graphqlPreflight } from './endpoints/graphql.js';
 import { liveness, readiness } from './endpoints/health.js';
 import { metricsPage } from './endpoints/metrics.js';
-import { oauthCallback, oauthConnect, oauthConnectConfirmed } from './endpoints/oauth.js';
+import { connectUi, oauthCallback, oauthConnect, oauthConnectConfirmed } from './endpoints/oauth.js';
 import type { Route } from './route.js';
 
 export const ROUTES: readonly Route[] = [
@@ -35,6 +35,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: '/oauth/connect/:providerConfigKey', query: ['connection_id', 'connect_session_token', 'public_key', 'params[*]'], callers: ['connect-session', 'frontend'], face: 'page', fast: false, handle: oauthConnect },
   // The person clicked Continue on the page that names what is being connected and for whom.
   { method: 'POST', pattern: '/oauth/connect/:providerConfigKey', query: ['connection_id', 'connect_session_token', 'public_key', 'params[*]'], callers: ['connect-session', 'frontend'], face: 'page', fast: false, handle: oauthConnectConfirmed },
+  // The Connect UI found from a connect session token alone (nango.openConnectUI): on to the session's connect page.
+  { method: 'GET', pattern: '/connect', query: ['connect_session_token'], callers: ['connect-session'], face: 'page', fast: false, handle: connectUi },
   { method: 'GET', pattern: '/oauth/callback', query: ['*'], callers: ['anyone'], face: 'page', fast: false, handle: oauthCallback },
   { method: 'GET', pattern: '/sdk/frontend.js', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: frontendSdk },
   // Operations: liveness (the process answers), readiness (the database answers too), Prometheus metrics.

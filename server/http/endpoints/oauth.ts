@@ -6,6 +6,7 @@
 // stores nothing.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'hono/utils/cookie';
+import { connectPath } from '../../core/connect-sessions.js';
 import { AppError } from '../../core/errors.js';
 import { flowStateKey, isCodeFlow, type FlowPreview, type StartFlowInput } from '../../core/oauth-flow.js';
 import { callbackPage } from '../callback-page.js';
@@ -28,7 +29,7 @@ export async function oauthConnect(request: RouteRequest, services: Services): P
   if (!preview) return startFlow(request, services);
   const token = randomBytes(32).toString('base64url');
   const { html, headers } = isCodeFlow(preview.template)
-    ? confirmPage({ providerName: preview.providerName, connectionId: preview.connectionId, endUser: preview.endUser, token })
+    ? confirmPage({ providerName: preview.providerName, connectionId: preview.connectionId, endUser: preview.endUser, scopes: preview.scopes, token })
     : credentialsPage({ preview, token });
   // Strict: a form posted from another site (an attacker's page submitting it for the victim) does not carry it.
   const cookie = flowPageCookie(confirmCookieName(request), token, { path: '/oauth/connect', maxAge: CONFIRM_SECONDS, sameSite: 'Strict' }, services);
@@ -77,6 +78,17 @@ async function submitCredentials(request: RouteRequest, services: Services, prev
   const { html, headers } = callbackPage({ ok: true, identity });
   const clear = flowPageCookie(confirmCookieName(request), '', { path: '/oauth/connect', maxAge: 0, sameSite: 'Strict' }, services);
   return { status: 200, headers: { ...headers, 'set-cookie': clear }, body: html };
+}
+
+/**
+ * GET /connect?connect_session_token=: the Connect UI for a session, found
+ * from its token alone (what nango.openConnectUI has): on to the page of the
+ * session's connection.
+ */
+export async function connectUi(request: RouteRequest): Promise<Reply> {
+  const { principal } = request;
+  if (principal.kind !== 'connect-session') throw new AppError('connect_session_required');
+  return { status: 302, headers: { location: connectPath(principal.session, request.query.connect_session_token ?? ''), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: null };
 }
 
 const CONFIRM_SECONDS = 600;
