@@ -178,6 +178,11 @@ describe('an API key connection made by the backend', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Stored connection "cli-user"');
     expect((await rest('cli-user', 'openai')).body.credentials).toEqual({ type: 'API_KEY', apiKey: GOOD_KEY });
+    const graphql = await server.graphql(`{ connection(providerConfigKey: "openai", connectionId: "cli-user") { credentials { __typename ... on ApiKeyCredentials { apiKey } } } }`);
+    expect(graphql.data.connection.credentials).toEqual({ __typename: 'ApiKeyCredentials', apiKey: GOOD_KEY });
+    expect(await new Nango({ host: server.url }).getToken('openai', 'cli-user')).toBe(GOOD_KEY);
+    const token = await runNango(['token:get', 'openai', 'cli-user'], { NANGO_HOSTPORT: server.url });
+    expect(token.stdout).toBe(`${GOOD_KEY}\n`);
   });
 });
 
