@@ -2,36 +2,45 @@
 // connection and settles when the server's callback page reports the outcome via postMessage.
 
 export interface NangoOptions {
-  host?: string;
-  publicKey?: string;
+  /** The token service's address. Default: http://localhost:3003. */
+  host?: string | undefined;
+  /** The server's public key, when its connect policy is `public-key` (Nango 0.x frontends). */
+  publicKey?: string | undefined;
 }
 
 export interface AuthOptions {
   /** A connect session token from your backend (createConnectSession): required when the server's connect policy is `session`. */
-  sessionToken?: string;
+  sessionToken?: string | undefined;
   /** Extra connection params, sent as `params[name]=value`. */
-  params?: Record<string, string>;
+  params?: Record<string, string> | undefined;
   /** Give up (and close the popup) after this long. Default: 10 minutes. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface ConnectUIOptions {
   /** The connect session token from your backend (createConnectSession): it names the integration and the connection. */
   sessionToken: string;
   /** Give up (and close the popup) after this long. Default: 10 minutes. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
+/** The connection a popup stored. */
 export interface AuthResult {
   providerConfigKey: string;
   connectionId: string;
 }
 
+/** Nango 0.x's error shape (`error.error.type`), kept for its callers. */
 export interface AuthErrorDetail {
   type: string;
   message: string;
 }
 
+/**
+ * Why a popup stored nothing: `type` is the server's error code (access_denied, invalid_connect_session,
+ * credentials_rejected, ...) or the SDK's own (popup_blocked, authorization_cancelled, authorization_timeout,
+ * invalid_argument).
+ */
 export class NangoAuthError extends Error {
   override readonly name = 'NangoAuthError';
   readonly type: string;
@@ -99,6 +108,7 @@ function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
+/** Opens the service's pages in a popup and settles when they report the outcome. */
 export default class Nango {
   readonly host: string;
   readonly publicKey: string | undefined;

@@ -29,14 +29,18 @@ function queryText(document: DocumentNode): string {
   return text;
 }
 
+/** Every failure of the client: the server's stable code and HTTP status, or why the server gave none. */
 export class NangoError extends Error {
   override name = 'NangoError';
 
   constructor(
-    /** The server's stable code (e.g. unknown_provider_config), or server_unreachable / bad_response. */
+    /** The server's stable code (e.g. unknown_provider_config, credentials_rejected), or server_unreachable / bad_response. */
     readonly code: string,
     message: string,
+    /** Machine-readable facts the server added (e.g. field, providerConfigKey); never secrets. */
     readonly details: Record<string, unknown> = {},
+    /** The HTTP status the server answered with; 0 when it was not reached. */
+    readonly status: number = 0,
   ) {
     super(message);
   }
@@ -84,7 +88,7 @@ async function* subscription<R>(request: { endpoint: string; headers: Record<str
     }
     if (!response.ok || !response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
       const body = (await response.json().catch(() => null)) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | null;
-      throw resultError(body?.errors) ?? new NangoError('bad_response', `The server at ${request.host} answered HTTP ${response.status} to a subscription.`);
+      throw resultError(body?.errors, response.status) ?? new NangoError('bad_response', `The server at ${request.host} answered HTTP ${response.status} to a subscription.`, {}, response.status);
     }
     const decoder = new TextDecoder();
     let buffer = '';
@@ -108,18 +112,19 @@ async function* subscription<R>(request: { endpoint: string; headers: Record<str
   }
 }
 
-function resultError(errors: Array<{ message: string; extensions?: Record<string, unknown> }> | undefined): NangoError | null {
+function resultError(errors: Array<{ message: string; extensions?: Record<string, unknown> }> | undefined, status = 200): NangoError | null {
   const first = errors?.[0];
   if (!first) return null;
-  const { code, ...details } = first.extensions ?? {};
-  return new NangoError(typeof code === 'string' ? code : 'graphql_error', first.message, details);
+  const { code, http, ...details } = first.extensions ?? {};
+  const declared = (http as { status?: unknown } | undefined)?.status;
+  return new NangoError(typeof code === 'string' ? code : 'graphql_error', first.message, details, typeof declared === 'number' ? declared : status);
 }
 
 function toNangoError(error: unknown, host: string): NangoError {
   if (error instanceof ClientError) {
-    const fromResult = resultError(error.response.errors as Array<{ message: string; extensions?: Record<string, unknown> }> | undefined);
+    const fromResult = resultError(error.response.errors as Array<{ message: string; extensions?: Record<string, unknown> }> | undefined, error.response.status);
     if (fromResult) return fromResult;
-    return new NangoError('bad_response', `The server at ${host} answered HTTP ${error.response.status} without a GraphQL result.`);
+    return new NangoError('bad_response', `The server at ${host} answered HTTP ${error.response.status} without a GraphQL result.`, {}, error.response.status);
   }
   // fetch() fails with a TypeError whose cause says why (ECONNREFUSED, ENOTFOUND, ...).
   if (error instanceof TypeError && error.message === 'fetch failed') {

@@ -6,6 +6,7 @@ import type {
   CreateConnectSessionInput,
   CreateConnectSessionMutation,
   ConnectionFieldsFragment,
+  ConnectionsQueryVariables,
   ConnectionHealthStatus,
   CreateProviderConfigInput,
   EventFieldsFragment,
@@ -17,6 +18,7 @@ import type {
 import { createSdk, NangoError, type ConnectionOptions, type Sdk } from './graphql-client.js';
 
 export { NangoError };
+export { verifyWebhook, type WebhookEvent, type WebhookHeaders } from './webhooks.js';
 export type Credentials = ConnectionCredentialsQuery['connection']['credentials'];
 export type OAuth2Credentials = Extract<Credentials, { __typename: 'OAuth2Credentials' }>;
 export type OAuth1Credentials = Extract<Credentials, { __typename: 'OAuth1Credentials' }>;
@@ -105,14 +107,21 @@ export class Nango {
     return 'raw' in credentials ? (credentials.raw as Record<string, unknown>) : {};
   }
 
+  /** A connection without its credentials: config, metadata, health, last refresh. */
   async getConnection(providerConfigKey: string, connectionId: string): Promise<Connection> {
     return (await this.sdk.Connection({ providerConfigKey, connectionId })).connection;
   }
 
+  /**
+   * Whether the connection keeps its tokens fresh by itself: HEALTHY, REFRESH_FAILING (retried at
+   * nextAttemptAt) or NEEDS_REAUTH (have the end user connect again, with a new connect session).
+   */
+  async health(providerConfigKey: string, connectionId: string): Promise<ConnectionHealth> {
+    return (await this.getConnection(providerConfigKey, connectionId)).health;
+  }
+
   /** A page of connections; `health: 'NEEDS_REAUTH'` lists those whose end user must connect again. */
-  async listConnections(
-    options: { providerConfigKey?: string | undefined; health?: ConnectionHealthStatus | undefined; first?: number | undefined; after?: string | undefined } = {},
-  ): Promise<ConnectionPage> {
+  async listConnections(options: ConnectionsQueryVariables = {}): Promise<ConnectionPage> {
     const { connections } = await this.sdk.Connections(options);
     return { connections: connections.nodes, nextCursor: connections.pageInfo.hasNextPage ? connections.pageInfo.endCursor : null };
   }
