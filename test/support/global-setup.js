@@ -8,9 +8,11 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
+import { prepareChromium } from './chromium.js';
 
 export default async function globalSetup() {
   await import('../../build.js');
+  await prepareChromium();
   if (process.env.TEST_DATABASE_URL) return;
   const { startEmbeddedPostgres } = await tsImport('../../server/db/embedded.ts', import.meta.url);
   const { createLogger } = await tsImport('../../server/log.ts', import.meta.url);
