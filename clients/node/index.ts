@@ -19,23 +19,38 @@ import { createSdk, NangoError, type ConnectionOptions, type Sdk } from './graph
 
 export { NangoError };
 export { verifyWebhook, type WebhookEvent, type WebhookHeaders } from './webhooks.js';
+/** A connection's fresh credentials, one kind per auth mode: tell them apart by `__typename`. */
 export type Credentials = ConnectionCredentialsQuery['connection']['credentials'];
+/** OAuth 2 tokens: the access token, the refresh token the service keeps using, expiry, scopes, the provider's raw answer. */
 export type OAuth2Credentials = Extract<Credentials, { __typename: 'OAuth2Credentials' }>;
+/** OAuth 1.0a: a token and its secret (they do not expire). */
 export type OAuth1Credentials = Extract<Credentials, { __typename: 'OAuth1Credentials' }>;
+/** An API key an end user or your backend gave. */
 export type ApiKeyCredentials = Extract<Credentials, { __typename: 'ApiKeyCredentials' }>;
+/** A username and password for HTTP Basic. */
 export type BasicCredentials = Extract<Credentials, { __typename: 'BasicCredentials' }>;
+/** A client credentials grant's token, obtained again by the service before it expires. */
 export type ClientCredentialsToken = Extract<Credentials, { __typename: 'ClientCredentialsToken' }>;
+/** A GitHub App installation token, minted again by the service before its hour ends. */
 export type AppCredentials = Extract<Credentials, { __typename: 'AppCredentials' }>;
+/** A connection without its credentials: identity, config params, metadata, health and last refreshes. */
 export type Connection = ConnectionFieldsFragment;
+/** Whether a connection keeps its tokens fresh by itself, since when, and why not. */
 export type ConnectionHealth = Connection['health'];
+/** HEALTHY, REFRESH_FAILING (retried with a backoff) or NEEDS_REAUTH (the end user must connect again). */
 export type { ConnectionHealthStatus };
+/** A registered provider config (never its client secret or private key). */
 export type ProviderConfig = ProviderConfigFieldsFragment;
+/** A template of the catalog: its auth mode, category, endpoints, params and docs. */
 export type ProviderTemplate = ProvidersQuery['providers'][number];
+/** A connect session: its token for the end user's browser, when it expires, and its connect URL. */
 export type ConnectSession = CreateConnectSessionMutation['createConnectSession'];
+/** What a deletion did at the provider (revoked, or why not). */
 export type DeleteConnectionResult = RevokeAndDeleteConnectionMutation['revokeAndDeleteConnection'];
 /** A change to a connection or provider config (connection.created, connection.needs_reauth, ...). */
 export type ConnectionEvent = EventFieldsFragment;
 
+/** Which events to list or follow. */
 export interface EventFilter {
   /** Only these types, e.g. ['connection.needs_reauth']; none: all. */
   types?: string[] | undefined;
@@ -43,6 +58,7 @@ export interface EventFilter {
   connectionId?: string | undefined;
 }
 
+/** How deleteConnection treats the grant at the provider. */
 export interface DeleteConnectionOptions {
   /** Revoke the grant at the provider first (RFC 7009); if that fails, the connection is kept and the call throws (revocation_failed, revocation_unsupported). */
   revoke?: boolean | undefined;
@@ -50,18 +66,22 @@ export interface DeleteConnectionOptions {
   force?: boolean | undefined;
 }
 
+/** Where the service is and the key it takes. */
 export interface NangoOptions {
   /** Default http://localhost:3003. */
   host?: string | undefined;
+  /** The server's NANGO_SECRET_KEY, sent as a Bearer token (needed whenever the server has one). */
   secretKey?: string | undefined;
 }
 
+/** A page of connections, newest first. */
 export interface ConnectionPage {
   connections: Connection[];
   /** Pass as `after` for the next page; null on the last page. */
   nextCursor: string | null;
 }
 
+/** The backend client: every call is one GraphQL operation of the generated SDK; failures are NangoError. */
 export class Nango {
   private readonly sdk: Sdk;
 
