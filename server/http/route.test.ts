@@ -62,10 +62,12 @@ describe('the route table', () => {
       'GET /oauth/callback',
       'GET /sdk/frontend.js',
     ]);
-    // A flow is opened by a connect session first, then (as the policy allows) by a page; nothing else admits either.
+    // A flow is opened by a connect session first, then (as the policy allows) by a page; nothing else admits
+    // either. The Connect UI found from a session token alone takes the session only.
     expect(table.filter((entry) => entry.callers.some((caller) => caller === 'frontend' || caller === 'connect-session')).map((entry) => [`${entry.method} ${entry.pattern}`, entry.callers])).toEqual([
       ['GET /oauth/connect/:providerConfigKey', ['connect-session', 'frontend']],
       ['POST /oauth/connect/:providerConfigKey', ['connect-session', 'frontend']],
+      ['GET /connect', ['connect-session']],
     ]);
   });
 });
