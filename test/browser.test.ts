@@ -1,7 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
+import { serveAppPage, type AppPage } from './support/app-page.js';
 import { launchChromium } from './support/browser.js';
 import { runNango } from './support/cli.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
@@ -32,7 +31,7 @@ window.sdkLoaded = true;
 
 let server: TestServer;
 let issuer: TestIssuer;
-let appServer: http.Server;
+let appServer: AppPage;
 let appUrl: string;
 let browser: Browser;
 let page: Page;
@@ -45,18 +44,14 @@ beforeAll(async () => {
     input: { key: 'idp', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid', 'email'], clientId: TEST_CLIENT.client_id, clientSecret: TEST_CLIENT.client_secret },
   });
   expect(created.errors).toBeUndefined();
-  appServer = http.createServer((_req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(appPage(server.url));
-  });
-  await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
-  appUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/`;
+  appServer = await serveAppPage(() => appPage(server.url));
+  appUrl = appServer.url;
   browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => appServer?.close(resolve));
+  await appServer?.close();
   await Promise.all([server?.stop(), issuer?.close()]);
 });
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { Nango } from '../clients/node/index.js';
+import { serveAppPage, type AppPage } from './support/app-page.js';
 import { launchChromium } from './support/browser.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -37,7 +38,7 @@ window.sdkLoaded = true;
 
 let server: TestServer;
 let api: http.Server;
-let appServer: http.Server;
+let appServer: AppPage;
 let appUrl: string;
 let browser: Browser;
 let db: pg.Client;
@@ -60,19 +61,15 @@ beforeAll(async () => {
     b: { key: 'freshdesk', provider: 'freshdesk', baseUrl: `${apiUrl}/api/v2` },
   });
   expect(created.errors).toBeUndefined();
-  appServer = http.createServer((_req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(appPage(server.url));
-  });
-  await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
-  appUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/`;
+  appServer = await serveAppPage(() => appPage(server.url));
+  appUrl = appServer.url;
   browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await db?.end();
-  await new Promise((resolve) => appServer?.close(resolve));
+  await appServer?.close();
   await new Promise((resolve) => api?.close(resolve));
   await server?.stop();
 });
