@@ -25,7 +25,8 @@ export function credentialPlacement(app: ProviderApp, credentials: ApiKeyCredent
     return { headers, query };
   }
   const placement = app.template.apiKey ?? { in: 'header' as const, name: 'Authorization', format: 'Bearer ${apiKey}' };
-  const value = placement.format.replace('${apiKey}', credentials.apiKey);
+  // A function, not a string: "$&" or "$'" in a key would be read as replacement patterns.
+  const value = placement.format.replace('${apiKey}', () => credentials.apiKey);
   if (placement.in === 'query') query[placement.name] = value;
   else headers[placement.name.toLowerCase()] = value;
   return { headers, query };
