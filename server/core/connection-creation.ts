@@ -115,7 +115,7 @@ export class ConnectionCreation {
     if (mode === 'API_KEY' || mode === 'BASIC') {
       const credentials =
         mode === 'API_KEY'
-          ? { type: 'API_KEY' as const, apiKey: secretText('apiKey', input.apiKey, MAX_SECRET), expiresAt: null, obtainedAt: now, raw: {} }
+          ? { type: 'API_KEY' as const, apiKey: apiKeyText(app, input.apiKey), expiresAt: null, obtainedAt: now, raw: {} }
           : {
               type: 'BASIC' as const,
               username: secretText('username', input.username, MAX_USERNAME),
@@ -149,7 +149,18 @@ function secretText(field: string, value: string | null | undefined, max: number
   if (value === undefined || value === null || value.trim() === '') throw invalidInput(field, 'is required by this template');
   if (value.length > max) throw invalidInput(field, `must be at most ${max} characters`);
   if (hasControlCharacters(value)) throw invalidInput(field, 'must not contain control characters');
+  // JSON can spell a lone surrogate (\ud800), which is no character: it cannot be sent or stored as given.
+  if (LONE_SURROGATE.test(value)) throw invalidInput(field, 'must be valid Unicode text (it holds a lone surrogate)');
   return value;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A key sent in a header can hold only what a header carries: printable ASCII (undici refuses the rest, after the call looked made). */
+function apiKeyText(app: ProviderApp, value: string | null | undefined): string {
+  const apiKey = secretText('apiKey', value, MAX_SECRET);
+  if (app.template.apiKey?.in !== 'query' && !/^[\x20-\x7e]*$/.test(apiKey)) throw invalidInput('apiKey', 'must be printable ASCII: it is sent in an HTTP header');
+  return apiKey;
 }
 
 function requiredInstallationId(value: string | null | undefined): string {

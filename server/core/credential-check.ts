@@ -25,7 +25,8 @@ export function credentialPlacement(app: ProviderApp, credentials: ApiKeyCredent
     return { headers, query };
   }
   const placement = app.template.apiKey ?? { in: 'header' as const, name: 'Authorization', format: 'Bearer ${apiKey}' };
-  const value = placement.format.replace('${apiKey}', credentials.apiKey);
+  // A function, not a string: "$&" or "$'" in a key would be read as replacement patterns.
+  const value = placement.format.replace('${apiKey}', () => credentials.apiKey);
   if (placement.in === 'query') query[placement.name] = value;
   else headers[placement.name.toLowerCase()] = value;
   return { headers, query };
@@ -40,7 +41,7 @@ export async function checkCredentials(app: ProviderApp, credentials: ApiKeyCred
   const url = new URL(`${base}${check.path}`);
   const { headers, query } = credentialPlacement(app, credentials);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  const secrets = credentials.type === 'API_KEY' ? [credentials.apiKey] : [credentials.username, credentials.password];
+  const secrets = echoedForms(credentials);
   let answer: ProviderAnswer;
   try {
     answer = await callProvider(() =>
@@ -56,27 +57,28 @@ export async function checkCredentials(app: ProviderApp, credentials: ApiKeyCred
     throw new AppError('provider_unreachable', `The API could not be reached for the check request (${check.method} ${check.path}); nothing was stored.`, details, { cause: error });
   }
   if (answer.status >= 200 && answer.status < 300) return;
-  const said = scrub(refusalText(answer), secrets);
+  // Scrubbed before it is clipped: a key cut by the clip would no longer match, and its first part would show.
+  const said = clip(scrub(refusalText(answer), secrets), 300);
   if (answer.status === 401 || answer.status === 403) {
     throw new AppError('credentials_rejected', `The API refused these credentials (HTTP ${answer.status}${said ? `: ${said}` : ''}); nothing was stored.`, { ...details, status: String(answer.status) });
   }
   throw new AppError('credentials_check_failed', `The API answered HTTP ${answer.status} to the check request (${check.method} ${check.path})${said ? `: ${said}` : ''}; nothing was stored.`, { ...details, status: String(answer.status) });
 }
 
-/** What the API said: a JSON body's message, error or detail, else the start of its text. */
+/** What the API said (unclipped): a JSON body's message, error or detail, else the start of its text. */
 function refusalText(answer: ProviderAnswer): string {
   const text = answer.body.subarray(0, 4096).toString('utf8');
   if ((answer.headers['content-type'] ?? '').toString().includes('json') || /^\s*[{[]/.test(text)) {
     try {
       const body: unknown = JSON.parse(answer.body.toString('utf8'));
       const found = findMessage(body);
-      if (found) return clip(found, 300);
+      if (found) return found;
     } catch {
       // Not JSON after all: its text stands.
     }
   }
-  if (/^\s*</.test(text)) return answerHeader(answer, 'www-authenticate') ? clip(answerHeader(answer, 'www-authenticate')!, 200) : '';
-  return clip(text.trim(), 300);
+  if (/^\s*</.test(text)) return answerHeader(answer, 'www-authenticate') ?? '';
+  return text.trim();
 }
 
 function findMessage(body: unknown, depth = 0): string | null {
@@ -89,6 +91,19 @@ function findMessage(body: unknown, depth = 0): string | null {
     if (found) return found;
   }
   return null;
+}
+
+/**
+ * The credentials as an API may repeat them: as given, percent-encoded (a
+ * query-placed key, in the request URL it echoes), and as the Basic header's
+ * base64.
+ */
+function echoedForms(credentials: ApiKeyCredentials | BasicCredentials): string[] {
+  const given = credentials.type === 'API_KEY' ? [credentials.apiKey] : [credentials.username, credentials.password];
+  const forms = given.flatMap((secret) => [secret, encodeURIComponent(secret), new URLSearchParams({ _: secret }).toString().slice(2)]);
+  if (credentials.type === 'BASIC') forms.push(Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'));
+  // Longest first: a form inside another is replaced after it.
+  return [...new Set(forms)].sort((a, b) => b.length - a.length);
 }
 
 /** The API's words without the credentials, should it echo them. */

@@ -33,6 +33,8 @@ export async function clientCredentialsToken(app: ProviderApp, params: Record<st
 // GitHub: a JWT lives at most 10 minutes; issued a minute in the past against clock drift.
 const JWT_BACKDATE_SECONDS = 60;
 const JWT_LIFETIME_SECONDS = 9 * 60;
+/** An installation token's life, as GitHub documents it. */
+const INSTALLATION_TOKEN_SECONDS = 60 * 60;
 
 /**
  * An installation access token: POST {api}/app/installations/{id}/access_tokens
@@ -76,7 +78,9 @@ export async function installationToken(app: ProviderApp, params: Record<string,
   if (answer.status >= 500) throw new ProviderCallError('rejected', `GitHub answered ${answer.status}.`, 'server_error');
   if (answer.status !== 201 && answer.status !== 200) throw new ProviderCallError('bad_response', `GitHub answered ${answer.status} to the installation token request.`);
   if (!body || typeof body.token !== 'string' || body.token.length === 0) throw new ProviderCallError('bad_response', 'GitHub answered without a token.');
-  return { type: 'APP', accessToken: body.token, expiresAt: expiryFromAnswer(body, options.now), obtainedAt: options.now, raw: body };
+  // Without an expiry the token would be served after it died and never renewed: GitHub's live an hour.
+  const expiresAt = expiryFromAnswer(body, options.now) ?? new Date(options.now.getTime() + INSTALLATION_TOKEN_SECONDS * 1000);
+  return { type: 'APP', accessToken: body.token, expiresAt, obtainedAt: options.now, raw: body };
 }
 
 function parseJson(bytes: Buffer): Record<string, unknown> | null {

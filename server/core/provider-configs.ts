@@ -1,7 +1,7 @@
 // Provider configs: the user's registration of an OAuth app (client id and
 // secret, scopes) against a template of the catalog. Validates input, resolves
 // the effective endpoints, and keeps the client secret write-only.
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { ProviderConfigRecord, ProviderConfigStore, ProviderConfigValues } from '../db/provider-config-store.js';
 import type { AuthMode, ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
 import { paramValueProblem, PARAM_NAME } from '../providers/connection-params.js';
@@ -281,13 +281,15 @@ function requiredPem(value: string): string {
   const pem = value.trim().replace(/\r\n/g, '\n');
   if (pem.length === 0) throw invalidInput('privateKey', 'must not be empty');
   if (pem.length > MAX_PRIVATE_KEY) throw invalidInput('privateKey', `must be at most ${MAX_PRIVATE_KEY} characters`);
-  let type: string | undefined;
+  let key: KeyObject;
   try {
-    type = createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType;
+    key = createPrivateKey({ key: pem, format: 'pem' });
   } catch {
     throw invalidInput('privateKey', 'is not a private key in PEM form (-----BEGIN RSA PRIVATE KEY----- ...)');
   }
-  if (type !== 'rsa') throw invalidInput('privateKey', 'must be an RSA key (GitHub Apps sign with RS256)');
+  if (key.asymmetricKeyType !== 'rsa') throw invalidInput('privateKey', 'must be an RSA key (GitHub Apps sign with RS256)');
+  // RS256 signs with no shorter key (jose refuses it at every token request, which would be a 500 per connection).
+  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw invalidInput('privateKey', 'must be an RSA key of at least 2048 bits (GitHub generates 2048)');
   return pem;
 }
 

@@ -33,7 +33,13 @@ export function credentialsPage(input: CredentialsPageInput): { html: string; he
   let shared: string;
   if (template.authMode === 'BASIC' && template.basic) {
     const { usernameHint, passwordHint, passwordOptional } = template.basic;
-    fields.push(field('username', 'username', escapeHtml(usernameHint), 'text', input.username ?? '', null, true, described + invalid, 'username'));
+    // Many APIs take their key as the username (Freshdesk, Harvest, Toggl): then it is a secret like the password.
+    const secretUsername = SECRET_HINT.test(usernameHint);
+    fields.push(
+      secretUsername
+        ? field('username', 'username', escapeHtml(usernameHint), 'password', '', null, true, described + invalid, 'off')
+        : field('username', 'username', escapeHtml(usernameHint), 'text', input.username ?? '', null, true, described + invalid, 'username'),
+    );
     fields.push(field('password', 'password', escapeHtml(passwordHint), 'password', '', passwordOptional ? 'Optional: this API ignores it.' : null, !passwordOptional, described + invalid, 'current-password'));
     shared = `Your ${escapeHtml(usernameHint.toLowerCase())} and ${escapeHtml(passwordHint.toLowerCase())}`;
   } else {
@@ -58,6 +64,9 @@ ${fields.join('\n')}
     formAction: 'self',
   });
 }
+
+/** A username hint that names a credential ("API key", "API token"), not an account or a key's id ("Key ID"). */
+const SECRET_HINT = /\b(key|token|secret|password)$/i;
 
 function field(name: string, id: string, label: string, type: 'text' | 'password', value: string, hint: string | null, required: boolean, aria: string, autocomplete = 'off'): string {
   const hintId = hint ? `${id}-hint` : null;

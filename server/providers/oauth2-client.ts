@@ -121,7 +121,7 @@ export class OAuth2Client {
   async exchangeCode(exchange: CodeExchange): Promise<TokenResponse> {
     this.capture.raw = null;
     const extraParams = this.app.tokenParams;
-    await callProvider(() => {
+    await this.grant(() => {
       if (this.openId) {
         // Full OpenID checks: iss parameter, ID token claims and signature.
         const currentUrl = new URL(exchange.redirectUri);
@@ -143,7 +143,7 @@ export class OAuth2Client {
   /** The refresh_token grant; the caller keeps the old refresh token when none comes back. */
   async refresh(refreshToken: string, extraParams: Record<string, string>): Promise<TokenResponse> {
     this.capture.raw = null;
-    await callProvider(() => oidc.refreshTokenGrant(this.configuration, refreshToken, extraParams));
+    await this.grant(() => oidc.refreshTokenGrant(this.configuration, refreshToken, extraParams));
     return this.providerAnswer();
   }
 
@@ -152,8 +152,17 @@ export class OAuth2Client {
     this.capture.raw = null;
     const parameters: Record<string, string> = { ...extraParams };
     if (scope) parameters.scope = scope;
-    await callProvider(() => oidc.clientCredentialsGrant(this.configuration, parameters));
+    await this.grant(() => oidc.clientCredentialsGrant(this.configuration, parameters));
     return this.providerAnswer();
+  }
+
+  /** A grant's call: a refusal that repeats the client secret (some endpoints echo what they were sent) is told without it. */
+  private async grant(call: () => Promise<unknown>): Promise<void> {
+    try {
+      await callProvider(call);
+    } catch (error) {
+      throw withoutSecret(error, this.app.clientSecret);
+    }
   }
 
   /** The token response as the provider sent it (openid-client saw a conformed copy). */
@@ -161,6 +170,16 @@ export class OAuth2Client {
     if (!this.capture.raw) throw new ProviderCallError('bad_response', 'The provider gave no token response.');
     return this.capture.raw as TokenResponse;
   }
+}
+
+/** The refusal with the secret (as sent, and form-encoded as in a POST body) replaced; openid-client's error, which holds it, left behind. */
+function withoutSecret(error: unknown, secret: string): unknown {
+  if (!(error instanceof ProviderCallError) || secret.length < 4) return error;
+  const forms = [secret, new URLSearchParams({ _: secret }).toString().slice(2)];
+  const said = [error.message, error.providerCode, error.providerDescription];
+  if (!said.some((text) => text !== undefined && forms.some((form) => text.includes(form)))) return error;
+  const scrub = (text: string | undefined) => (text === undefined ? undefined : forms.reduce((result, form) => result.split(form).join('[redacted]'), text));
+  return new ProviderCallError(error.failure, scrub(error.message)!, scrub(error.providerCode), scrub(error.providerDescription));
 }
 
 // Discovery documents, per issuer and policy, for a few minutes: a refresh
