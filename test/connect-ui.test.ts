@@ -60,6 +60,7 @@ beforeAll(async () => {
     a: { key: 'openai', provider: 'openai', baseUrl: apiUrl },
     b: { key: 'freshdesk', provider: 'freshdesk', baseUrl: `${apiUrl}/api/v2` },
   });
+  expect((await backend(`mutation($c: CreateProviderConfigInput!) { createProviderConfig(input: $c) { key } }`, { c: { key: 'freshdesk-acme', provider: 'freshdesk', baseUrl: `${apiUrl}/api/v2`, params: { subdomain: 'acme' } } })).errors).toBeUndefined();
   expect(created.errors).toBeUndefined();
   appServer = await serveAppPage(() => appPage(server.url));
   appUrl = appServer.url;
@@ -179,5 +180,18 @@ describe('the Connect UI for Basic credentials', () => {
     expect(await page.evaluate(() => (window as any).outcome)).toEqual({ ok: true, result: { providerConfigKey: 'freshdesk', connectionId: 'fd-user' } });
     const read = await backend(`{ connection(providerConfigKey: "freshdesk", connectionId: "fd-user") { connectionConfig credentials { ... on BasicCredentials { username password } } } }`);
     expect(read.data.connection).toEqual({ connectionConfig: { subdomain: 'acme' }, credentials: { username: 'fd-key', password: 'X' } });
+  });
+
+  it('does not ask for a param the provider config sets', async () => {
+    const { connectUrl } = await session('freshdesk-acme', 'fd-config-user');
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(connectUrl);
+    await expect(page.getByLabel('Subdomain').count()).resolves.toBe(0);
+    await page.getByLabel('API key').fill('fd-key');
+    await page.getByLabel(/Any value/).fill('X');
+    await page.getByRole('button', { name: 'Connect Freshdesk' }).click();
+    await expect(page.locator('#outcome').textContent()).resolves.toContain('is stored');
+    const read = await backend(`{ connection(providerConfigKey: "freshdesk-acme", connectionId: "fd-config-user") { connectionConfig } }`);
+    expect(read.data.connection.connectionConfig).toEqual({ subdomain: 'acme' });
   });
 });

@@ -150,7 +150,9 @@ export class OAuthFlow {
       }
       if (initiator === 'public-key' && !isCodeFlow(template)) throw new AppError('connect_session_required', undefined, identity);
       const scopes = [...new Set([...template.defaultScopes, ...app.config.scopes])];
-      return { ...identity, providerName: template.displayName, endUser, template, scopes, params, connectSessionHash };
+      // A param the config sets is not asked for again (the config's value wins anyway).
+      const fromConfig = Object.fromEntries(template.connectionParams.filter((name) => app.config.params[name] !== undefined).map((name) => [name, app.config.params[name]!]));
+      return { ...identity, providerName: template.displayName, endUser, template, scopes, params: { ...fromConfig, ...params }, connectSessionHash };
     } catch (error) {
       this.observer.flow('failed', known.config ? input.providerConfigKey : 'unknown');
       throw error;
