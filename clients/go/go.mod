@@ -1,0 +1,3 @@
+module github.com/nango-graphql/clients/go
+
+go 1.19
