@@ -42,7 +42,9 @@ export function callbackPage(outcome: FlowOutcome): CallbackPage {
   var message = ${scriptJson(message)};
   if (window.opener) {
     window.opener.postMessage(message, '*');
-    window.close();
+    // Closed a moment later: an SDK that polls popup.closed (Nango 0.x's) could see the window gone before
+    // the message reached it, and report a stored connection as cancelled.
+    setTimeout(function () { window.close(); }, 300);
   }
 })();
 </script>
