@@ -100,6 +100,15 @@ export function parseCredentials(serialized: string): Credentials {
   if (!isRecord(stored)) throw new StoredCredentialsError('stored credentials are not an object');
   const raw = field(stored, 'raw', isRecord);
   const obtainedAt = new Date(field(stored, 'obtainedAt', isString));
+  // OAuth 2 first: nearly every token read is one.
+  if (stored.type === 'OAUTH2' || stored.type === 'OAUTH2_CC') {
+    const scopes = field(stored, 'scopes', Array.isArray);
+    if (!scopes.every(isString)) throw new StoredCredentialsError('stored credentials: scopes is not a list of strings');
+    const expiresAt = expiryField(stored);
+    const tokenType = field(stored, 'tokenType', isNullableString);
+    if (stored.type === 'OAUTH2_CC') return { type: 'OAUTH2_CC', token: field(stored, 'token', isString), tokenType, scopes, expiresAt, obtainedAt, raw };
+    return { type: 'OAUTH2', accessToken: field(stored, 'accessToken', isString), refreshToken: field(stored, 'refreshToken', isNullableString), tokenType, scopes, expiresAt, obtainedAt, raw };
+  }
   if (stored.type === 'OAUTH1') {
     return { type: 'OAUTH1', oauthToken: field(stored, 'oauthToken', isString), oauthTokenSecret: field(stored, 'oauthTokenSecret', isString), expiresAt: null, obtainedAt, raw };
   }
@@ -107,25 +116,13 @@ export function parseCredentials(serialized: string): Credentials {
   if (stored.type === 'BASIC') {
     return { type: 'BASIC', username: field(stored, 'username', isString), password: field(stored, 'password', isString), expiresAt: null, obtainedAt, raw };
   }
-  const expiresAtText = field(stored, 'expiresAt', isNullableString);
-  const expiresAt = expiresAtText === null ? null : new Date(expiresAtText);
-  if (stored.type === 'APP') return { type: 'APP', accessToken: field(stored, 'accessToken', isString), expiresAt, obtainedAt, raw };
-  if (stored.type !== 'OAUTH2' && stored.type !== 'OAUTH2_CC') throw new StoredCredentialsError('stored credentials have no known type');
-  const scopes = field(stored, 'scopes', Array.isArray);
-  if (!scopes.every(isString)) throw new StoredCredentialsError('stored credentials: scopes is not a list of strings');
-  if (stored.type === 'OAUTH2_CC') {
-    return { type: 'OAUTH2_CC', token: field(stored, 'token', isString), tokenType: field(stored, 'tokenType', isNullableString), scopes, expiresAt, obtainedAt, raw };
-  }
-  return {
-    type: 'OAUTH2',
-    accessToken: field(stored, 'accessToken', isString),
-    refreshToken: field(stored, 'refreshToken', isNullableString),
-    tokenType: field(stored, 'tokenType', isNullableString),
-    scopes,
-    expiresAt,
-    obtainedAt,
-    raw,
-  };
+  if (stored.type === 'APP') return { type: 'APP', accessToken: field(stored, 'accessToken', isString), expiresAt: expiryField(stored), obtainedAt, raw };
+  throw new StoredCredentialsError('stored credentials have no known type');
+}
+
+function expiryField(stored: Record<string, unknown>): Date | null {
+  const text = field(stored, 'expiresAt', isNullableString);
+  return text === null ? null : new Date(text);
 }
 
 function field<T>(stored: Record<string, unknown>, name: string, is: (value: unknown) => value is T): T {

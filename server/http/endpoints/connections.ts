@@ -169,21 +169,20 @@ function nangoHealth(connection: Connection): NangoConnectionJson['health'] {
 }
 
 function nangoCredentials(credentials: Credentials): NangoConnectionJson['credentials'] {
-  if (credentials.type === 'OAUTH1') {
-    return { type: 'OAUTH1', oauth_token: credentials.oauthToken, oauth_token_secret: credentials.oauthTokenSecret, raw: credentials.raw };
+  switch (credentials.type) {
+    case 'OAUTH2':
+      return { type: 'OAUTH2', access_token: credentials.accessToken, refresh_token: credentials.refreshToken, expires_at: credentials.expiresAt?.toISOString() ?? null, raw: credentials.raw };
+    case 'OAUTH1':
+      return { type: 'OAUTH1', oauth_token: credentials.oauthToken, oauth_token_secret: credentials.oauthTokenSecret, raw: credentials.raw };
+    case 'API_KEY':
+      return { type: 'API_KEY', apiKey: credentials.apiKey };
+    case 'BASIC':
+      return { type: 'BASIC', username: credentials.username, password: credentials.password };
+    case 'OAUTH2_CC':
+      return { type: 'OAUTH2_CC', token: credentials.token, expires_at: credentials.expiresAt?.toISOString() ?? null, raw: credentials.raw };
+    case 'APP':
+      return { type: 'APP', access_token: credentials.accessToken, expires_at: credentials.expiresAt?.toISOString() ?? null, raw: credentials.raw };
   }
-  if (credentials.type === 'API_KEY') return { type: 'API_KEY', apiKey: credentials.apiKey };
-  if (credentials.type === 'BASIC') return { type: 'BASIC', username: credentials.username, password: credentials.password };
-  const expiresAt = credentials.expiresAt?.toISOString() ?? null;
-  if (credentials.type === 'OAUTH2_CC') return { type: 'OAUTH2_CC', token: credentials.token, expires_at: expiresAt, raw: credentials.raw };
-  if (credentials.type === 'APP') return { type: 'APP', access_token: credentials.accessToken, expires_at: expiresAt, raw: credentials.raw };
-  return {
-    type: 'OAUTH2',
-    access_token: credentials.accessToken,
-    refresh_token: credentials.refreshToken,
-    expires_at: credentials.expiresAt?.toISOString() ?? null,
-    raw: credentials.raw,
-  };
 }
 
 function listEntry(connection: ConnectionSummary): NangoConnectionListJson['connections'][number] {
