@@ -14,9 +14,11 @@ const OUT = path.join(ROOT, 'dist');
 const SOURCES = ['server', 'schema', 'clients', 'cli'];
 
 // Files the code opens through import.meta.url: migrations/*.sql, providers.json,
-// and the browser SDK's source, which the server transpiles at start-up.
+// the browser SDK's source, which the server transpiles at start-up, and the
+// dashboard's sources, which it bundles on the first visit.
+const DASHBOARD = path.join('clients', 'dashboard') + path.sep;
 const isAsset = (file) =>
-  file.startsWith(`server${path.sep}`) ? !file.endsWith('.ts') : file === path.join('clients', 'frontend', 'index.ts');
+  file.startsWith(`server${path.sep}`) ? !file.endsWith('.ts') : file === path.join('clients', 'frontend', 'index.ts') || file.startsWith(DASHBOARD);
 
 async function filesUnder(folder) {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -28,7 +30,9 @@ const common = { outdir: OUT, outbase: ROOT, platform: 'node', format: 'esm', ta
 const [server, cli] = await Promise.all([
   build({
     ...common,
-    entryPoints: files.filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('.d.ts') && !file.startsWith(path.join(ROOT, 'cli'))),
+    entryPoints: files.filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('.d.ts') && !file.startsWith(path.join(ROOT, 'cli')) && !file.startsWith(path.join(ROOT, DASHBOARD)) && !file.includes(`${path.sep}dist${path.sep}`),
+    ),
     // One output file per source: Node resolves node_modules at run time, as in development.
     bundle: false,
   }),
@@ -51,6 +55,8 @@ const wanted = new Map(outputFiles.map((output) => [output.path, output.contents
 for (const file of files.filter((file) => isAsset(path.relative(ROOT, file)))) {
   wanted.set(path.join(OUT, path.relative(ROOT, file)), await readFile(file));
 }
+// The version the server reports (server/version.ts reads it beside itself).
+wanted.set(path.join(OUT, 'package.json'), await readFile(path.join(ROOT, 'package.json')));
 
 // Only what changed is written, each file whole (a new file renamed over the old), and
 // nothing is emptied first: a server or CLI starting from dist/ while another `npm start`

@@ -8,5 +8,6 @@ import './credentials.js';
 import './connect-session.js';
 import './event.js';
 import './webhook.js';
+import './service.js';
 
 export const schema = builder.toSchema();

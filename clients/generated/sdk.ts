@@ -275,6 +275,11 @@ export type ProvidersQueryVariables = Exact<{
 
 export type ProvidersQuery = { providers: Array<{ name: string, displayName: string, authMode: AuthMode, category: ProviderCategory, authorizationUrl: string | null, tokenUrl: string | null, baseUrl: string | null, scopeSeparator: string, defaultScopes: Array<string>, supportsPkce: boolean, docsUrl: string | null, connectionParams: Array<string>, configParams: Array<string>, apiKey: { in: string, name: string, format: string } | null, basic: { usernameHint: string, passwordHint: string, passwordOptional: boolean } | null, check: { method: string, path: string } | null }> };
 
+export type ServiceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ServiceQuery = { service: { version: string, serverUrl: string, callbackUrl: string, databaseLatencyMs: number } };
+
 export type WebhookEndpointFieldsFragment = { id: string, url: string, events: Array<string>, description: string | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, createdAt: string };
 
 export type WebhookEndpointsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -581,6 +586,16 @@ export const ProvidersDocument = gql`
   }
 }
     `;
+export const ServiceDocument = gql`
+    query Service {
+  service {
+    version
+    serverUrl
+    callbackUrl
+    databaseLatencyMs
+  }
+}
+    `;
 export const WebhookEndpointsDocument = gql`
     query WebhookEndpoints {
   webhookEndpoints {
@@ -656,6 +671,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     Providers(variables?: ProvidersQueryVariables, options?: C): Promise<ProvidersQuery> {
       return requester<ProvidersQuery, ProvidersQueryVariables>(ProvidersDocument, variables, options) as Promise<ProvidersQuery>;
+    },
+    Service(variables?: ServiceQueryVariables, options?: C): Promise<ServiceQuery> {
+      return requester<ServiceQuery, ServiceQueryVariables>(ServiceDocument, variables, options) as Promise<ServiceQuery>;
     },
     WebhookEndpoints(variables?: WebhookEndpointsQueryVariables, options?: C): Promise<WebhookEndpointsQuery> {
       return requester<WebhookEndpointsQuery, WebhookEndpointsQueryVariables>(WebhookEndpointsDocument, variables, options) as Promise<WebhookEndpointsQuery>;

@@ -415,6 +415,17 @@ type RevocationError struct {
 	Description string `json:"description"`
 }
 
+// This token service.
+type Service struct {
+	Version string `json:"version"`
+	// NANGO_SERVER_URL: where browsers reach this service.
+	ServerURL string `json:"serverUrl"`
+	// The redirect URI (callback URL) to register at every OAuth provider.
+	CallbackURL string `json:"callbackUrl"`
+	// A round trip to the database now, in milliseconds.
+	DatabaseLatencyMs float64 `json:"databaseLatencyMs"`
+}
+
 // Where events are POSTed, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).
 type WebhookEndpoint struct {
 	// whe_…
@@ -1117,6 +1128,27 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, id string) (*WebhookEn
 		Value WebhookEndpoint `json:"rotateWebhookSecret"`
 	}
 	if err := c.execute(ctx, rotateWebhookSecretDocument, variables, &data); err != nil {
+		return nil, err
+	}
+	return &data.Value, nil
+}
+
+const serviceDocument = `query Service {
+  service {
+    version
+    serverUrl
+    callbackUrl
+    databaseLatencyMs
+  }
+}`
+
+// Service: Service sends the query Service.
+func (c *Client) Service(ctx context.Context) (*Service, error) {
+	variables := map[string]interface{}{}
+	var data struct {
+		Value Service `json:"service"`
+	}
+	if err := c.execute(ctx, serviceDocument, variables, &data); err != nil {
 		return nil, err
 	}
 	return &data.Value, nil

@@ -1,6 +1,8 @@
 // The domain's front door: one object with every service, built once at
 // start-up and handed to the GraphQL and HTTP faces.
+import { sql } from 'slonik';
 import type { DatabasePool } from '../db/pool.js';
+import { VERSION } from '../version.js';
 import { ConnectSessionStore } from '../db/connect-session-store.js';
 import { ConnectionStore } from '../db/connection-store.js';
 import { OAuthSessionStore } from '../db/oauth-session-store.js';
@@ -27,7 +29,18 @@ import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
 import { GrantRevocation } from './revocation.js';
 
+/** What the service says about itself (Query.service): the dashboard's overview and config pages show it. */
+export interface ServiceInfo {
+  version: string;
+  serverUrl: string;
+  /** The redirect URI to register at every OAuth provider. */
+  callbackUrl: string;
+  /** How long a round trip to the database takes now, in milliseconds (it throws when the database is away). */
+  databaseLatencyMs(): Promise<number>;
+}
+
 export interface Core {
+  service: ServiceInfo;
   catalog: ProviderCatalog;
   providerConfigs: ProviderConfigs;
   connections: Connections;
@@ -131,6 +144,16 @@ export function createCore(dependencies: CoreDependencies): Core {
     intervalMs: refresh.schedulerIntervalMs,
   });
   return {
+    service: {
+      version: VERSION,
+      serverUrl: dependencies.serverUrl,
+      callbackUrl,
+      databaseLatencyMs: async () => {
+        const started = performance.now();
+        await pool.query(sql.unsafe`SELECT 1`);
+        return Math.round((performance.now() - started) * 100) / 100;
+      },
+    },
     refreshing: {
       start: async () => {
         await spool.replay();

@@ -11,6 +11,8 @@ const CATALOGUE = {
   payload_too_large: { status: 413, message: 'The request body is over the limit.' },
   missing_auth_header: { status: 401, message: 'This server requires its secret key: send `Authorization: Bearer <NANGO_SECRET_KEY>`.' },
   invalid_secret_key: { status: 401, message: "The secret key in the Authorization header is not this server's." },
+  dashboard_session_expired: { status: 401, message: 'The dashboard session has expired or is not this server\'s: sign in again with the secret key.' },
+  csrf_token_invalid: { status: 403, message: "A dashboard request must carry its session's CSRF token (the x-nango-csrf header)." },
   invalid_public_key: { status: 401, message: 'This server requires its public key: pass `publicKey` to the frontend SDK (public_key=<key>).' },
   // Provider configs and connections.
   unknown_provider_template: { status: 400, message: 'There is no such provider template.' },

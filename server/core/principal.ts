@@ -4,8 +4,8 @@
 import type { ConnectSession } from './connect-sessions.js';
 
 export type Principal =
-  /** The operator's backend: it sent the secret key, or the server has none (`open`, local development). */
-  | { kind: 'backend'; via: 'secret-key' | 'open' }
+  /** The operator's backend: it sent the secret key, or the server has none (`open`, local development), or a person signed in to the dashboard with it. */
+  | { kind: 'backend'; via: 'secret-key' | 'open' | 'dashboard' }
   /** A page of the operator's: it sent the public key, or the server needs none. */
   | { kind: 'frontend'; via: 'public-key' | 'open' }
   /** An end user's browser holding a connect session the backend created: it may authorize that one connection. */

@@ -6,6 +6,8 @@ import type { Core } from '../core/core.js';
 import type { DatabasePool } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings.js';
+import { Dashboard } from './dashboard.js';
+import { DashboardSessions } from './dashboard-session.js';
 import { compileFrontendSdk } from './endpoints/frontend-sdk.js';
 import { fastPath } from './fast-path.js';
 import { createGraphQLService } from './graphql.js';
@@ -39,8 +41,9 @@ export async function createEdge({ core, pool, logger, metrics, settings }: AppD
     logger,
     metrics,
     graphql: createGraphQLService(core, logger, { secretKeyRequired: Boolean(secretKey) }),
-    keys: { secretKey, publicKey, connectPolicy, connectSessions: core.connectSessions },
+    keys: { secretKey, publicKey, connectPolicy, connectSessions: core.connectSessions, dashboardSessions: secretKey ? new DashboardSessions(secretKey) : undefined },
     frontendSdk: await compileFrontendSdk(),
+    dashboard: new Dashboard(),
     trustProxyHops: settings.trustProxyHops,
     flowCookie: { path: new URL(settings.callbackUrl).pathname, secure: settings.serverUrl.startsWith('https:') },
   };

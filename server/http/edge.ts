@@ -2,7 +2,9 @@
 // limit, the bytes of the path and query, the route's declared query
 // parameters, authentication, the handler, error rendering, and afterwards the
 // metrics and the log line. Written once, called by fast-path.ts and router.ts.
+import { parse } from 'hono/utils/cookie';
 import { AppError } from '../core/errors.js';
+import { CSRF_HEADER, DASHBOARD_COOKIE } from './dashboard-session.js';
 import { renderError } from './error-faces.js';
 import type { Principal } from '../core/principal.js';
 import { authenticate } from './principals.js';
@@ -159,7 +161,12 @@ export function serve({ route, rawParams }: Match, incoming: Incoming, services:
     query = acceptedQuery(route.query, incoming.search);
     const principal = authenticate(
       route.callers,
-      { authorization: incoming.header('authorization'), publicKey: query.public_key, connectSessionToken: query.connect_session_token },
+      {
+        authorization: incoming.header('authorization'),
+        publicKey: query.public_key,
+        connectSessionToken: query.connect_session_token,
+        dashboard: () => ({ cookie: cookieValue(incoming.header('cookie'), DASHBOARD_COOKIE), csrfToken: incoming.header(CSRF_HEADER) }),
+      },
       services.keys,
     );
     const handled =
@@ -170,6 +177,11 @@ export function serve({ route, rawParams }: Match, incoming: Incoming, services:
   } catch (error) {
     return Promise.resolve(renderError(route.face, error, { logger: services.logger, path: incoming.path, params, query }));
   }
+}
+
+/** One cookie of a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  return header ? parse(header, name)[name] : undefined;
 }
 
 /** After the answer is written: the request's metric (under its route's pattern) and its log line. */

@@ -2,13 +2,8 @@
 // GraphiQL build @graphql-yoga/render-graphiql ships (no CDN: the server works
 // offline). That package inlines the whole build, about 9 MB, into every page it
 // renders; here the build is read once, named by its content and kept in memory.
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
-
-/** Bytes as a web Response takes them. */
-type Bytes = Buffer<ArrayBuffer>;
+import { ContentNamedFile, type Bytes } from './static-file.js';
 
 /** Where the page's files are served (routes.ts). */
 export const GRAPHIQL_FILES_PATH = '/graphql/assets';
@@ -61,91 +56,9 @@ const START_SCRIPT = `(function () {
 })();
 `;
 
-const ONE_YEAR = 31_536_000;
-
-type Encoding = 'br' | 'gzip';
-/** Best first. */
-const ENCODINGS: readonly Encoding[] = ['br', 'gzip'];
-
-const COMPRESS: Record<Encoding, (bytes: Bytes) => Promise<Bytes>> = {
-  br: (bytes) =>
-    promisify(zlib.brotliCompress)(bytes, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-    }),
-  gzip: (bytes) => promisify(zlib.gzip)(bytes, { level: 9 }),
-};
-
-/** One of the page's files, as it is served. */
-class GraphiQLFile {
-  readonly name: string;
-  readonly headers: Readonly<Record<string, string>>;
-  /** Compressed copies, or the promise of one under way. */
-  private readonly compressed = new Map<Encoding, Bytes | Promise<void>>();
-
-  constructor(
-    stem: string,
-    extension: string,
-    contentType: string,
-    readonly bytes: Bytes,
-  ) {
-    this.name = `${stem}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.${extension}`;
-    this.headers = Object.freeze({
-      'content-type': contentType,
-      // The name changes with the content, so a copy never goes stale.
-      'cache-control': `public, max-age=${ONE_YEAR}, immutable`,
-      'x-content-type-options': 'nosniff',
-      'cross-origin-resource-policy': 'same-origin',
-      vary: 'accept-encoding',
-    });
-  }
-
-  get path(): string {
-    return `${GRAPHIQL_FILES_PATH}/${this.name}`;
-  }
-
-  /**
-   * The bytes for a request's Accept-Encoding: the best copy it accepts (brotli,
-   * then gzip), made once, off the event loop, on the first request that wants
-   * it; meanwhile another copy it accepts or the plain bytes, so that no request
-   * waits on compression.
-   */
-  answer(acceptEncoding: string | undefined): { headers: Record<string, string>; body: Bytes } {
-    const accepted = acceptedEncodings(acceptEncoding);
-    const preferred = ENCODINGS.find((encoding) => accepted.has(encoding));
-    if (preferred && !this.compressed.has(preferred)) {
-      this.compressed.set(
-        preferred,
-        COMPRESS[preferred](this.bytes).then(
-          (made) => void this.compressed.set(preferred, made),
-          // Never expected; the plain bytes keep being served.
-          () => undefined,
-        ),
-      );
-    }
-    for (const encoding of ENCODINGS) {
-      const copy = this.compressed.get(encoding);
-      if (accepted.has(encoding) && Buffer.isBuffer(copy)) return { headers: { ...this.headers, 'content-encoding': encoding }, body: copy };
-    }
-    return { headers: { ...this.headers }, body: this.bytes };
-  }
-}
-
-/** The encodings a request accepts (q=0 refuses one). */
-function acceptedEncodings(header: string | undefined): Set<string> {
-  const accepted = new Set<string>();
-  if (!header) return accepted;
-  for (const part of header.split(',')) {
-    const [name = '', ...parameters] = part.trim().toLowerCase().split(';');
-    const q = parameters.map((parameter) => parameter.trim()).find((parameter) => parameter.startsWith('q='));
-    if (q !== undefined && Number(q.slice(2)) === 0) continue;
-    accepted.add(name.trim());
-  }
-  return accepted;
-}
-
 interface Built {
   page: Bytes;
-  files: ReadonlyMap<string, GraphiQLFile>;
+  files: ReadonlyMap<string, ContentNamedFile>;
 }
 
 /** GraphiQL's page and files for one server, built on first use (most servers never show it). */
@@ -159,7 +72,7 @@ export class GraphiQL {
   }
 
   /** A file of the page by its name, or null for a name the page does not use. */
-  async file(name: string): Promise<GraphiQLFile | null> {
+  async file(name: string): Promise<ContentNamedFile | null> {
     return (await this.build()).files.get(name) ?? null;
   }
 
@@ -173,16 +86,16 @@ export class GraphiQL {
 
 async function buildGraphiQL(options: GraphiQLOptions & { title: string }): Promise<Built> {
   const bundle = await import('@graphql-yoga/render-graphiql/graphiql');
-  const script = (stem: string, source: string) => new GraphiQLFile(stem, 'js', 'text/javascript; charset=utf-8', Buffer.from(source));
+  const script = (stem: string, source: string) => new ContentNamedFile(GRAPHIQL_FILES_PATH, stem, 'js', 'text/javascript; charset=utf-8', Buffer.from(source));
   const favicon = /^data:image\/x-icon;base64,(.*)$/s.exec(bundle.favicon);
   const files = {
     start: script('start', START_SCRIPT),
     graphiql: script('graphiql', bundle.js),
-    styles: new GraphiQLFile('graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(bundle.css)),
+    styles: new ContentNamedFile(GRAPHIQL_FILES_PATH, 'graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(bundle.css)),
     editorWorker: script('editor-worker', bundle.editorWorkerService),
     jsonWorker: script('json-worker', bundle.jsonWorker),
     graphqlWorker: script('graphql-worker', bundle.graphqlWorker),
-    ...(favicon ? { favicon: new GraphiQLFile('favicon', 'ico', 'image/x-icon', Buffer.from(favicon[1]!, 'base64')) } : {}),
+    ...(favicon ? { favicon: new ContentNamedFile(GRAPHIQL_FILES_PATH, 'favicon', 'ico', 'image/x-icon', Buffer.from(favicon[1]!, 'base64')) } : {}),
   };
   const settings = {
     // Monaco asks for its workers by these labels.

@@ -6,6 +6,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../core/errors.js';
 import type { ConnectSessions } from '../core/connect-sessions.js';
 import type { ConnectPolicy, Principal } from '../core/principal.js';
+import type { DashboardSessions } from './dashboard-session.js';
 
 /** The kinds of caller a route declares (routes.ts). */
 export type Caller = 'backend' | 'frontend' | 'connect-session' | 'anyone';
@@ -17,6 +18,8 @@ export interface Credentials {
   authorization: string | undefined;
   publicKey: string | undefined;
   connectSessionToken?: string | undefined;
+  /** Read only when there is no Authorization header: the dashboard's session cookie and CSRF header. */
+  dashboard?: () => { cookie: string | undefined; csrfToken: string | undefined };
 }
 
 export interface ServerKeys {
@@ -26,10 +29,13 @@ export interface ServerKeys {
   connectPolicy?: ConnectPolicy;
   /** Finds the live session of a connect session token. */
   connectSessions?: Pick<ConnectSessions, 'verify'>;
+  /** Checks the dashboard's session cookies (only with a secret key). */
+  dashboardSessions?: DashboardSessions;
 }
 
 const OPEN_BACKEND: Principal = { kind: 'backend', via: 'open' };
 const KEYED_BACKEND: Principal = { kind: 'backend', via: 'secret-key' };
+const DASHBOARD_BACKEND: Principal = { kind: 'backend', via: 'dashboard' };
 const OPEN_FRONTEND: Principal = { kind: 'frontend', via: 'open' };
 const KEYED_FRONTEND: Principal = { kind: 'frontend', via: 'public-key' };
 const ANONYMOUS: Principal = { kind: 'anonymous' };
@@ -45,10 +51,16 @@ type Strategy = (credentials: Credentials, keys: ServerKeys) => Principal | Prom
 /** `missing`: the refusal when a request proves none of a route's kinds; null leaves it to the next kind. */
 const STRATEGIES: Record<Caller, { prove: Strategy; missing: (keys: ServerKeys) => AppError | null }> = {
   backend: {
-    prove: ({ authorization }, { secretKey }) => {
+    prove: ({ authorization, dashboard }, { secretKey, dashboardSessions }) => {
       if (!secretKey) return OPEN_BACKEND;
       const presented = presentedKey(authorization);
-      if (presented === 'missing') return null;
+      if (presented === 'missing') {
+        // A person signed in to the dashboard: its cookie, and the CSRF token only its page holds.
+        const signedIn = dashboard?.();
+        if (!signedIn?.cookie || !dashboardSessions) return null;
+        dashboardSessions.check(signedIn.cookie, signedIn.csrfToken);
+        return DASHBOARD_BACKEND;
+      }
       if (presented === 'malformed' || !sameKey(presented.key, secretKey)) throw new AppError('invalid_secret_key');
       return KEYED_BACKEND;
     },

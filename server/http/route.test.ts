@@ -54,13 +54,23 @@ describe('the route table', () => {
       'POST /graphql',
     ]);
     // Only what a browser or a provider reaches without a key is open to anyone.
+    // The dashboard's page, files and sign-in are open: its data comes through /graphql, which is not.
     expect(table.filter((entry) => entry.callers.includes('anyone')).map((entry) => `${entry.method} ${entry.pattern}`).sort()).toEqual([
+      'DELETE /dashboard/session',
+      'GET /',
+      'GET /dashboard',
+      'GET /dashboard/:view',
+      'GET /dashboard/:view/:first',
+      'GET /dashboard/:view/:first/:second',
+      'GET /dashboard/assets/:file',
+      'GET /dashboard/session',
       'GET /graphql',
       'GET /graphql/assets/:file',
       'GET /health',
       'GET /health/live',
       'GET /oauth/callback',
       'GET /sdk/frontend.js',
+      'POST /dashboard/session',
     ]);
     // A flow is opened by a connect session first, then (as the policy allows) by a page; nothing else admits
     // either. The Connect UI found from a session token alone takes the session only.

@@ -7,6 +7,7 @@ import { invalidInput } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import type { DatabasePool } from '../db/pool.js';
 import type { Logger } from '../log.js';
+import type { Dashboard } from './dashboard.js';
 import type { GraphQLService } from './graphql.js';
 import type { Metrics } from './metrics.js';
 import type { Caller, ServerKeys } from './principals.js';
@@ -53,6 +54,8 @@ export interface Services {
   keys: ServerKeys;
   /** The browser SDK, compiled at start-up. */
   frontendSdk: string;
+  /** The dashboard's page and files, bundled on the first visit. */
+  dashboard: Dashboard;
   /** How many proxies in front append to X-Forwarded-For (settings.ts). */
   trustProxyHops: number;
   /** The OAuth flow's cookie: sent back only to the callback's path, Secure when the server's URL is https. */

@@ -6,6 +6,7 @@
 // its handler under endpoints/, add its line here, and test it.
 import { createConnectSession } from './endpoints/connect-sessions.js';
 import { createConnection, deleteConnection, listConnections, readConnection } from './endpoints/connections.js';
+import { dashboardFile, dashboardPage, dashboardSession, dashboardSignIn, dashboardSignOut } from './endpoints/dashboard.js';
 import { frontendSdk } from './endpoints/frontend-sdk.js';
 import { graphiqlFile } from './endpoints/graphiql-files.js';
 import { graphiqlOrOperation, graphqlOperation, graphqlPreflight } from './endpoints/graphql.js';
@@ -39,6 +40,17 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: '/connect', query: ['connect_session_token'], callers: ['connect-session'], face: 'page', fast: false, handle: connectUi },
   { method: 'GET', pattern: '/oauth/callback', query: ['*'], callers: ['anyone'], face: 'page', fast: false, handle: oauthCallback },
   { method: 'GET', pattern: '/sdk/frontend.js', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: frontendSdk },
+  // The dashboard: its page at the server's address and under /dashboard/ (it routes itself), its content-named
+  // files, and its sign-in (the secret key for a session cookie). Its data comes through /graphql.
+  { method: 'GET', pattern: '/', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardPage },
+  { method: 'GET', pattern: '/dashboard', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardPage },
+  { method: 'GET', pattern: '/dashboard/:view', query: ['*'], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardPage },
+  { method: 'GET', pattern: '/dashboard/:view/:first', query: ['*'], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardPage },
+  { method: 'GET', pattern: '/dashboard/:view/:first/:second', query: ['*'], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardPage },
+  { method: 'GET', pattern: '/dashboard/assets/:file', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardFile },
+  { method: 'GET', pattern: '/dashboard/session', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardSession },
+  { method: 'POST', pattern: '/dashboard/session', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardSignIn },
+  { method: 'DELETE', pattern: '/dashboard/session', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: dashboardSignOut },
   // Operations: liveness (the process answers), readiness (the database answers too), Prometheus metrics.
   { method: 'GET', pattern: '/health/live', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: liveness },
   { method: 'GET', pattern: '/health', query: [], callers: ['anyone'], face: 'rest', fast: false, handle: readiness },

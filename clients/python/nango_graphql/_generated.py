@@ -44,6 +44,7 @@ __all__ = [
     "ProviderTemplate",
     "RefreshFailure",
     "RevocationError",
+    "Service",
     "UpdateProviderConfigInput",
     "WebhookEndpoint",
     "WebhookEndpointFields",
@@ -845,6 +846,28 @@ class RevocationError:
 
 
 @dataclass(frozen=True)
+class Service:
+    """This token service."""
+
+    version: str
+    #: NANGO_SERVER_URL: where browsers reach this service.
+    server_url: str
+    #: The redirect URI (callback URL) to register at every OAuth provider.
+    callback_url: str
+    #: A round trip to the database now, in milliseconds.
+    database_latency_ms: float
+
+    @classmethod
+    def from_json(cls, data: Any) -> Service:
+        return cls(
+            version=data["version"],
+            server_url=data["serverUrl"],
+            callback_url=data["callbackUrl"],
+            database_latency_ms=float(data["databaseLatencyMs"]),
+        )
+
+
+@dataclass(frozen=True)
 class WebhookEndpoint:
     """Where events are POSTed, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)."""
 
@@ -1329,6 +1352,18 @@ fragment WebhookEndpointFields on WebhookEndpoint {
 """
 
 
+_SERVICE = """
+query Service {
+  service {
+    version
+    serverUrl
+    callbackUrl
+    databaseLatencyMs
+  }
+}
+"""
+
+
 _UPDATE_PROVIDER_CONFIG = """
 mutation UpdateProviderConfig($input: UpdateProviderConfigInput!) {
   updateProviderConfig(input: $input) {
@@ -1505,6 +1540,12 @@ class Operations:
         variables: dict[str, Any] = {"id": id}
         data = self._execute(_ROTATE_WEBHOOK_SECRET, variables)
         return WebhookEndpoint.from_json(data["rotateWebhookSecret"])
+
+    def service(self) -> Service:
+        """The query Service."""
+        variables: dict[str, Any] = {}
+        data = self._execute(_SERVICE, variables)
+        return Service.from_json(data["service"])
 
     def update_provider_config(self, *, input: UpdateProviderConfigInput) -> ProviderConfigFields:
         """The mutation UpdateProviderConfig."""
