@@ -6,7 +6,7 @@
 // committed and a dashboard never lags behind its server.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { ContentNamedFile, type Bytes } from './static-file.js';
+import { ContentNamedFile, pageHeaders, type Bytes } from './static-file.js';
 
 /** Where the dashboard's files are served (routes.ts). */
 export const DASHBOARD_FILES_PATH = '/dashboard/assets';
@@ -28,14 +28,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-cache',
-  'content-security-policy': CSP,
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-});
+const PAGE_HEADERS = pageHeaders(CSP);
 
 interface Built {
   page: Bytes;

@@ -3,7 +3,7 @@
 // offline). That package inlines the whole build, about 9 MB, into every page it
 // renders; here the build is read once, named by its content and kept in memory.
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { ContentNamedFile, type Bytes } from './static-file.js';
+import { ContentNamedFile, pageHeaders, type Bytes } from './static-file.js';
 
 /** Where the page's files are served (routes.ts). */
 export const GRAPHIQL_FILES_PATH = '/graphql/assets';
@@ -27,15 +27,7 @@ export const GRAPHIQL_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/html; charset=utf-8',
-  // Small, and it says whether the server wants a key: fetched again on each visit.
-  'cache-control': 'no-cache',
-  'content-security-policy': GRAPHIQL_CSP,
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-});
+const PAGE_HEADERS = pageHeaders(GRAPHIQL_CSP);
 
 /**
  * Runs before GraphiQL's bundle (both deferred, in order): Monaco reads its

@@ -8,6 +8,18 @@ import zlib from 'node:zlib';
 /** Bytes as a web Response takes them. */
 export type Bytes = Buffer<ArrayBuffer>;
 
+/** The headers of a page that names such files: fetched again on each visit (it is small), never framed, under `csp`. */
+export function pageHeaders(csp: string): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-cache',
+    'content-security-policy': csp,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  });
+}
+
 const ONE_YEAR = 31_536_000;
 
 type Encoding = 'br' | 'gzip';
