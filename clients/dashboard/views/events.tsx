@@ -28,13 +28,15 @@ function keepInAddress(filter: Filter): void {
 
 export function EventsView(_props: { params: string[] }) {
   const [filter, setFilter] = useState<Filter>(filterFromAddress);
-  const [configs] = useLoad(() => api.ProviderConfigs());
   const wanted: EventFilter = {
     ...(filter.type ? { types: [filter.type] } : {}),
     ...(filter.config ? { providerConfigKey: filter.config } : {}),
     ...(filter.connection ? { connectionId: filter.connection } : {}),
   };
   const { events, status, skipped } = useEventFeed(wanted);
+  // The configs to filter by are read again when the feed shows one created or deleted.
+  const configChanges = events.filter((event) => event.type === 'provider_config.created' || event.type === 'provider_config.deleted').length;
+  const [configs] = useLoad(() => api.ProviderConfigs(), [configChanges]);
   const change = (next: Partial<Filter>) => {
     const merged = { ...filter, ...next };
     keepInAddress(merged);
