@@ -39,7 +39,7 @@ export function OverviewView(_props: { params: string[] }) {
           {({ connectionCounts }) => (
             <ul class="counts">
               {connectionCounts.map(({ health, count }) => (
-                <li key={health} class={`count count-${health.toLowerCase()}`}>
+                <li key={health} class={`count${health !== 'HEALTHY' && count > 0 ? ' count-alert' : ''}`}>
                   <Link href={`/dashboard/connections?health=${health}`}>
                     <span class="count-value" data-health={health}>
                       {count}
