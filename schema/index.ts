@@ -9,5 +9,7 @@ import './connect-session.js';
 import './event.js';
 import './webhook.js';
 import './service.js';
+import './connection-counts.js';
+import './refresh-activity.js';
 
 export const schema = builder.toSchema();

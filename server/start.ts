@@ -139,6 +139,7 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
     eventsRetentionDays: settings.eventsRetentionDays,
     webhookConcurrency: settings.webhookConcurrency,
     onBackgroundError: (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'webhook delivery: the queue could not be read; retried shortly'),
+    onRefreshCountError: (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'refresh counts could not be written; kept for the next write'),
     box,
     observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
     reads,

@@ -1,6 +1,7 @@
 // The dashboard's way to the service: its session (signed in with the secret
 // key, the cookie the server set, the CSRF token kept in memory only) and the
 // generated typed SDK, whose every call goes to /graphql with that token.
+import { graphqlEventStream, type GraphQLResult } from './event-stream.js';
 import { getSdk } from './generated/sdk.js';
 
 export interface Session {
@@ -68,23 +69,51 @@ async function call<T>(path: string, init: RequestInit): Promise<T> {
   return body as T;
 }
 
-type GraphQLErrors = Array<{ message: string; extensions?: { code?: string; field?: string } }>;
+/** For a subscription: `signal` ends it, `onOpen` is called once the service has it (events from then on reach it). */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  onOpen?: () => void;
+}
 
-/** The typed operations of codegen/*.graphql, sent with the session's CSRF token. */
-export const api = getSdk(async <R, V>(document: string, variables?: V): Promise<R> => {
-  let response: Response;
-  try {
-    response = await fetch('/graphql', { method: 'POST', credentials: 'same-origin', headers: headers(), body: JSON.stringify({ query: String(document), variables: variables ?? {} }) });
-  } catch {
-    throw new ApiError('server_unreachable', 'The service did not answer. Is it running?');
-  }
-  const body = (await response.json().catch(() => null)) as { data?: R; errors?: GraphQLErrors } | null;
+/** The result's data, or its first error as an ApiError (a session the server ended signs the page out). */
+function dataOf<R>(body: GraphQLResult<R> | null, status: number): R {
   const error = body?.errors?.[0];
   if (error) {
     const code = error.extensions?.code ?? 'graphql_error';
     if (code === 'dashboard_session_expired' || code === 'missing_auth_header') onSignedOut();
     throw new ApiError(code, error.message, error.extensions?.field ?? null);
   }
-  if (!body?.data) throw new ApiError('bad_response', `The service answered HTTP ${response.status} without data.`);
+  if (!body?.data) throw new ApiError('bad_response', `The service answered HTTP ${status} without data.`);
   return body.data;
-}) as ReturnType<typeof getSdk<unknown>>;
+}
+
+async function request<R, V>(document: string, variables?: V): Promise<R> {
+  let response: Response;
+  try {
+    response = await fetch('/graphql', { method: 'POST', credentials: 'same-origin', headers: headers(), body: JSON.stringify({ query: String(document), variables: variables ?? {} }) });
+  } catch {
+    throw new ApiError('server_unreachable', 'The service did not answer. Is it running?');
+  }
+  return dataOf((await response.json().catch(() => null)) as GraphQLResult<R> | null, response.status);
+}
+
+/** A subscription's events until the service ends it (it returns) or fails it (it throws an ApiError). */
+async function* subscribe<R, V>(document: string, variables?: V, options?: RequestOptions): AsyncGenerator<R> {
+  const stream = graphqlEventStream<R>({ body: JSON.stringify({ query: String(document), variables: variables ?? {} }), headers: headers(), signal: options?.signal, onOpen: options?.onOpen });
+  let next: IteratorResult<GraphQLResult<R>>;
+  for (;;) {
+    try {
+      next = await stream.next();
+    } catch (error) {
+      if (options?.signal?.aborted) return;
+      throw error instanceof SyntaxError ? new ApiError('bad_response', 'The service sent an event that is not JSON.') : new ApiError('server_unreachable', 'The connection to the service was lost.');
+    }
+    if (next.done) return;
+    yield dataOf(next.value, 200);
+  }
+}
+
+/** The typed operations of codegen/*.graphql, sent with the session's CSRF token; subscriptions are read as server-sent events. */
+export const api = getSdk<RequestOptions>(<R, V>(document: string, variables?: V, options?: RequestOptions) =>
+  /^\s*subscription\b/.test(String(document)) ? subscribe<R, V>(document, variables, options) : request<R, V>(document, variables),
+);

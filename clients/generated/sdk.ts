@@ -142,6 +142,14 @@ export type UpdateProviderConfigInput = {
   tokenUrl?: string | null | undefined;
 };
 
+export type WebhookDeliveryStatus =
+  /** Given up: retried for a day, the receiver answered 410 Gone, or the endpoint was disabled. */
+  | 'FAILED'
+  /** Not yet delivered: next attempt at nextAttemptAt. */
+  | 'PENDING'
+  /** The receiver answered 2xx. */
+  | 'SUCCEEDED';
+
 export type CreateConnectSessionMutationVariables = Exact<{
   input: CreateConnectSessionInput;
 }>;
@@ -231,6 +239,18 @@ export type ConnectionEventsSubscriptionVariables = Exact<{
 
 export type ConnectionEventsSubscription = { connectionEvents: { id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } } };
 
+export type ConnectionCountsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConnectionCountsQuery = { connectionCounts: Array<{ health: ConnectionHealthStatus, count: number }> };
+
+export type RefreshActivityQueryVariables = Exact<{
+  minutes?: number | null | undefined;
+}>;
+
+
+export type RefreshActivityQuery = { refreshActivity: Array<{ minute: string, succeeded: number, failed: number }> };
+
 export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -308,6 +328,25 @@ export type RotateWebhookSecretMutationVariables = Exact<{
 
 export type RotateWebhookSecretMutation = { rotateWebhookSecret: { secret: string | null, id: string, url: string, events: Array<string>, description: string | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, createdAt: string } };
 
+export type WebhookDeliveryFieldsFragment = { id: string, endpointId: string, eventId: string, eventType: string, status: WebhookDeliveryStatus, nextAttemptAt: string | null, createdAt: string, finishedAt: string | null, attempts: Array<{ attemptedAt: string, statusCode: number | null, latencyMs: number, error: string | null }> };
+
+export type WebhookDeliveriesQueryVariables = Exact<{
+  endpointId: string;
+  status?: WebhookDeliveryStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type WebhookDeliveriesQuery = { webhookDeliveries: { nodes: Array<{ id: string, endpointId: string, eventId: string, eventType: string, status: WebhookDeliveryStatus, nextAttemptAt: string | null, createdAt: string, finishedAt: string | null, attempts: Array<{ attemptedAt: string, statusCode: number | null, latencyMs: number, error: string | null }> }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+
+export type RedeliverWebhookMutationVariables = Exact<{
+  deliveryId: string;
+}>;
+
+
+export type RedeliverWebhookMutation = { redeliverWebhook: { id: string, endpointId: string, eventId: string, eventType: string, status: WebhookDeliveryStatus, nextAttemptAt: string | null, createdAt: string, finishedAt: string | null, attempts: Array<{ attemptedAt: string, statusCode: number | null, latencyMs: number, error: string | null }> } };
+
 export const ConnectionFieldsFragmentDoc = gql`
     fragment ConnectionFields on Connection {
   connectionId
@@ -382,6 +421,24 @@ export const WebhookEndpointFieldsFragmentDoc = gql`
   disabledAt
   disabledReason
   createdAt
+}
+    `;
+export const WebhookDeliveryFieldsFragmentDoc = gql`
+    fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  endpointId
+  eventId
+  eventType
+  status
+  nextAttemptAt
+  createdAt
+  finishedAt
+  attempts {
+    attemptedAt
+    statusCode
+    latencyMs
+    error
+  }
 }
     `;
 export const CreateConnectSessionDocument = gql`
@@ -520,6 +577,23 @@ export const ConnectionEventsDocument = gql`
   }
 }
     ${EventFieldsFragmentDoc}`;
+export const ConnectionCountsDocument = gql`
+    query ConnectionCounts {
+  connectionCounts {
+    health
+    count
+  }
+}
+    `;
+export const RefreshActivityDocument = gql`
+    query RefreshActivity($minutes: Int) {
+  refreshActivity(minutes: $minutes) {
+    minute
+    succeeded
+    failed
+  }
+}
+    `;
 export const ProviderConfigsDocument = gql`
     query ProviderConfigs {
   providerConfigs {
@@ -624,6 +698,31 @@ export const RotateWebhookSecretDocument = gql`
   }
 }
     ${WebhookEndpointFieldsFragmentDoc}`;
+export const WebhookDeliveriesDocument = gql`
+    query WebhookDeliveries($endpointId: String!, $status: WebhookDeliveryStatus, $first: Int, $after: String) {
+  webhookDeliveries(
+    endpointId: $endpointId
+    status: $status
+    first: $first
+    after: $after
+  ) {
+    nodes {
+      ...WebhookDeliveryFields
+    }
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+  }
+}
+    ${WebhookDeliveryFieldsFragmentDoc}`;
+export const RedeliverWebhookDocument = gql`
+    mutation RedeliverWebhook($deliveryId: String!) {
+  redeliverWebhook(deliveryId: $deliveryId) {
+    ...WebhookDeliveryFields
+  }
+}
+    ${WebhookDeliveryFieldsFragmentDoc}`;
 export type Requester<C = {}> = <R, V>(doc: DocumentNode, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
@@ -653,6 +752,12 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     ConnectionEvents(variables?: ConnectionEventsSubscriptionVariables, options?: C): AsyncIterable<ConnectionEventsSubscription> {
       return requester<ConnectionEventsSubscription, ConnectionEventsSubscriptionVariables>(ConnectionEventsDocument, variables, options) as AsyncIterable<ConnectionEventsSubscription>;
+    },
+    ConnectionCounts(variables?: ConnectionCountsQueryVariables, options?: C): Promise<ConnectionCountsQuery> {
+      return requester<ConnectionCountsQuery, ConnectionCountsQueryVariables>(ConnectionCountsDocument, variables, options) as Promise<ConnectionCountsQuery>;
+    },
+    RefreshActivity(variables?: RefreshActivityQueryVariables, options?: C): Promise<RefreshActivityQuery> {
+      return requester<RefreshActivityQuery, RefreshActivityQueryVariables>(RefreshActivityDocument, variables, options) as Promise<RefreshActivityQuery>;
     },
     ProviderConfigs(variables?: ProviderConfigsQueryVariables, options?: C): Promise<ProviderConfigsQuery> {
       return requester<ProviderConfigsQuery, ProviderConfigsQueryVariables>(ProviderConfigsDocument, variables, options) as Promise<ProviderConfigsQuery>;
@@ -686,6 +791,12 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     RotateWebhookSecret(variables: RotateWebhookSecretMutationVariables, options?: C): Promise<RotateWebhookSecretMutation> {
       return requester<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>(RotateWebhookSecretDocument, variables, options) as Promise<RotateWebhookSecretMutation>;
+    },
+    WebhookDeliveries(variables: WebhookDeliveriesQueryVariables, options?: C): Promise<WebhookDeliveriesQuery> {
+      return requester<WebhookDeliveriesQuery, WebhookDeliveriesQueryVariables>(WebhookDeliveriesDocument, variables, options) as Promise<WebhookDeliveriesQuery>;
+    },
+    RedeliverWebhook(variables: RedeliverWebhookMutationVariables, options?: C): Promise<RedeliverWebhookMutation> {
+      return requester<RedeliverWebhookMutation, RedeliverWebhookMutationVariables>(RedeliverWebhookDocument, variables, options) as Promise<RedeliverWebhookMutation>;
     }
   };
 }

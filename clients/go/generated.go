@@ -64,6 +64,18 @@ const (
 	ProviderCategoryVideo             ProviderCategory = "VIDEO"
 )
 
+// WebhookDeliveryStatus is a GraphQL enum.
+type WebhookDeliveryStatus string
+
+const (
+	// Given up: retried for a day, the receiver answered 410 Gone, or the endpoint was disabled.
+	WebhookDeliveryStatusFailed WebhookDeliveryStatus = "FAILED"
+	// Not yet delivered: next attempt at nextAttemptAt.
+	WebhookDeliveryStatusPending WebhookDeliveryStatus = "PENDING"
+	// The receiver answered 2xx.
+	WebhookDeliveryStatusSucceeded WebhookDeliveryStatus = "SUCCEEDED"
+)
+
 // CreateConnectSessionInput: nil fields are left out.
 type CreateConnectSessionInput struct {
 	// The connection the flow writes: created, or re-authorized when it exists.
@@ -224,6 +236,12 @@ type ConnectSession struct {
 type Connection struct {
 	// Fresh credentials: refreshed first when they expire within the refresh window (exactly once, across instances). Fails with refresh_failed, carrying the provider error code, when the provider refuses.
 	Credentials Credentials `json:"credentials"`
+}
+
+// ConnectionCount is a ConnectionCount as the operations select it.
+type ConnectionCount struct {
+	Health ConnectionHealthStatus `json:"health"`
+	Count  int                    `json:"count"`
 }
 
 // One end user's stored authorization for a provider config.
@@ -408,6 +426,14 @@ type RefreshFailure struct {
 	Description *string `json:"description"`
 }
 
+// One minute's refreshes: a provider called for new tokens (a refusal for the backoff, which calls no provider, is not counted).
+type RefreshMinute struct {
+	// The minute's start.
+	Minute    time.Time `json:"minute"`
+	Succeeded int       `json:"succeeded"`
+	Failed    int       `json:"failed"`
+}
+
 // Why the grant was not revoked at the provider. Never holds a token.
 type RevocationError struct {
 	// revocation_unsupported (no revocation endpoint, or OAuth 1.0a), provider_timeout, provider_unreachable, bad_response, or the error code the provider answered (e.g. invalid_client).
@@ -424,6 +450,37 @@ type Service struct {
 	CallbackURL string `json:"callbackUrl"`
 	// A round trip to the database now, in milliseconds.
 	DatabaseLatencyMs float64 `json:"databaseLatencyMs"`
+}
+
+// WebhookAttempt is a WebhookAttempt as the operations select it.
+type WebhookAttempt struct {
+	AttemptedAt time.Time `json:"attemptedAt"`
+	// The receiver's HTTP status; null when no answer came.
+	StatusCode *int `json:"statusCode"`
+	LatencyMs  int  `json:"latencyMs"`
+	// Why no answer came (timeout, refused connection).
+	Error *string `json:"error"`
+}
+
+// WebhookDeliveryFields is a WebhookDelivery as the operations select it.
+type WebhookDeliveryFields struct {
+	// whd_…
+	ID         string `json:"id"`
+	EndpointID string `json:"endpointId"`
+	// The event's id: the webhook-id of every attempt.
+	EventID       string                `json:"eventId"`
+	EventType     string                `json:"eventType"`
+	Status        WebhookDeliveryStatus `json:"status"`
+	NextAttemptAt *time.Time            `json:"nextAttemptAt"`
+	CreatedAt     time.Time             `json:"createdAt"`
+	FinishedAt    *time.Time            `json:"finishedAt"`
+	Attempts      []WebhookAttempt      `json:"attempts"`
+}
+
+// WebhookDeliveryPage is a WebhookDeliveryPage as the operations select it.
+type WebhookDeliveryPage struct {
+	Nodes    []WebhookDeliveryFields `json:"nodes"`
+	PageInfo PageInfo                `json:"pageInfo"`
 }
 
 // Where events are POSTed, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).
@@ -540,6 +597,25 @@ func (c *Client) Connection(ctx context.Context, providerConfigKey string, conne
 		return nil, err
 	}
 	return &data.Value, nil
+}
+
+const connectionCountsDocument = `query ConnectionCounts {
+  connectionCounts {
+    health
+    count
+  }
+}`
+
+// ConnectionCounts: Connections in each health, every status listed. Counted exactly up to 10,000 connections; above that, HEALTHY is the table statistics’ estimate less the unhealthy (which are always counted exactly).
+func (c *Client) ConnectionCounts(ctx context.Context) ([]ConnectionCount, error) {
+	variables := map[string]interface{}{}
+	var data struct {
+		Value []ConnectionCount `json:"connectionCounts"`
+	}
+	if err := c.execute(ctx, connectionCountsDocument, variables, &data); err != nil {
+		return nil, err
+	}
+	return data.Value, nil
 }
 
 const connectionCredentialsDocument = `query ConnectionCredentials($providerConfigKey: String!, $connectionId: String!, $forceRefresh: Boolean = false) {
@@ -1066,6 +1142,71 @@ func (c *Client) Providers(ctx context.Context, options *ProvidersOptions) ([]Pr
 	return data.Value, nil
 }
 
+const redeliverWebhookDocument = `mutation RedeliverWebhook($deliveryId: String!) {
+  redeliverWebhook(deliveryId: $deliveryId) {
+    ...WebhookDeliveryFields
+  }
+}
+
+fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  endpointId
+  eventId
+  eventType
+  status
+  nextAttemptAt
+  createdAt
+  finishedAt
+  attempts {
+    attemptedAt
+    statusCode
+    latencyMs
+    error
+  }
+}`
+
+// RedeliverWebhook: Sends a delivery again now, with the same webhook-id.
+func (c *Client) RedeliverWebhook(ctx context.Context, deliveryID string) (*WebhookDeliveryFields, error) {
+	variables := map[string]interface{}{"deliveryId": deliveryID}
+	var data struct {
+		Value WebhookDeliveryFields `json:"redeliverWebhook"`
+	}
+	if err := c.execute(ctx, redeliverWebhookDocument, variables, &data); err != nil {
+		return nil, err
+	}
+	return &data.Value, nil
+}
+
+const refreshActivityDocument = `query RefreshActivity($minutes: Int) {
+  refreshActivity(minutes: $minutes) {
+    minute
+    succeeded
+    failed
+  }
+}`
+
+// RefreshActivityOptions are the optional variables of RefreshActivity: nil ones are not sent.
+type RefreshActivityOptions struct {
+	Minutes *int
+}
+
+// RefreshActivity: The last `minutes` minutes (1-1440, default 60), oldest first, one entry each; the last is the current minute, so far. Each instance writes its counts every 10 s and before it answers this, so the instance answering is exact and the others are at most 10 s behind.
+func (c *Client) RefreshActivity(ctx context.Context, options *RefreshActivityOptions) ([]RefreshMinute, error) {
+	variables := map[string]interface{}{}
+	if options != nil {
+		if options.Minutes != nil {
+			variables["minutes"] = *options.Minutes
+		}
+	}
+	var data struct {
+		Value []RefreshMinute `json:"refreshActivity"`
+	}
+	if err := c.execute(ctx, refreshActivityDocument, variables, &data); err != nil {
+		return nil, err
+	}
+	return data.Value, nil
+}
+
 const revokeAndDeleteConnectionDocument = `mutation RevokeAndDeleteConnection($providerConfigKey: String!, $connectionId: String!, $force: Boolean) {
   revokeAndDeleteConnection(
     providerConfigKey: $providerConfigKey
@@ -1185,6 +1326,70 @@ func (c *Client) UpdateProviderConfig(ctx context.Context, input UpdateProviderC
 		Value ProviderConfigFields `json:"updateProviderConfig"`
 	}
 	if err := c.execute(ctx, updateProviderConfigDocument, variables, &data); err != nil {
+		return nil, err
+	}
+	return &data.Value, nil
+}
+
+const webhookDeliveriesDocument = `query WebhookDeliveries($endpointId: String!, $status: WebhookDeliveryStatus, $first: Int, $after: String) {
+  webhookDeliveries(
+    endpointId: $endpointId
+    status: $status
+    first: $first
+    after: $after
+  ) {
+    nodes {
+      ...WebhookDeliveryFields
+    }
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+  }
+}
+
+fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  endpointId
+  eventId
+  eventType
+  status
+  nextAttemptAt
+  createdAt
+  finishedAt
+  attempts {
+    attemptedAt
+    statusCode
+    latencyMs
+    error
+  }
+}`
+
+// WebhookDeliveriesOptions are the optional variables of WebhookDeliveries: nil ones are not sent.
+type WebhookDeliveriesOptions struct {
+	Status *WebhookDeliveryStatus
+	First  *int
+	After  *string
+}
+
+// WebhookDeliveries: An endpoint's deliveries, newest first, each with its attempts (first: 1-100, default 50).
+func (c *Client) WebhookDeliveries(ctx context.Context, endpointID string, options *WebhookDeliveriesOptions) (*WebhookDeliveryPage, error) {
+	variables := map[string]interface{}{"endpointId": endpointID}
+	if options != nil {
+		if options.Status != nil {
+			variables["status"] = *options.Status
+		}
+		if options.First != nil {
+			variables["first"] = *options.First
+		}
+		if options.After != nil {
+			variables["after"] = *options.After
+		}
+	}
+	var data struct {
+		Value WebhookDeliveryPage `json:"webhookDeliveries"`
+	}
+	if err := c.execute(ctx, webhookDeliveriesDocument, variables, &data); err != nil {
 		return nil, err
 	}
 	return &data.Value, nil

@@ -21,7 +21,9 @@ import { RefreshSpool } from '../db/refresh-spool.js';
 import { FreshCredentials } from './fresh-credentials.js';
 import { RefreshEngine } from './refresh-engine.js';
 import { RefreshScheduler } from './refresh-scheduler.js';
-import type { CoreObserver } from './observer.js';
+import { silentObserver, type CoreObserver } from './observer.js';
+import { RefreshActivity } from './refresh-activity.js';
+import { RefreshMinuteStore } from '../db/refresh-minute-store.js';
 import type { ConnectPolicy } from './principal.js';
 import { Events } from './events.js';
 import { Webhooks, WebhookSender } from './webhooks.js';
@@ -53,6 +55,8 @@ export interface Core {
   webhooks: Webhooks;
   /** Sends due webhook deliveries: started after migrations, stopped (attempts under way finished) before the pool ends. */
   webhookSender: WebhookSender;
+  /** Refreshes succeeded and failed per minute, summed over every instance (the dashboard's overview). */
+  refreshActivity: RefreshActivity;
   /** Refreshing ahead and the answers waiting for the database: started after migrations, stopped before the pool ends. */
   refreshing: {
     start(): Promise<void>;
@@ -70,6 +74,8 @@ export interface CoreDependencies {
   webhookConcurrency: number;
   /** Where failures of background work (a webhook look with the database away) are reported. */
   onBackgroundError?: (error: unknown) => void;
+  /** Where a failed write of the refresh counts is reported (they are kept, and written with the next). */
+  onRefreshCountError?: (error: unknown) => void;
   pool: DatabasePool;
   catalog: ProviderCatalog;
   discover: DiscoverEndpoints;
@@ -118,6 +124,8 @@ export function createCore(dependencies: CoreDependencies): Core {
   const connections = new ConnectionStore(pool, box, dependencies.reads);
   const connectSessions = new ConnectSessionStore(pool);
   const webhookStore = new WebhookStore(pool, box);
+  const refreshActivity = new RefreshActivity(new RefreshMinuteStore(pool), dependencies.onRefreshCountError);
+  const observer = refreshActivity.observing(dependencies.observer ?? silentObserver);
   const spool = RefreshSpool.inDirectory(dependencies.dataDir, box, async (answer) => ((await connections.writeRefreshed(
     { id: answer.rowId, providerConfigKey: answer.providerConfigKey, connectionId: answer.connectionId },
     answer.claimedVersion,
@@ -134,7 +142,7 @@ export function createCore(dependencies: CoreDependencies): Core {
     backoffBaseSeconds: refresh.backoffBaseSeconds,
     backoffMaxSeconds: 3600,
     needsReauthAfterSeconds: refresh.needsReauthAfterSeconds,
-    observer: dependencies.observer,
+    observer,
   });
   const scheduler = new RefreshScheduler({
     connections,
@@ -157,6 +165,7 @@ export function createCore(dependencies: CoreDependencies): Core {
     refreshing: {
       start: async () => {
         await spool.replay();
+        refreshActivity.start();
         if (refresh.concurrency > 0) scheduler.start();
       },
       stop: async (graceMs: number) => {
@@ -167,11 +176,13 @@ export function createCore(dependencies: CoreDependencies): Core {
         clearTimeout(timer);
         const abandoned = engine.inFlight;
         await spool.stop();
+        await refreshActivity.stop();
         return { abandoned };
       },
       scheduler,
       spool,
     },
+    refreshActivity,
     catalog,
     providerConfigs: new ProviderConfigs(configs, catalog, discover, urlPolicy),
     connections: new Connections(connections, new GrantRevocation({ configs, catalog, providerTimeoutSeconds, urlPolicy })),
@@ -198,9 +209,9 @@ export function createCore(dependencies: CoreDependencies): Core {
       providerTimeoutSeconds,
       urlPolicy,
       refreshDueAt: (credentials, provider) => engine.dueAt(credentials, provider),
-      observer: dependencies.observer,
+      observer,
     }),
-    freshCredentials: new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer: dependencies.observer }),
+    freshCredentials: new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer }),
     events: new Events(new EventStore(pool), dependencies.eventsRetentionDays),
     webhooks: new Webhooks(webhookStore, urlPolicy),
     webhookSender: new WebhookSender({
@@ -208,7 +219,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       urlPolicy,
       concurrency: dependencies.webhookConcurrency,
       intervalMs: WEBHOOK_LOOK_INTERVAL_MS,
-      observer: dependencies.observer,
+      observer,
       onError: dependencies.onBackgroundError,
     }),
   };

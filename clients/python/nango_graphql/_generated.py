@@ -18,6 +18,7 @@ __all__ = [
     "ClientCredentialsToken",
     "ConnectSession",
     "Connection",
+    "ConnectionCount",
     "ConnectionFields",
     "ConnectionHealth",
     "ConnectionHealthStatus",
@@ -43,9 +44,14 @@ __all__ = [
     "ProviderConfigFields",
     "ProviderTemplate",
     "RefreshFailure",
+    "RefreshMinute",
     "RevocationError",
     "Service",
     "UpdateProviderConfigInput",
+    "WebhookAttempt",
+    "WebhookDeliveryFields",
+    "WebhookDeliveryPage",
+    "WebhookDeliveryStatus",
     "WebhookEndpoint",
     "WebhookEndpointFields",
 ]
@@ -103,6 +109,15 @@ class ProviderCategory(str, Enum):
     STORAGE = "STORAGE"
     SUPPORT = "SUPPORT"
     VIDEO = "VIDEO"
+
+
+class WebhookDeliveryStatus(str, Enum):
+    #: Given up: retried for a day, the receiver answered 410 Gone, or the endpoint was disabled.
+    FAILED = "FAILED"
+    #: Not yet delivered: next attempt at nextAttemptAt.
+    PENDING = "PENDING"
+    #: The receiver answered 2xx.
+    SUCCEEDED = "SUCCEEDED"
 
 
 @dataclass
@@ -449,6 +464,21 @@ class Connection:
     def from_json(cls, data: Any) -> Connection:
         return cls(
             credentials=_credentials_from_json(data["credentials"]),
+        )
+
+
+@dataclass(frozen=True)
+class ConnectionCount:
+    """A ConnectionCount, as the operations select it."""
+
+    health: ConnectionHealthStatus
+    count: int
+
+    @classmethod
+    def from_json(cls, data: Any) -> ConnectionCount:
+        return cls(
+            health=ConnectionHealthStatus(data["health"]),
+            count=data["count"],
         )
 
 
@@ -830,6 +860,24 @@ class RefreshFailure:
 
 
 @dataclass(frozen=True)
+class RefreshMinute:
+    """One minute's refreshes: a provider called for new tokens (a refusal for the backoff, which calls no provider, is not counted)."""
+
+    #: The minute's start.
+    minute: datetime
+    succeeded: int
+    failed: int
+
+    @classmethod
+    def from_json(cls, data: Any) -> RefreshMinute:
+        return cls(
+            minute=_datetime(data["minute"]),
+            succeeded=data["succeeded"],
+            failed=data["failed"],
+        )
+
+
+@dataclass(frozen=True)
 class RevocationError:
     """Why the grant was not revoked at the provider. Never holds a token."""
 
@@ -864,6 +912,73 @@ class Service:
             server_url=data["serverUrl"],
             callback_url=data["callbackUrl"],
             database_latency_ms=float(data["databaseLatencyMs"]),
+        )
+
+
+@dataclass(frozen=True)
+class WebhookAttempt:
+    """A WebhookAttempt, as the operations select it."""
+
+    attempted_at: datetime
+    #: The receiver's HTTP status; null when no answer came.
+    status_code: Optional[int]
+    latency_ms: int
+    #: Why no answer came (timeout, refused connection).
+    error: Optional[str]
+
+    @classmethod
+    def from_json(cls, data: Any) -> WebhookAttempt:
+        return cls(
+            attempted_at=_datetime(data["attemptedAt"]),
+            status_code=data["statusCode"],
+            latency_ms=data["latencyMs"],
+            error=data["error"],
+        )
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryFields:
+    """A WebhookDelivery, as the operations select it."""
+
+    #: whd_…
+    id: str
+    endpoint_id: str
+    #: The event's id: the webhook-id of every attempt.
+    event_id: str
+    event_type: str
+    status: WebhookDeliveryStatus
+    next_attempt_at: Optional[datetime]
+    created_at: datetime
+    finished_at: Optional[datetime]
+    attempts: list[WebhookAttempt]
+
+    @classmethod
+    def from_json(cls, data: Any) -> WebhookDeliveryFields:
+        return cls(
+            id=data["id"],
+            endpoint_id=data["endpointId"],
+            event_id=data["eventId"],
+            event_type=data["eventType"],
+            status=WebhookDeliveryStatus(data["status"]),
+            next_attempt_at=None if data["nextAttemptAt"] is None else _datetime(data["nextAttemptAt"]),
+            created_at=_datetime(data["createdAt"]),
+            finished_at=None if data["finishedAt"] is None else _datetime(data["finishedAt"]),
+            attempts=[WebhookAttempt.from_json(item) for item in data["attempts"]],
+        )
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryPage:
+    """A WebhookDeliveryPage, as the operations select it."""
+
+    nodes: list[WebhookDeliveryFields]
+    page_info: PageInfo
+
+    @classmethod
+    def from_json(cls, data: Any) -> WebhookDeliveryPage:
+        return cls(
+            nodes=[WebhookDeliveryFields.from_json(item) for item in data["nodes"]],
+            page_info=PageInfo.from_json(data["pageInfo"]),
         )
 
 
@@ -977,6 +1092,16 @@ fragment ConnectionFields on Connection {
     code
     description
     nextAttemptAt
+  }
+}
+"""
+
+
+_CONNECTION_COUNTS = """
+query ConnectionCounts {
+  connectionCounts {
+    health
+    count
   }
 }
 """
@@ -1313,6 +1438,43 @@ query Providers($search: String, $authMode: AuthMode, $category: ProviderCategor
 """
 
 
+_REDELIVER_WEBHOOK = """
+mutation RedeliverWebhook($deliveryId: String!) {
+  redeliverWebhook(deliveryId: $deliveryId) {
+    ...WebhookDeliveryFields
+  }
+}
+
+fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  endpointId
+  eventId
+  eventType
+  status
+  nextAttemptAt
+  createdAt
+  finishedAt
+  attempts {
+    attemptedAt
+    statusCode
+    latencyMs
+    error
+  }
+}
+"""
+
+
+_REFRESH_ACTIVITY = """
+query RefreshActivity($minutes: Int) {
+  refreshActivity(minutes: $minutes) {
+    minute
+    succeeded
+    failed
+  }
+}
+"""
+
+
 _REVOKE_AND_DELETE_CONNECTION = """
 mutation RevokeAndDeleteConnection($providerConfigKey: String!, $connectionId: String!, $force: Boolean) {
   revokeAndDeleteConnection(
@@ -1391,6 +1553,43 @@ fragment ProviderConfigFields on ProviderConfig {
 """
 
 
+_WEBHOOK_DELIVERIES = """
+query WebhookDeliveries($endpointId: String!, $status: WebhookDeliveryStatus, $first: Int, $after: String) {
+  webhookDeliveries(
+    endpointId: $endpointId
+    status: $status
+    first: $first
+    after: $after
+  ) {
+    nodes {
+      ...WebhookDeliveryFields
+    }
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+  }
+}
+
+fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  endpointId
+  eventId
+  eventType
+  status
+  nextAttemptAt
+  createdAt
+  finishedAt
+  attempts {
+    attemptedAt
+    statusCode
+    latencyMs
+    error
+  }
+}
+"""
+
+
 _WEBHOOK_ENDPOINTS = """
 query WebhookEndpoints {
   webhookEndpoints {
@@ -1422,6 +1621,12 @@ class Operations:
         variables: dict[str, Any] = {"providerConfigKey": provider_config_key, "connectionId": connection_id}
         data = self._execute(_CONNECTION, variables)
         return ConnectionFields.from_json(data["connection"])
+
+    def connection_counts(self) -> list[ConnectionCount]:
+        """Connections in each health, every status listed. Counted exactly up to 10,000 connections; above that, HEALTHY is the table statistics’ estimate less the unhealthy (which are always counted exactly)."""
+        variables: dict[str, Any] = {}
+        data = self._execute(_CONNECTION_COUNTS, variables)
+        return [ConnectionCount.from_json(item) for item in data["connectionCounts"]]
 
     def connection_credentials(self, *, provider_config_key: str, connection_id: str, force_refresh: Optional[bool] = None) -> Connection:
         """One connection; fails with unknown_connection when there is none."""
@@ -1527,6 +1732,20 @@ class Operations:
         data = self._execute(_PROVIDERS, variables)
         return [ProviderTemplate.from_json(item) for item in data["providers"]]
 
+    def redeliver_webhook(self, *, delivery_id: str) -> WebhookDeliveryFields:
+        """Sends a delivery again now, with the same webhook-id."""
+        variables: dict[str, Any] = {"deliveryId": delivery_id}
+        data = self._execute(_REDELIVER_WEBHOOK, variables)
+        return WebhookDeliveryFields.from_json(data["redeliverWebhook"])
+
+    def refresh_activity(self, *, minutes: Optional[int] = None) -> list[RefreshMinute]:
+        """The last `minutes` minutes (1-1440, default 60), oldest first, one entry each; the last is the current minute, so far. Each instance writes its counts every 10 s and before it answers this, so the instance answering is exact and the others are at most 10 s behind."""
+        variables: dict[str, Any] = {}
+        if minutes is not None:
+            variables["minutes"] = minutes
+        data = self._execute(_REFRESH_ACTIVITY, variables)
+        return [RefreshMinute.from_json(item) for item in data["refreshActivity"]]
+
     def revoke_and_delete_connection(self, *, provider_config_key: str, connection_id: str, force: Optional[bool] = None) -> DeleteConnectionResult:
         """Revokes the connection's grant at the provider (RFC 7009: its refresh token, else its access token), then deletes the connection. When the revocation fails the connection is kept and the call fails with revocation_failed (or revocation_unsupported when the provider has no revocation endpoint); with force: true it is deleted anyway and the failure is in revocationError."""
         variables: dict[str, Any] = {"providerConfigKey": provider_config_key, "connectionId": connection_id}
@@ -1552,6 +1771,18 @@ class Operations:
         variables: dict[str, Any] = {"input": input.to_json()}
         data = self._execute(_UPDATE_PROVIDER_CONFIG, variables)
         return ProviderConfigFields.from_json(data["updateProviderConfig"])
+
+    def webhook_deliveries(self, *, endpoint_id: str, status: Optional[WebhookDeliveryStatus] = None, first: Optional[int] = None, after: Optional[str] = None) -> WebhookDeliveryPage:
+        """An endpoint's deliveries, newest first, each with its attempts (first: 1-100, default 50)."""
+        variables: dict[str, Any] = {"endpointId": endpoint_id}
+        if status is not None:
+            variables["status"] = status.value
+        if first is not None:
+            variables["first"] = first
+        if after is not None:
+            variables["after"] = after
+        data = self._execute(_WEBHOOK_DELIVERIES, variables)
+        return WebhookDeliveryPage.from_json(data["webhookDeliveries"])
 
     def webhook_endpoints(self) -> list[WebhookEndpointFields]:
         """The query WebhookEndpoints."""
