@@ -53,7 +53,7 @@ describe('the dashboard', () => {
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Overview');
     await expect(page.getByRole('status').textContent()).resolves.toContain('Unprotected');
     await page.getByRole('link', { name: 'Provider configs' }).click();
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Provider configs');
+    await page.getByRole('heading', { level: 1, name: 'Provider configs' }).waitFor();
     expect(page.url()).toBe(`${open.url}/dashboard/configs`);
     await page.screenshot({ path: `${SCREENSHOTS}configs-open.png`, fullPage: true });
     expect(problems).toEqual([]);
@@ -67,7 +67,7 @@ describe('the dashboard', () => {
     await signIn(page, 'not-the-key');
     await expect(page.getByRole('alert').textContent()).resolves.toContain("not this server's secret key");
     await signIn(page, SECRET_KEY);
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Provider configs');
+    await page.getByRole('heading', { level: 1, name: 'Provider configs' }).waitFor();
     await expect(page.locator('code').first().textContent()).resolves.toBe(`${keyed.url.replace('127.0.0.1', 'localhost')}/oauth/callback`);
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'nango_dashboard', httpOnly: true, sameSite: 'Strict', path: '/' });
@@ -78,12 +78,12 @@ describe('the dashboard', () => {
     expect(JSON.parse(stored).cookie).toBe('');
     // A reload keeps the session (the CSRF token is asked again, never stored).
     await page.reload();
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Provider configs');
+    await page.getByRole('heading', { level: 1, name: 'Provider configs' }).waitFor();
     await page.getByRole('link', { name: 'Overview' }).click();
     await expect(page.locator('.facts').textContent()).resolves.toContain('Answering');
     await page.screenshot({ path: `${SCREENSHOTS}overview.png`, fullPage: true });
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Sign in to the token service');
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the token service' }).waitFor();
     // Chromium logs the refused sign-in's 401 itself; nothing else may reach the console.
     expect(problems).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
     await context.close();
