@@ -29,6 +29,7 @@ __all__ = [
     "CredentialCheck",
     "Credentials",
     "DeleteConnectionResult",
+    "EndUser",
     "EndUserInput",
     "EventData",
     "EventEndUser",
@@ -463,6 +464,8 @@ class ConnectionFields:
     #: Connection params given at connect time (e.g. subdomain).
     connection_config: Any
     metadata: Any
+    #: The end user the connect session named (the latest flow that named one); null when none did.
+    end_user: Optional[EndUser]
     created_at: datetime
     updated_at: datetime
     last_refresh_success: Optional[datetime]
@@ -479,6 +482,7 @@ class ConnectionFields:
             provider=data["provider"],
             connection_config=data["connectionConfig"],
             metadata=data["metadata"],
+            end_user=None if data["endUser"] is None else EndUser.from_json(data["endUser"]),
             created_at=_datetime(data["createdAt"]),
             updated_at=_datetime(data["updatedAt"]),
             last_refresh_success=None if data["lastRefreshSuccess"] is None else _datetime(data["lastRefreshSuccess"]),
@@ -558,6 +562,23 @@ class DeleteConnectionResult:
             deleted=data["deleted"],
             revoked=data["revoked"],
             revocation_error=None if data["revocationError"] is None else RevocationError.from_json(data["revocationError"]),
+        )
+
+
+@dataclass(frozen=True)
+class EndUser:
+    """Who a connection is for, as the connect session that wrote it named them (your product's own id)."""
+
+    id: str
+    email: Optional[str]
+    display_name: Optional[str]
+
+    @classmethod
+    def from_json(cls, data: Any) -> EndUser:
+        return cls(
+            id=data["id"],
+            email=data["email"],
+            display_name=data["displayName"],
         )
 
 
@@ -963,6 +984,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -1026,10 +1052,11 @@ query ConnectionCredentials($providerConfigKey: String!, $connectionId: String!,
 
 
 _CONNECTIONS = """
-query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $first: Int, $after: String) {
+query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $search: String, $first: Int, $after: String) {
   connections(
     providerConfigKey: $providerConfigKey
     health: $health
+    search: $search
     first: $first
     after: $after
   ) {
@@ -1049,6 +1076,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -1092,6 +1124,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -1431,13 +1468,15 @@ class Operations:
         data = self._execute(_CONNECTION_CREDENTIALS, variables)
         return Connection.from_json(data["connection"])
 
-    def connections(self, *, provider_config_key: Optional[str] = None, health: Optional[ConnectionHealthStatus] = None, first: Optional[int] = None, after: Optional[str] = None) -> ConnectionPage:
-        """Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again."""
+    def connections(self, *, provider_config_key: Optional[str] = None, health: Optional[ConnectionHealthStatus] = None, search: Optional[str] = None, first: Optional[int] = None, after: Optional[str] = None) -> ConnectionPage:
+        """Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again; `search` finds them by connection id or end user."""
         variables: dict[str, Any] = {}
         if provider_config_key is not None:
             variables["providerConfigKey"] = provider_config_key
         if health is not None:
             variables["health"] = health.value
+        if search is not None:
+            variables["search"] = search
         if first is not None:
             variables["first"] = first
         if after is not None:
