@@ -111,7 +111,7 @@ describe('provider configs and connections in the dashboard', () => {
     await page.getByRole('link', { name: 'Connections', exact: true }).click();
     await heading('Connections');
     await page.getByText('No connections match.').waitFor();
-    await page.getByText('Live: the list follows changes').waitFor();
+    await page.getByText('Live: changes show here as they happen.').first().waitFor();
     await page.getByText('Invite a user to connect').click();
     await page.getByRole('textbox', { name: 'Connection id (required)' }).fill('dash-user');
     await page.getByLabel('End user id (optional)').fill('acct_1');

@@ -89,5 +89,5 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export function liveLabel(state: LiveState): string {
-  return { connecting: 'Connecting to live updates…', live: 'Live: the list follows changes as they happen.', reconnecting: 'Live updates interrupted: reconnecting…', stopped: 'Live updates stopped.' }[state];
+  return { connecting: 'Connecting to live updates…', live: 'Live: changes show here as they happen.', reconnecting: 'Live updates interrupted: reconnecting…', stopped: 'Live updates stopped.' }[state];
 }

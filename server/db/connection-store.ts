@@ -287,20 +287,25 @@ function pageWhere(options: Pick<ListConnectionsOptions, 'providerConfigKey' | '
     conditions.push(`c.health = ${literal}`);
     name += `-${options.health.toLowerCase()}`;
   }
-  if (options.search !== undefined) {
-    values.push(`${escapeLike(options.search)}%`);
-    const pattern = `lower($${values.length})`;
-    // One prefix range per field, each in its own index (0014_connection_end_user.sql), OR-ed by a bitmap.
-    conditions.push(
-      `(lower(c.connection_id) LIKE ${pattern}` +
-        ` OR (c.end_user_id IS NOT NULL AND lower(c.end_user_id) LIKE ${pattern})` +
-        ` OR (c.end_user_email IS NOT NULL AND lower(c.end_user_email) LIKE ${pattern})` +
-        ` OR (c.end_user_display_name IS NOT NULL AND lower(c.end_user_display_name) LIKE ${pattern}))`,
-    );
+  const search = options.search === undefined ? undefined : (values.push(`${escapeLike(options.search)}%`), `lower($${values.length})`);
+  const cursor = values.length + 1;
+  const limit = values.length + 2;
+  conditions.push(`($${cursor}::bigint IS NULL OR c.id < $${cursor})`);
+  if (search !== undefined) {
+    // Every match first (one bitmap over the four prefix indexes of
+    // 0014_connection_end_user.sql), then its newest page. Left to plan the OR with
+    // ORDER BY id LIMIT itself, the planner walked the primary key past every row:
+    // 430 ms for a rare match among 500,000 connections, 0.3 ms this way. The cost
+    // now grows with the matches instead (a prefix matching all 500,000: 480 ms).
+    const fields = [
+      `lower(c.connection_id) LIKE ${search}`,
+      ...['end_user_id', 'end_user_email', 'end_user_display_name'].map((column) => `(c.${column} IS NOT NULL AND lower(c.${column}) LIKE ${search})`),
+    ];
+    const matched = `WITH matched AS MATERIALIZED (SELECT c.id FROM connections c WHERE ${[...conditions, `(${fields.join(' OR ')})`].join(' AND ')})`;
+    conditions.push(`c.id = ANY(ARRAY(${matched} SELECT id FROM matched ORDER BY id DESC LIMIT $${limit}))`);
     name += '-search';
   }
-  conditions.push(`($${values.length + 1}::bigint IS NULL OR c.id < $${values.length + 1})`);
-  return { name, where: `WHERE ${conditions.join(' AND ')} ORDER BY c.id DESC LIMIT $${values.length + 2}`, values };
+  return { name, where: `WHERE ${conditions.join(' AND ')} ORDER BY c.id DESC LIMIT $${limit}`, values };
 }
 
 /** The text as a LIKE pattern that matches it literally (backslash is LIKE's default escape). */
