@@ -42,6 +42,8 @@ const config: CodegenConfig = {
     'clients/generated/sdk.ts': TYPESCRIPT_SDK,
     // The dashboard runs in a browser: its operations travel as plain strings, so no GraphQL parser is shipped to it.
     'clients/dashboard/generated/sdk.ts': {
+      // Plus the dashboard's own operations, kept out of the public SDKs (their names and types stay as they are).
+      documents: ['codegen/*.graphql', 'codegen/dashboard/*.graphql'],
       plugins: [
         ...TYPESCRIPT_SDK.plugins,
         // documentMode 'string' names this class and leaves it to the output to declare: a document is its text.

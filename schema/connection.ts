@@ -66,6 +66,15 @@ const ConnectionHealthRef = builder
     }),
   });
 
+const EndUserRef = builder.objectRef<{ id: string; email: string | null; displayName: string | null }>('EndUser').implement({
+  description: 'Who a connection is for, as the connect session that wrote it named them (your product\'s own id).',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    email: t.exposeString('email', { nullable: true }),
+    displayName: t.exposeString('displayName', { nullable: true }),
+  }),
+});
+
 export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').implement({
   description: "One end user's stored authorization for a provider config.",
   fields: (t) => ({
@@ -80,6 +89,12 @@ export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').i
     metadata: t.field({ type: 'JSON', resolve: fromWhole((connection) => connection.metadata) }),
     createdAt: t.field({ type: 'DateTime', resolve: (source) => (source.shape === 'whole' ? source.connection.createdAt : source.summary.createdAt) }),
     updatedAt: t.field({ type: 'DateTime', resolve: fromWhole((connection) => connection.updatedAt) }),
+    endUser: t.field({
+      type: EndUserRef,
+      nullable: true,
+      description: 'The end user the connect session named (the latest flow that named one); null when none did.',
+      resolve: fromWhole((connection) => (connection.endUserId === null ? null : { id: connection.endUserId, email: connection.endUserEmail, displayName: connection.endUserDisplayName })),
+    }),
     health: t.field({
       type: ConnectionHealthRef,
       description: 'Whether its tokens can still be refreshed, as of the last refresh (a list filters on it: connections(health: NEEDS_REAUTH)).',
@@ -132,15 +147,26 @@ const ConnectionPageRef = builder
 builder.queryField('connections', (t) =>
   t.field({
     type: ConnectionPageRef,
-    description: 'Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again.',
+    description:
+      'Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again; `search` finds them by connection id or end user.',
     args: {
       providerConfigKey: t.arg.string(),
       health: t.arg({ type: ConnectionHealthStatusRef, description: 'Only the connections in this health.' }),
+      search: t.arg.string({
+        description:
+          "Only the connections whose connection id, or end user's id, email or display name, starts with this (case-insensitive; % and _ match themselves). Blank: no filter; at most 255 characters, no control characters (invalid_input).",
+      }),
       first: t.arg.int(),
       after: t.arg.string(),
     },
     resolve: async (_root, args, { core }, info): Promise<Page<ConnectionSource>> => {
-      const options = { providerConfigKey: args.providerConfigKey ?? undefined, health: args.health ?? undefined, first: args.first ?? undefined, after: args.after ?? undefined };
+      const options = {
+        providerConfigKey: args.providerConfigKey ?? undefined,
+        health: args.health ?? undefined,
+        search: args.search ?? undefined,
+        first: args.first ?? undefined,
+        after: args.after ?? undefined,
+      };
       if (nodesAskOnlySummaryFields(info)) {
         const page = await core.connections.listSummaries(options);
         return { ...page, nodes: page.nodes.map((summary) => ({ shape: 'summary', summary })) };

@@ -29,6 +29,10 @@ export const ProviderConfigRef = builder.objectRef<ProviderConfig>('ProviderConf
     tokenParams: t.expose('tokenParams', { type: 'StringMap', description: "Merged over the template's token request params (the code exchange)." }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    connectionCount: t.int({
+      description: 'Its connections now: what deleteProviderConfig deletes with it (and their connect sessions).',
+      resolve: (config, _args, { core }) => core.connections.countFor(config.key),
+    }),
   }),
 });
 

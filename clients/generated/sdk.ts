@@ -157,17 +157,18 @@ export type CreateConnectSessionMutationVariables = Exact<{
 
 export type CreateConnectSessionMutation = { createConnectSession: { token: string, expiresAt: string, connectUrl: string } };
 
-export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } };
+export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } };
 
 export type ConnectionsQueryVariables = Exact<{
   providerConfigKey?: string | null | undefined;
   health?: ConnectionHealthStatus | null | undefined;
+  search?: string | null | undefined;
   first?: number | null | undefined;
   after?: string | null | undefined;
 }>;
 
 
-export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type ConnectionQueryVariables = Exact<{
   providerConfigKey: string;
@@ -175,7 +176,7 @@ export type ConnectionQueryVariables = Exact<{
 }>;
 
 
-export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
+export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
 
 export type DeleteConnectionMutationVariables = Exact<{
   providerConfigKey: string;
@@ -199,7 +200,7 @@ export type CreateConnectionMutationVariables = Exact<{
 }>;
 
 
-export type CreateConnectionMutation = { createConnection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
+export type CreateConnectionMutation = { createConnection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
 
 export type ConnectionCredentialsQueryVariables = Exact<{
   providerConfigKey: string;
@@ -354,6 +355,11 @@ export const ConnectionFieldsFragmentDoc = gql`
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -451,10 +457,11 @@ export const CreateConnectSessionDocument = gql`
 }
     `;
 export const ConnectionsDocument = gql`
-    query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $first: Int, $after: String) {
+    query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $search: String, $first: Int, $after: String) {
   connections(
     providerConfigKey: $providerConfigKey
     health: $health
+    search: $search
     first: $first
     after: $after
   ) {

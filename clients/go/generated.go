@@ -251,11 +251,13 @@ type ConnectionFields struct {
 	// The provider template of the config.
 	Provider string `json:"provider"`
 	// Connection params given at connect time (e.g. subdomain).
-	ConnectionConfig   json.RawMessage `json:"connectionConfig"`
-	Metadata           json.RawMessage `json:"metadata"`
-	CreatedAt          time.Time       `json:"createdAt"`
-	UpdatedAt          time.Time       `json:"updatedAt"`
-	LastRefreshSuccess *time.Time      `json:"lastRefreshSuccess"`
+	ConnectionConfig json.RawMessage `json:"connectionConfig"`
+	Metadata         json.RawMessage `json:"metadata"`
+	// The end user the connect session named (the latest flow that named one); null when none did.
+	EndUser            *EndUser   `json:"endUser"`
+	CreatedAt          time.Time  `json:"createdAt"`
+	UpdatedAt          time.Time  `json:"updatedAt"`
+	LastRefreshSuccess *time.Time `json:"lastRefreshSuccess"`
 	// The last failed refresh, cleared by the next successful one.
 	LastRefreshFailure *RefreshFailure `json:"lastRefreshFailure"`
 	// Whether its tokens can still be refreshed, as of the last refresh (a list filters on it: connections(health: NEEDS_REAUTH)).
@@ -294,6 +296,13 @@ type DeleteConnectionResult struct {
 	Revoked bool `json:"revoked"`
 	// Set when force deleted the connection although the revocation failed.
 	RevocationError *RevocationError `json:"revocationError"`
+}
+
+// Who a connection is for, as the connect session that wrote it named them (your product's own id).
+type EndUser struct {
+	ID          string  `json:"id"`
+	Email       *string `json:"email"`
+	DisplayName *string `json:"displayName"`
 }
 
 // EventData is a EventData as the operations select it.
@@ -570,6 +579,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -680,10 +694,11 @@ func (c *Client) ConnectionCredentials(ctx context.Context, providerConfigKey st
 	return &data.Value, nil
 }
 
-const connectionsDocument = `query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $first: Int, $after: String) {
+const connectionsDocument = `query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $search: String, $first: Int, $after: String) {
   connections(
     providerConfigKey: $providerConfigKey
     health: $health
+    search: $search
     first: $first
     after: $after
   ) {
@@ -703,6 +718,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -724,11 +744,12 @@ fragment ConnectionFields on Connection {
 type ConnectionsOptions struct {
 	ProviderConfigKey *string
 	Health            *ConnectionHealthStatus
+	Search            *string
 	First             *int
 	After             *string
 }
 
-// Connections: Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again.
+// Connections: Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again; `search` finds them by connection id or end user.
 func (c *Client) Connections(ctx context.Context, options *ConnectionsOptions) (*ConnectionPage, error) {
 	variables := map[string]interface{}{}
 	if options != nil {
@@ -737,6 +758,9 @@ func (c *Client) Connections(ctx context.Context, options *ConnectionsOptions) (
 		}
 		if options.Health != nil {
 			variables["health"] = *options.Health
+		}
+		if options.Search != nil {
+			variables["search"] = *options.Search
 		}
 		if options.First != nil {
 			variables["first"] = *options.First
@@ -786,6 +810,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess

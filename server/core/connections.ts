@@ -31,6 +31,8 @@ export interface ListOptions {
   providerConfigKey?: string;
   /** Only the connections in this health (e.g. NEEDS_REAUTH: those whose end user must connect again). */
   health?: ConnectionHealthStatus;
+  /** Connection id, or end user id, email or name, by prefix (case-insensitive); blank: no filter. */
+  search?: string;
   first?: number;
   after?: string;
 }
@@ -79,11 +81,15 @@ export class Connections {
   ): Promise<Page<Node>> {
     if (options.providerConfigKey !== undefined) checkIdentifier('providerConfigKey', options.providerConfigKey);
     if (options.health !== undefined && !HEALTH_STATUSES.includes(options.health)) throw invalidInput('health', `must be one of ${HEALTH_STATUSES.join(', ')}`);
+    // The same bounds as the identifiers it is matched against: longer or with control characters, it could match nothing.
+    const search = options.search?.trim() || undefined;
+    if (search !== undefined) checkIdentifier('search', search);
     const first = options.first ?? DEFAULT_PAGE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw invalidInput('first', `must be between 1 and ${MAX_PAGE}`);
     const records = await read({
       providerConfigKey: options.providerConfigKey,
       health: options.health,
+      search,
       limit: first + 1,
       beforeId: options.after === undefined ? undefined : decodeCursor(options.after),
     });
@@ -94,6 +100,12 @@ export class Connections {
       endCursor: last ? encodeCursor(last.id) : null,
       hasNextPage: records.length > first,
     };
+  }
+
+  /** How many connections the provider config has: what deleting it deletes with it. */
+  countFor(providerConfigKey: string): Promise<number> {
+    checkIdentifier('providerConfigKey', providerConfigKey);
+    return this.store.countFor(providerConfigKey);
   }
 
   /** How many connections are in each health (the unhealthy exactly, the healthy estimated: see the store). */

@@ -156,17 +156,18 @@ export type CreateConnectSessionMutationVariables = Exact<{
 
 export type CreateConnectSessionMutation = { createConnectSession: { token: string, expiresAt: string, connectUrl: string } };
 
-export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } };
+export type ConnectionFieldsFragment = { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } };
 
 export type ConnectionsQueryVariables = Exact<{
   providerConfigKey?: string | null | undefined;
   health?: ConnectionHealthStatus | null | undefined;
+  search?: string | null | undefined;
   first?: number | null | undefined;
   after?: string | null | undefined;
 }>;
 
 
-export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type ConnectionsQuery = { connections: { nodes: Array<{ connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type ConnectionQueryVariables = Exact<{
   providerConfigKey: string;
@@ -174,7 +175,7 @@ export type ConnectionQueryVariables = Exact<{
 }>;
 
 
-export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
+export type ConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
 
 export type DeleteConnectionMutationVariables = Exact<{
   providerConfigKey: string;
@@ -198,7 +199,7 @@ export type CreateConnectionMutationVariables = Exact<{
 }>;
 
 
-export type CreateConnectionMutation = { createConnection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
+export type CreateConnectionMutation = { createConnection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
 
 export type ConnectionCredentialsQueryVariables = Exact<{
   providerConfigKey: string;
@@ -215,6 +216,26 @@ export type ConnectionCredentialsQuery = { connection: { credentials:
       | { __typename: 'OAuth1Credentials', oauthToken: string, oauthTokenSecret: string, raw: unknown }
       | { __typename: 'OAuth2Credentials', accessToken: string, refreshToken: string | null, tokenType: string | null, expiresAt: string | null, scopes: Array<string>, raw: unknown }
      } };
+
+export type RefreshConnectionQueryVariables = Exact<{
+  providerConfigKey: string;
+  connectionId: string;
+}>;
+
+
+export type RefreshConnectionQuery = { connection: { connectionId: string, providerConfigKey: string, provider: string, connectionConfig: unknown, metadata: unknown, createdAt: string, updatedAt: string, lastRefreshSuccess: string | null, credentials:
+      | { __typename: 'ApiKeyCredentials' }
+      | { __typename: 'AppCredentials', expiresAt: string | null }
+      | { __typename: 'BasicCredentials' }
+      | { __typename: 'ClientCredentialsToken', expiresAt: string | null }
+      | { __typename: 'OAuth1Credentials' }
+      | { __typename: 'OAuth2Credentials', expiresAt: string | null }
+    , endUser: { id: string, email: string | null, displayName: string | null } | null, lastRefreshFailure: { at: string, code: string, description: string | null } | null, health: { status: ConnectionHealthStatus, since: string, code: string | null, description: string | null, nextAttemptAt: string | null } } };
+
+export type ProviderConfigsWithCountsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProviderConfigsWithCountsQuery = { providerConfigs: Array<{ connectionCount: number, key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
 
 export type EventFieldsFragment = { id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } };
 
@@ -353,6 +374,11 @@ export const ConnectionFieldsFragmentDoc = new TypedDocumentString(`
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -450,10 +476,11 @@ export const CreateConnectSessionDocument = new TypedDocumentString(`
 }
     `);
 export const ConnectionsDocument = new TypedDocumentString(`
-    query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $first: Int, $after: String) {
+    query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $search: String, $first: Int, $after: String) {
   connections(
     providerConfigKey: $providerConfigKey
     health: $health
+    search: $search
     first: $first
     after: $after
   ) {
@@ -472,6 +499,11 @@ export const ConnectionsDocument = new TypedDocumentString(`
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -500,6 +532,11 @@ export const ConnectionDocument = new TypedDocumentString(`
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -552,6 +589,11 @@ export const CreateConnectionDocument = new TypedDocumentString(`
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -609,6 +651,75 @@ export const ConnectionCredentialsDocument = new TypedDocumentString(`
   }
 }
     `);
+export const RefreshConnectionDocument = new TypedDocumentString(`
+    query RefreshConnection($providerConfigKey: String!, $connectionId: String!) {
+  connection(providerConfigKey: $providerConfigKey, connectionId: $connectionId) {
+    credentials(forceRefresh: true) {
+      __typename
+      ... on OAuth2Credentials {
+        expiresAt
+      }
+      ... on ClientCredentialsToken {
+        expiresAt
+      }
+      ... on AppCredentials {
+        expiresAt
+      }
+    }
+    ...ConnectionFields
+  }
+}
+    fragment ConnectionFields on Connection {
+  connectionId
+  providerConfigKey
+  provider
+  connectionConfig
+  metadata
+  endUser {
+    id
+    email
+    displayName
+  }
+  createdAt
+  updatedAt
+  lastRefreshSuccess
+  lastRefreshFailure {
+    at
+    code
+    description
+  }
+  health {
+    status
+    since
+    code
+    description
+    nextAttemptAt
+  }
+}`);
+export const ProviderConfigsWithCountsDocument = new TypedDocumentString(`
+    query ProviderConfigsWithCounts {
+  providerConfigs {
+    ...ProviderConfigFields
+    connectionCount
+  }
+}
+    fragment ProviderConfigFields on ProviderConfig {
+  key
+  provider
+  authMode
+  clientId
+  appId
+  baseUrl
+  scopes
+  authorizationUrl
+  tokenUrl
+  issuer
+  params
+  authorizationParams
+  tokenParams
+  createdAt
+  updatedAt
+}`);
 export const EventsDocument = new TypedDocumentString(`
     query Events($after: String, $types: [String!], $providerConfigKey: String, $connectionId: String, $first: Int) {
   events(
@@ -965,6 +1076,12 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     ConnectionCredentials(variables: ConnectionCredentialsQueryVariables, options?: C): Promise<ConnectionCredentialsQuery> {
       return requester<ConnectionCredentialsQuery, ConnectionCredentialsQueryVariables>(ConnectionCredentialsDocument, variables, options) as Promise<ConnectionCredentialsQuery>;
+    },
+    RefreshConnection(variables: RefreshConnectionQueryVariables, options?: C): Promise<RefreshConnectionQuery> {
+      return requester<RefreshConnectionQuery, RefreshConnectionQueryVariables>(RefreshConnectionDocument, variables, options) as Promise<RefreshConnectionQuery>;
+    },
+    ProviderConfigsWithCounts(variables?: ProviderConfigsWithCountsQueryVariables, options?: C): Promise<ProviderConfigsWithCountsQuery> {
+      return requester<ProviderConfigsWithCountsQuery, ProviderConfigsWithCountsQueryVariables>(ProviderConfigsWithCountsDocument, variables, options) as Promise<ProviderConfigsWithCountsQuery>;
     },
     Events(variables?: EventsQueryVariables, options?: C): Promise<EventsQuery> {
       return requester<EventsQuery, EventsQueryVariables>(EventsDocument, variables, options) as Promise<EventsQuery>;

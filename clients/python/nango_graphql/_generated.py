@@ -30,6 +30,7 @@ __all__ = [
     "CredentialCheck",
     "Credentials",
     "DeleteConnectionResult",
+    "EndUser",
     "EndUserInput",
     "EventData",
     "EventEndUser",
@@ -493,6 +494,8 @@ class ConnectionFields:
     #: Connection params given at connect time (e.g. subdomain).
     connection_config: Any
     metadata: Any
+    #: The end user the connect session named (the latest flow that named one); null when none did.
+    end_user: Optional[EndUser]
     created_at: datetime
     updated_at: datetime
     last_refresh_success: Optional[datetime]
@@ -509,6 +512,7 @@ class ConnectionFields:
             provider=data["provider"],
             connection_config=data["connectionConfig"],
             metadata=data["metadata"],
+            end_user=None if data["endUser"] is None else EndUser.from_json(data["endUser"]),
             created_at=_datetime(data["createdAt"]),
             updated_at=_datetime(data["updatedAt"]),
             last_refresh_success=None if data["lastRefreshSuccess"] is None else _datetime(data["lastRefreshSuccess"]),
@@ -588,6 +592,23 @@ class DeleteConnectionResult:
             deleted=data["deleted"],
             revoked=data["revoked"],
             revocation_error=None if data["revocationError"] is None else RevocationError.from_json(data["revocationError"]),
+        )
+
+
+@dataclass(frozen=True)
+class EndUser:
+    """Who a connection is for, as the connect session that wrote it named them (your product's own id)."""
+
+    id: str
+    email: Optional[str]
+    display_name: Optional[str]
+
+    @classmethod
+    def from_json(cls, data: Any) -> EndUser:
+        return cls(
+            id=data["id"],
+            email=data["email"],
+            display_name=data["displayName"],
         )
 
 
@@ -1078,6 +1099,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -1151,10 +1177,11 @@ query ConnectionCredentials($providerConfigKey: String!, $connectionId: String!,
 
 
 _CONNECTIONS = """
-query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $first: Int, $after: String) {
+query Connections($providerConfigKey: String, $health: ConnectionHealthStatus, $search: String, $first: Int, $after: String) {
   connections(
     providerConfigKey: $providerConfigKey
     health: $health
+    search: $search
     first: $first
     after: $after
   ) {
@@ -1174,6 +1201,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -1217,6 +1249,11 @@ fragment ConnectionFields on Connection {
   provider
   connectionConfig
   metadata
+  endUser {
+    id
+    email
+    displayName
+  }
   createdAt
   updatedAt
   lastRefreshSuccess
@@ -1636,13 +1673,15 @@ class Operations:
         data = self._execute(_CONNECTION_CREDENTIALS, variables)
         return Connection.from_json(data["connection"])
 
-    def connections(self, *, provider_config_key: Optional[str] = None, health: Optional[ConnectionHealthStatus] = None, first: Optional[int] = None, after: Optional[str] = None) -> ConnectionPage:
-        """Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again."""
+    def connections(self, *, provider_config_key: Optional[str] = None, health: Optional[ConnectionHealthStatus] = None, search: Optional[str] = None, first: Optional[int] = None, after: Optional[str] = None) -> ConnectionPage:
+        """Connections, newest first, a page at a time (first: 1-100, default 50); `health: NEEDS_REAUTH` lists those whose end user must connect again; `search` finds them by connection id or end user."""
         variables: dict[str, Any] = {}
         if provider_config_key is not None:
             variables["providerConfigKey"] = provider_config_key
         if health is not None:
             variables["health"] = health.value
+        if search is not None:
+            variables["search"] = search
         if first is not None:
             variables["first"] = first
         if after is not None:
