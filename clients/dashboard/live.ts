@@ -1,13 +1,12 @@
 // Connection events as they are committed, for the views that stay current
-// without a reload: Subscription.connectionEvents over server-sent events
-// (POST /graphql, accept: text/event-stream, the session's CSRF header; an
-// EventSource can send neither). Chosen over polling Query.events: a change
+// without a reload: Subscription.connectionEvents through the API module (read
+// as server-sent events, event-stream.ts). Chosen over polling Query.events: a change
 // shows at once, and an idle page costs the server nothing but an open stream.
 // A dropped stream is opened again after a pause, and the view told to reload
 // (what happened meanwhile was not heard).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { loadSession } from './api.js';
-import { ConnectionEventsDocument, type ConnectionEventsSubscription, type ConnectionEventsSubscriptionVariables } from './generated/sdk.js';
+import { api, ApiError } from './api.js';
+import type { ConnectionEventsSubscription, ConnectionEventsSubscriptionVariables } from './generated/sdk.js';
 
 export type LiveEvent = ConnectionEventsSubscription['connectionEvents'];
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
@@ -47,34 +46,16 @@ export function useConnectionEvents(filter: ConnectionEventsSubscriptionVariable
   return state;
 }
 
+// What a retry cannot fix: the session is over, or the filter is refused.
+const REFUSALS = new Set(['dashboard_session_expired', 'csrf_token_invalid', 'missing_auth_header', 'invalid_input', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
+
 async function stream(variables: ConnectionEventsSubscriptionVariables, signal: AbortSignal, onEvent: (event: LiveEvent) => void, onOpen: () => void): Promise<'ended' | 'dropped' | 'refused'> {
-  // The CSRF token lives in the API module's memory only; asking the session again is how a reload gets it too.
-  const session = await loadSession();
-  if (!session.signedIn) return 'refused';
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
-  if (session.csrfToken) headers[session.csrfHeader] = session.csrfToken;
-  const response = await fetch('/graphql', { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify({ query: String(ConnectionEventsDocument), variables }), signal });
-  if (!response.ok || !response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
-    return response.status >= 400 && response.status < 500 ? 'refused' : 'dropped';
-  }
-  onOpen();
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return 'dropped';
-    buffer += value;
-    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const type = /^event: ?(.*)$/m.exec(block)?.[1];
-      if (type === 'complete') return 'ended';
-      if (type !== 'next') continue;
-      const result = JSON.parse(/^data: ?(.*)$/m.exec(block)?.[1] ?? 'null') as { data?: ConnectionEventsSubscription; errors?: unknown[] } | null;
-      // subscriber_too_slow and the like: the stream ends; reopening and reloading catches up.
-      if (result?.errors?.length) return 'dropped';
-      if (result?.data) onEvent(result.data.connectionEvents);
-    }
+  try {
+    for await (const result of api.ConnectionEvents(variables, { signal, onOpen })) onEvent(result.connectionEvents);
+    return 'ended';
+  } catch (error) {
+    // subscriber_too_slow, a lost connection: reopening and reloading catches up.
+    return error instanceof ApiError && REFUSALS.has(error.code) ? 'refused' : 'dropped';
   }
 }
 
