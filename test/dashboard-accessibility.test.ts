@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { keyedGraphql, startTestServer, type TestServer } from './support/server.js';
 
 const SECRET_KEY = 'sk_test_dashboard_axe_0123456789abcdef';
 const AXE = fileURLToPath(new URL('../node_modules/axe-core/axe.min.js', import.meta.url));
@@ -21,16 +21,8 @@ let browser: Browser;
 let receiver: http.Server;
 let endpointId: string;
 
-async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET_KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
-  if (body.errors) throw new Error(`GraphQL: ${body.errors.map((error) => error.message).join('; ')}`);
-  return body.data!;
-}
+/** A GraphQL call with the secret key, as a backend makes it. */
+const gql = <T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> => keyedGraphql(server, SECRET_KEY)<T>(query, variables);
 
 beforeAll(async () => {
   server = await startTestServer({ env: { NANGO_SECRET_KEY: SECRET_KEY, NANGO_REFRESH_CONCURRENCY: '0' } });

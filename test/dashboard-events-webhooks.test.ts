@@ -18,7 +18,7 @@ import { EVENT_TYPES } from '../server/core/events.js';
 import { launchChromium } from './support/browser.js';
 import { walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
-import { freePort, startTestServer, type TestServer } from './support/server.js';
+import { freePort, keyedGraphql, startTestServer, type TestServer } from './support/server.js';
 
 const SECRET_KEY = 'sk_test_dashboard_events_0123456789';
 const SCREENSHOTS = fileURLToPath(new URL('../test-results/dashboard/', import.meta.url));
@@ -44,16 +44,7 @@ afterAll(async () => {
 });
 
 /** A GraphQL call with the secret key, as a backend makes it. */
-async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET_KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
-  if (body.errors) throw new Error(`GraphQL: ${body.errors.map((error) => error.message).join('; ')}`);
-  return body.data!;
-}
+const gql = <T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> => keyedGraphql(server, SECRET_KEY)<T>(query, variables);
 
 const createApiKeyConfig = (key: string) => gql(`mutation ($key: String!) { createProviderConfig(input: { key: $key, provider: "custom-api-key", baseUrl: "https://api.example.com" }) { key } }`, { key });
 

@@ -66,3 +66,17 @@ export function graphqlOver(send: (init: RequestInit) => Promise<Response>) {
     return (await response.json()) as GraphQLBody<T>;
   };
 }
+
+/** GraphQL as a backend calls it, with the secret key: the data, or an Error naming the errors. */
+export function keyedGraphql(server: Pick<TestServer, 'url'>, secretKey: string) {
+  return async <T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secretKey}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
+    if (body.errors) throw new Error(`GraphQL: ${body.errors.map((error) => error.message).join('; ')}`);
+    return body.data!;
+  };
+}
