@@ -2,7 +2,7 @@
 // params and events, kept current by its events; refresh now (the page learns
 // when the new credentials expire, never a token), and delete, revoking the
 // grant at the provider first when asked.
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import type { ConnectionHealthStatus } from '../generated/sdk.js';
 import { liveLabel, useConnectionEvents, type LiveEvent } from '../live.js';
@@ -25,6 +25,12 @@ export function ConnectionView({ providerConfigKey, connectionId }: { providerCo
     useCallback((event: LiveEvent) => (event.type === 'connection.deleted' ? setGone(true) : reload()), [reload]),
     reload,
   );
+  // A successful refresh is no event (an hourly token would flood the feed and the webhooks): the page reads
+  // the connection again every 15 s, so its last refresh and health stay current too.
+  useEffect(() => {
+    const timer = setInterval(reload, 15_000);
+    return () => clearInterval(timer);
+  }, [reload]);
   const list = <Link href="/dashboard/connections">Back to connections</Link>;
   if (deleted || gone) {
     return (
