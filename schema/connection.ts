@@ -93,7 +93,13 @@ export const ConnectionRef = builder.objectRef<ConnectionSource>('Connection').i
       type: EndUserRef,
       nullable: true,
       description: 'The end user the connect session named (the latest flow that named one); null when none did.',
-      resolve: fromWhole((connection) => (connection.endUserId === null ? null : { id: connection.endUserId, email: connection.endUserEmail, displayName: connection.endUserDisplayName })),
+      // The list's rows carry the end user; the token read's row does not (see ConnectionRecord), so it is read for it.
+      resolve: async (source, _args, { core }) => {
+        const { providerConfigKey, connectionId } = identityOf(source);
+        const known = source.shape === 'whole' && source.connection.endUserId !== undefined ? source.connection : await core.connections.endUser(providerConfigKey, connectionId);
+        if (!known?.endUserId) return null;
+        return { id: known.endUserId, email: known.endUserEmail ?? null, displayName: known.endUserDisplayName ?? null };
+      },
     }),
     health: t.field({
       type: ConnectionHealthRef,

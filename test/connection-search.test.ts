@@ -90,6 +90,9 @@ describe('searching connections', () => {
     expect(await search('   ')).toHaveLength(ROWS.length);
     const result = await server.graphql('{ connections(search: "user-1") { nodes { endUser { id email displayName } } } }');
     expect(result.data.connections.nodes).toEqual([{ endUser: { id: 'acct_42', email: 'Alice@Example.com', displayName: 'Alice Liddell' } }]);
+    // One connection read by key and id (the token read's row, which leaves the end user out) shows it too.
+    const one = await server.graphql(`{ connection(providerConfigKey: "${ROWS.find((row) => row[1] === 'user-1')![0]}", connectionId: "user-1") { endUser { id email displayName } } }`);
+    expect(one.data.connection.endUser).toEqual({ id: 'acct_42', email: 'Alice@Example.com', displayName: 'Alice Liddell' });
   });
 
   it('refuses what no identifier could hold, as invalid_input on the search field', async () => {

@@ -1,6 +1,6 @@
 // Connections as listed and read without their credentials, and deleted
 // (their grant revoked at the provider first, when asked).
-import { HEALTH_STATUSES, type ConnectionHealthStatus, type ConnectionRecord, type ConnectionStore, type ConnectionSummaryRecord, type ListConnectionsOptions } from '../db/connection-store.js';
+import { HEALTH_STATUSES, type ConnectionHealthStatus, type EndUserColumns, type ConnectionRecord, type ConnectionStore, type ConnectionSummaryRecord, type ListConnectionsOptions } from '../db/connection-store.js';
 import { AppError, invalidInput } from './errors.js';
 import { checkConnectionIdentity, checkIdentifier } from './identifiers.js';
 import { revocationError, type GrantRevocation, type RevocationFailure } from './revocation.js';
@@ -106,6 +106,11 @@ export class Connections {
   countFor(providerConfigKey: string): Promise<number> {
     checkIdentifier('providerConfigKey', providerConfigKey);
     return this.store.countFor(providerConfigKey);
+  }
+
+  /** The end user a connection's connect session named, for a row that was read without it (the token read's). */
+  endUser(providerConfigKey: string, connectionId: string): Promise<EndUserColumns | null> {
+    return this.store.endUserOf(providerConfigKey, connectionId);
   }
 
   /** How many connections are in each health (the unhealthy exactly, the healthy estimated: see the store). */
