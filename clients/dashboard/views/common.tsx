@@ -56,3 +56,27 @@ export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (da
 export function formatDate(value: string | null | undefined): string {
   return value ? new Date(value).toLocaleString() : '—';
 }
+
+/**
+ * Buttons that act on one item of a view: which item is busy, what the last
+ * action said or why it failed; `act` runs one and reloads the view after it.
+ */
+export function useActions(reload: () => void) {
+  const [said, setSaid] = useState<string | null>(null);
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const act = async (id: string, action: () => Promise<void>) => {
+    setBusy(id);
+    setFailure(null);
+    setSaid(null);
+    try {
+      await action();
+      reload();
+    } catch (error) {
+      setFailure(asApiError(error));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { said, setSaid, failure, busy, act };
+}

@@ -1,20 +1,18 @@
 // A webhook endpoint's deliveries, newest first, each with its attempts
 // (status, latency, or why no answer came), and redeliver. Read again every
 // few seconds while any is pending, so a retry shows without a reload.
-import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError } from '../api.js';
+import { useEffect } from 'preact/hooks';
+import { api } from '../api.js';
 import type { WebhookDeliveryFieldsFragment } from '../generated/sdk.js';
 import { Link } from '../router.js';
-import { asApiError, Failure, formatDate, Heading, Show, useLoad } from './common.js';
+import { Failure, formatDate, Heading, Show, useActions, useLoad } from './common.js';
 
 const POLL_MS = 3000;
 
 export function DeliveriesView({ endpointId }: { endpointId: string }) {
   const [endpoints] = useLoad(() => api.WebhookEndpoints());
   const [loaded, reload] = useLoad(() => api.WebhookDeliveries({ endpointId, first: 50 }), [endpointId]);
-  const [said, setSaid] = useState<string | null>(null);
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { said, setSaid, failure, busy, act } = useActions(reload);
   const pending = loaded.state === 'ready' && loaded.data.webhookDeliveries.nodes.some((delivery) => delivery.status === 'PENDING');
   useEffect(() => {
     if (!pending) return;
@@ -23,21 +21,12 @@ export function DeliveriesView({ endpointId }: { endpointId: string }) {
   }, [loaded]);
   const endpoint = endpoints.state === 'ready' ? endpoints.data.webhookEndpoints.find((candidate) => candidate.id === endpointId) : undefined;
 
-  const redeliver = async (delivery: WebhookDeliveryFieldsFragment) => {
-    setBusy(delivery.id);
-    setFailure(null);
-    setSaid(null);
-    try {
+  const redeliver = (delivery: WebhookDeliveryFieldsFragment) =>
+    act(delivery.id, async () => {
       const { redeliverWebhook } = await api.RedeliverWebhook({ deliveryId: delivery.id });
       const last = redeliverWebhook.attempts.at(-1);
       setSaid(`Sent ${delivery.eventType} again: ${last ? attemptOutcome(last) : redeliverWebhook.status.toLowerCase()}.`);
-      reload();
-    } catch (error) {
-      setFailure(asApiError(error));
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
   return (
     <>

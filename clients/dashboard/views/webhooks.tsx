@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { EVENT_TYPES } from '../event-types.js';
 import type { WebhookEndpointFieldsFragment } from '../generated/sdk.js';
 import { Link } from '../router.js';
-import { asApiError, Failure, formatDate, Heading, Show, useLoad } from './common.js';
+import { asApiError, Failure, formatDate, Heading, Show, useActions, useLoad } from './common.js';
 import { ConfirmButton } from './confirm-button.js';
 import { SecretNotice } from './secret-notice.js';
 import { DeliveriesView } from './webhook-deliveries.js';
@@ -21,23 +21,7 @@ type Notice = { url: string; secret: string; rotated: boolean };
 function EndpointsView() {
   const [loaded, reload] = useLoad(() => api.WebhookEndpoints());
   const [notice, setNotice] = useState<Notice | null>(null);
-  const [said, setSaid] = useState<string | null>(null);
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-
-  const act = async (id: string, action: () => Promise<void>) => {
-    setBusy(id);
-    setFailure(null);
-    setSaid(null);
-    try {
-      await action();
-      reload();
-    } catch (error) {
-      setFailure(asApiError(error));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const { said, setSaid, failure, busy, act } = useActions(reload);
 
   return (
     <>
