@@ -1,0 +1,33 @@
+// Which headers cross the proxy (issue 20's second piece): the caller's own
+// credentials and cookies, the proxy's control headers and the hop-by-hop ones
+// (RFC 9110 §7.6.1, and any the Connection header names) never reach the
+// provider; the provider's cookies and the headers that could echo a token or
+// tell the caller about the upstream's connection never come back.
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and their old spellings. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+/** What the caller sends to the proxy itself, or sends for itself: not the provider's business. */
+const CALLER_ONLY = ['authorization', 'cookie', 'host', 'content-length', 'provider-config-key', 'connection-id', 'retries', 'base-url-override', 'x-nango-csrf', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
+
+/** What the provider's answer must not hand to the caller: its cookies, and headers that may carry or reflect credentials. */
+const PROVIDER_ONLY = ['set-cookie', 'set-cookie2', 'www-authenticate', 'proxy-authenticate', 'authentication-info', 'authorization', 'content-length', 'alt-svc', 'strict-transport-security'];
+
+export type HeaderList = Array<[name: string, value: string]>;
+
+/** The caller's headers the provider receives (lower-case names), before the proxy adds the credentials. */
+export function forwardedRequestHeaders(headers: HeaderList): HeaderList {
+  return keep(headers, new Set([...HOP_BY_HOP, ...CALLER_ONLY]));
+}
+
+/** The provider's headers the caller receives. */
+export function returnedResponseHeaders(headers: HeaderList): HeaderList {
+  return keep(headers, new Set([...HOP_BY_HOP, ...PROVIDER_ONLY]));
+}
+
+function keep(headers: HeaderList, dropped: Set<string>): HeaderList {
+  // A Connection header names more hop-by-hop headers for this hop only.
+  const named = headers.filter(([name]) => name.toLowerCase() === 'connection').flatMap(([, value]) => value.split(',').map((token) => token.trim().toLowerCase()));
+  const drop = new Set([...dropped, ...named]);
+  return headers.map(([name, value]): [string, string] => [name.toLowerCase(), value]).filter(([name]) => !drop.has(name));
+}
