@@ -1,7 +1,6 @@
 // The domain's front door: one object with every service, built once at
 // start-up and handed to the GraphQL and HTTP faces.
-import { sql } from 'slonik';
-import type { DatabasePool } from '../db/pool.js';
+import { pingDatabase, type DatabasePool } from '../db/pool.js';
 import { VERSION } from '../version.js';
 import { ConnectSessionStore } from '../db/connect-session-store.js';
 import { ConnectionStore } from '../db/connection-store.js';
@@ -158,7 +157,7 @@ export function createCore(dependencies: CoreDependencies): Core {
       callbackUrl,
       databaseLatencyMs: async () => {
         const started = performance.now();
-        await pool.query(sql.unsafe`SELECT 1`);
+        await pingDatabase(pool);
         return Math.round((performance.now() - started) * 100) / 100;
       },
     },
