@@ -14,6 +14,9 @@ export const ProviderConfigRef = builder.objectRef<ProviderConfig>('ProviderConf
     clientId: t.exposeString('clientId', { nullable: true, description: 'Null for API_KEY, BASIC and APP templates.' }),
     appId: t.exposeString('appId', { nullable: true, description: "A GitHub App's id (APP templates)." }),
     baseUrl: t.exposeString('baseUrl', { nullable: true, description: "Where the API is called: the config's own, else the template's (with its ${connectionConfig.params.x} placeholders)." }),
+    proxyAllowedHosts: t.exposeStringList('proxyAllowedHosts', {
+      description: "Hosts (host or host:port) besides the base URL's to which /proxy may send this config's credentials, when a call names one with Base-Url-Override.",
+    }),
     scopes: t.exposeStringList('scopes'),
     authorizationUrl: t.exposeString('authorizationUrl', {
       nullable: true,
@@ -41,6 +44,7 @@ const INPUT_DESCRIPTIONS = {
   params: 'Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy.',
   authorizationParams: 'Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.',
   tokenParams: 'Extra token request params for the code exchange, e.g. { "audience": "..." }.',
+  proxyAllowedHosts: "Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy.",
 };
 
 const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput', {
@@ -56,6 +60,7 @@ const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput',
     tokenUrl: t.string({ description: 'Required for the custom and custom-oauth2-cc templates; overrides the template otherwise.' }),
     issuer: t.string({ description: 'Required for the oidc template: endpoints come from OpenID discovery.' }),
     baseUrl: t.string({ description: "Required for custom-api-key and custom-basic (where credentials are checked and the API is called); overrides the template's otherwise (e.g. a GitHub Enterprise Server API)." }),
+    proxyAllowedHosts: t.stringList({ description: INPUT_DESCRIPTIONS.proxyAllowedHosts }),
     params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
     authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
     tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
@@ -76,6 +81,7 @@ const UpdateProviderConfigInput = builder.inputType('UpdateProviderConfigInput',
     tokenUrl: t.string(),
     issuer: t.string(),
     baseUrl: t.string(),
+    proxyAllowedHosts: t.stringList({ description: INPUT_DESCRIPTIONS.proxyAllowedHosts }),
     params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
     authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
     tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
@@ -124,6 +130,7 @@ builder.mutationField('updateProviderConfig', (t) =>
         tokenUrl: input.tokenUrl,
         issuer: input.issuer,
         baseUrl: input.baseUrl,
+        proxyAllowedHosts: input.proxyAllowedHosts ?? undefined,
         params: input.params ?? undefined,
         authorizationParams: input.authorizationParams ?? undefined,
         tokenParams: input.tokenParams ?? undefined,

@@ -71,6 +71,10 @@ const EnvSchema = z.object({
   NANGO_REFRESH_SCHEDULER_INTERVAL_MS: optional(count(50, 600_000)),
   NANGO_EVENTS_RETENTION_DAYS: optional(count(1, 3650)),
   NANGO_WEBHOOK_CONCURRENCY: optional(count(0, 1000)),
+  NANGO_PROXY_MAX_UPLOAD_BYTES: optional(count(0, 10 * 1024 ** 3)),
+  NANGO_PROXY_TIMEOUT_MS: optional(count(100, 600_000)),
+  NANGO_PROXY_RETRY_BUDGET_MS: optional(count(0, 600_000)),
+  NANGO_PROXY_MAX_RETRIES: optional(count(0, 100)),
   NANGO_PROVIDER_TIMEOUT_MS: optional(z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000')),
 });
 
@@ -110,6 +114,8 @@ export interface Settings {
   /** Webhook attempts this instance makes at once; 0: this instance sends none. */
   webhookConcurrency: number;
   refreshSchedulerIntervalMs: number;
+  /** The proxy (/proxy/*): the largest request body, how long the API may take to answer (and may pause while sending), how long retry waits may add up to, and the most retries a caller may ask for. */
+  proxy: { maxUploadBytes: number; timeoutMs: number; retryBudgetMs: number; maxRetries: number };
   /** Required on every GraphQL operation and REST connection route when set. */
   secretKey: string | undefined;
   /** Required as ?public_key= on /oauth/connect when set. */
@@ -160,6 +166,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     refreshSchedulerIntervalMs: values.NANGO_REFRESH_SCHEDULER_INTERVAL_MS ?? 1000,
     eventsRetentionDays: values.NANGO_EVENTS_RETENTION_DAYS ?? 30,
     webhookConcurrency: values.NANGO_WEBHOOK_CONCURRENCY ?? 50,
+    proxy: {
+      maxUploadBytes: values.NANGO_PROXY_MAX_UPLOAD_BYTES ?? 100 * 1024 * 1024,
+      timeoutMs: values.NANGO_PROXY_TIMEOUT_MS ?? 60_000,
+      retryBudgetMs: values.NANGO_PROXY_RETRY_BUDGET_MS ?? 30_000,
+      maxRetries: values.NANGO_PROXY_MAX_RETRIES ?? 10,
+    },
     secretKey: values.NANGO_SECRET_KEY,
     connectPolicy: values.NANGO_CONNECT_POLICY ?? (values.NANGO_SECRET_KEY ? 'session' : 'open'),
     maxOpenFlowsPerConfig: values.NANGO_MAX_OPEN_FLOWS_PER_CONFIG ?? 1000,

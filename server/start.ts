@@ -141,6 +141,7 @@ export async function assembleService(settings: Settings, databaseUrl: string, l
     onBackgroundError: (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'webhook delivery: the queue could not be read; retried shortly'),
     onRefreshCountError: (error) => logger.warn({ err: errorSummary(error, { stack: false }) }, 'refresh counts could not be written; kept for the next write'),
     box,
+    proxy: settings.proxy,
     observer: { ...metrics.observer, refreshFailed: (failure) => logger.warn(failure, 'refresh failed') },
     reads,
   });

@@ -126,6 +126,8 @@ type CreateProviderConfigInput struct {
 	PrivateKey *string `json:"privateKey,omitempty"`
 	// A template name from Query.providers, e.g. "github".
 	Provider string `json:"provider"`
+	// Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy.
+	ProxyAllowedHosts *[]string `json:"proxyAllowedHosts,omitempty"`
 	// OAuth scopes (OAUTH2, OAUTH1, OAUTH2_CC).
 	Scopes *[]string `json:"scopes,omitempty"`
 	// Extra token request params for the code exchange, e.g. { "audience": "..." }.
@@ -167,7 +169,9 @@ type UpdateProviderConfigInput struct {
 	Params     *map[string]string `json:"params,omitempty"`
 	PrivateKey *string            `json:"privateKey,omitempty"`
 	Provider   *string            `json:"provider,omitempty"`
-	Scopes     *[]string          `json:"scopes,omitempty"`
+	// Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy.
+	ProxyAllowedHosts *[]string `json:"proxyAllowedHosts,omitempty"`
+	Scopes            *[]string `json:"scopes,omitempty"`
 	// Extra token request params for the code exchange, e.g. { "audience": "..." }.
 	TokenParams *map[string]string `json:"tokenParams,omitempty"`
 	TokenURL    *string            `json:"tokenUrl,omitempty"`

@@ -29,6 +29,9 @@ import { Webhooks, WebhookSender } from './webhooks.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { ProviderConfigs } from './provider-configs.js';
 import { GrantRevocation } from './revocation.js';
+import { upstreamCaller } from '../providers/proxy-call.js';
+import { ProviderApps } from './provider-apps.js';
+import { ApiProxy, type ProxySettings } from './proxy.js';
 
 /** What the service says about itself (Query.service): the dashboard's overview and config pages show it. */
 export interface ServiceInfo {
@@ -56,6 +59,8 @@ export interface Core {
   webhookSender: WebhookSender;
   /** Refreshes succeeded and failed per minute, summed over every instance (the dashboard's overview). */
   refreshActivity: RefreshActivity;
+  /** Calls to a provider's API for a connection, its credentials placed by the service (/proxy/*). */
+  proxy: ApiProxy;
   /** Refreshing ahead and the answers waiting for the database: started after migrations, stopped before the pool ends. */
   refreshing: {
     start(): Promise<void>;
@@ -96,7 +101,13 @@ export interface CoreDependencies {
   observer?: CoreObserver;
   /** The connections the token read and the list share (see ReadConnections). */
   reads: ReadConnections;
+  /** The proxy's limits and clock (settings.ts); the defaults when not given. */
+  proxy?: ProxyOptions;
 }
+
+export type ProxyOptions = ProxySettings & { timeoutMs: number };
+
+const DEFAULT_PROXY: ProxyOptions = { maxUploadBytes: 100 * 1024 * 1024, timeoutMs: 60_000, retryBudgetMs: 30_000, maxRetries: 10 };
 
 /** How refreshes run (settings.ts). */
 export interface RefreshSettings {
@@ -150,6 +161,8 @@ export function createCore(dependencies: CoreDependencies): Core {
     leaseSeconds: refresh.leaseSeconds,
     intervalMs: refresh.schedulerIntervalMs,
   });
+  const freshCredentials = new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer });
+  const proxy = dependencies.proxy ?? DEFAULT_PROXY;
   return {
     service: {
       version: VERSION,
@@ -210,7 +223,16 @@ export function createCore(dependencies: CoreDependencies): Core {
       refreshDueAt: (credentials, provider) => engine.dueAt(credentials, provider),
       observer,
     }),
-    freshCredentials: new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer }),
+    freshCredentials,
+    proxy: new ApiProxy({
+      connections,
+      apps: new ProviderApps(configs, catalog),
+      fresh: freshCredentials,
+      upstream: upstreamCaller(urlPolicy, { headersTimeoutMs: proxy.timeoutMs, idleTimeoutMs: proxy.timeoutMs }).call,
+      policy: urlPolicy,
+      settings: proxy,
+      observer,
+    }),
     events: new Events(new EventStore(pool), dependencies.eventsRetentionDays),
     webhooks: new Webhooks(webhookStore, urlPolicy),
     webhookSender: new WebhookSender({

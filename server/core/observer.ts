@@ -19,6 +19,8 @@ export interface CoreObserver {
   refreshFailed(failure: RefreshFailure): void;
   flow(event: FlowEvent, provider: string): void;
   webhookAttempted(outcome: WebhookOutcome): void;
+  /** A proxied request answered: the provider's status, or why there was none (timeout, unreachable, refused, aborted). */
+  proxied(provider: string, status: string, retries: number): void;
 }
 
 export const silentObserver: CoreObserver = {
@@ -26,4 +28,5 @@ export const silentObserver: CoreObserver = {
   refreshFailed: () => undefined,
   flow: () => undefined,
   webhookAttempted: () => undefined,
+  proxied: () => undefined,
 };

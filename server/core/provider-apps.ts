@@ -31,6 +31,36 @@ export async function loadProviderApp(
   return { config, template };
 }
 
+const MAX_CACHED_APPS = 1_000;
+
+/**
+ * Provider apps (client secret opened) by config key, kept while the config's
+ * updated_at is unchanged: a storm of refreshes or proxied calls of one config
+ * reads and decrypts it once, and an edit is seen by the next call.
+ */
+export class ProviderApps {
+  private readonly apps = new Map<string, { updatedAt: number; app: Promise<ProviderApp> }>();
+
+  constructor(
+    private readonly configs: ProviderConfigStore,
+    private readonly catalog: ProviderCatalog,
+  ) {}
+
+  /** The app of `providerConfigKey` as of its config's `updatedAt` (milliseconds, read with the connection). */
+  get(providerConfigKey: string, updatedAt: number): Promise<ProviderApp> {
+    const cached = this.apps.get(providerConfigKey);
+    if (cached && cached.updatedAt === updatedAt) return cached.app;
+    if (this.apps.size >= MAX_CACHED_APPS) this.apps.clear();
+    const app = loadProviderApp(this.configs, this.catalog, providerConfigKey);
+    this.apps.set(providerConfigKey, { updatedAt, app });
+    // A failed load is not kept: the next call tries again.
+    app.catch(() => {
+      if (this.apps.get(providerConfigKey)?.app === app) this.apps.delete(providerConfigKey);
+    });
+    return app;
+  }
+}
+
 /**
  * Refuses the connection params a visitor of /oauth/connect may not give (a
  * whole host, a value outside its rule), naming the param: what a visitor

@@ -26,6 +26,8 @@ export interface ProviderConfig {
   issuer: string | null;
   /** Where the API is called: the config's own (generic templates, GitHub Enterprise), else the template's. */
   baseUrl: string | null;
+  /** Hosts (host[:port]) besides the base URL's that a proxied request may go to with Base-Url-Override. */
+  proxyAllowedHosts: string[];
   /** Connection params set by the secret-key holder (e.g. a self-managed host); they win over an end user's. */
   params: Record<string, string>;
   /** Merged over the template's authorization request params. */
@@ -50,6 +52,7 @@ export interface CreateProviderConfigInput {
   tokenUrl?: string | null;
   issuer?: string | null;
   baseUrl?: string | null;
+  proxyAllowedHosts?: string[] | null;
   params?: Record<string, string> | null;
   authorizationParams?: Record<string, string> | null;
   tokenParams?: Record<string, string> | null;
@@ -71,6 +74,9 @@ const MAX_SCOPES = 200;
 const MAX_SCOPE = 512;
 const MAX_PARAMS = 20;
 const MAX_PARAM_VALUE = 1024;
+const MAX_ALLOWED_HOSTS = 20;
+// host or host:port, as URL.host writes it (lower-case; an IPv6 literal in brackets).
+const ALLOWED_HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 const REQUEST_PARAM_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
 
 /**
@@ -137,6 +143,7 @@ export class ProviderConfigs {
       tokenUrl: input.tokenUrl !== undefined || providerChanged ? input.tokenUrl : existing.tokenUrl,
       issuer: input.issuer !== undefined || providerChanged ? input.issuer : existing.issuer,
       baseUrl: input.baseUrl !== undefined || providerChanged ? input.baseUrl : existing.baseUrl,
+      proxyAllowedHosts: input.proxyAllowedHosts !== undefined ? input.proxyAllowedHosts : existing.proxyAllowedHosts,
       // Params name a template's placeholders, so they too start afresh with a new template.
       params: input.params !== undefined || providerChanged ? input.params : existing.params,
       authorizationParams: input.authorizationParams !== undefined ? input.authorizationParams : existing.authorizationParams,
@@ -175,6 +182,7 @@ export class ProviderConfigs {
     let tokenUrl = optionalEndpoint('tokenUrl', input.tokenUrl, this.urlPolicy);
     let issuer = optionalEndpoint('issuer', input.issuer, this.urlPolicy);
     const baseUrl = optionalEndpoint('baseUrl', input.baseUrl, this.urlPolicy);
+    const proxyAllowedHosts = checkAllowedHosts(input.proxyAllowedHosts ?? [], this.urlPolicy);
     if (authorizationUrl && (mode !== 'OAUTH2' && mode !== 'OAUTH1')) throw invalidInput('authorizationUrl', `is not used by ${mode} templates`);
     if (tokenUrl && !CLIENT_MODES.has(mode)) throw invalidInput('tokenUrl', `is not used by ${mode} templates`);
     if (!baseUrl && !template.proxy && (template.generic === 'custom-api-key' || template.generic === 'custom-basic')) {
@@ -198,7 +206,7 @@ export class ProviderConfigs {
     } else if (issuer) {
       throw invalidInput('issuer', 'is only used by the oidc template');
     }
-    return { provider: template.name, clientId, clientSecret, scopes, authorizationUrl, tokenUrl, issuer, baseUrl, params, authorizationParams, tokenParams };
+    return { provider: template.name, clientId, clientSecret, scopes, authorizationUrl, tokenUrl, issuer, baseUrl, proxyAllowedHosts, params, authorizationParams, tokenParams };
   }
 
   private async discoverEndpoints(issuer: string) {
@@ -228,6 +236,7 @@ export class ProviderConfigs {
       tokenUrl: record.tokenUrl ?? template?.tokenUrl ?? null,
       issuer: record.issuer,
       baseUrl: record.baseUrl ?? template?.proxy?.baseUrl ?? null,
+      proxyAllowedHosts: record.proxyAllowedHosts,
       params: record.params,
       authorizationParams: record.authorizationParams,
       tokenParams: record.tokenParams,
@@ -375,4 +384,17 @@ function checkRequestParams(field: string, params: Record<string, string>): Reco
     }
   }
   return Object.fromEntries(entries);
+}
+
+/** The hosts a proxied request may be sent to besides the base URL's: host or host:port, each passing the URL policy. */
+function checkAllowedHosts(hosts: string[], policy: ProviderUrlPolicy): string[] {
+  if (hosts.length > MAX_ALLOWED_HOSTS) throw invalidInput('proxyAllowedHosts', `at most ${MAX_ALLOWED_HOSTS} hosts`);
+  return [...new Set(hosts.map((given, index) => {
+    const host = given.trim().toLowerCase();
+    const field = `proxyAllowedHosts.${index}`;
+    if (!ALLOWED_HOST.test(host) || host.length > 260) throw invalidInput(field, 'must be a host name, optionally with a port (uploads.example.com, api.example.com:8443), without scheme or path');
+    const problem = hostProblem(host.replace(/:\d+$/, ''), policy);
+    if (problem) throw invalidInput(field, problem);
+    return host;
+  }))];
 }

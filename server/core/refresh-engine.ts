@@ -18,7 +18,7 @@ import { AppError } from './errors.js';
 import { clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 import { clientCredentialsToken, installationToken } from './machine-tokens.js';
-import { loadProviderApp, oauth2ClientFor, type ProviderApp } from './provider-apps.js';
+import { oauth2ClientFor, ProviderApps, type ProviderApp } from './provider-apps.js';
 import { backoffMs, DEFAULT_WINDOW_SECONDS, refreshDue, refreshDueAt } from './refresh-timing.js';
 
 export interface RefreshEngineOptions {
@@ -69,7 +69,6 @@ const REAUTH_FAILURES = new Set(['invalid_grant', 'no_refresh_token', 'installat
 // most refreshes end within a provider's few hundred milliseconds, and thousands of waiters must not flood the pool.
 const WAIT_POLL_FIRST_MS = 100;
 const WAIT_POLL_MAX_MS = 1_000;
-const MAX_CACHED_APPS = 1_000;
 
 export function isTransient(code: string): boolean {
   return TRANSIENT_FAILURES.has(code);
@@ -78,14 +77,12 @@ export function isTransient(code: string): boolean {
 export class RefreshEngine {
   /** Refreshes this process runs, by connection row: readers join them instead of polling the database. */
   private readonly running = new Map<string, Promise<RefreshOutcome>>();
-  /**
-   * Provider configs (client secret opened) by key, kept while the config's
-   * updated_at, which every claim reads, is unchanged: a storm of refreshes of
-   * one config reads and decrypts it once, and an edit is seen at once.
-   */
-  private readonly apps = new Map<string, { updatedAt: number; app: Promise<ProviderApp> }>();
+  /** Provider configs by key, as of the updated_at every claim reads. */
+  private readonly apps: ProviderApps;
 
-  constructor(private readonly options: RefreshEngineOptions) {}
+  constructor(private readonly options: RefreshEngineOptions) {
+    this.apps = new ProviderApps(options.configs, options.catalog);
+  }
 
   /**
    * Refreshes the connection read as `read`: claims it and runs the refresh
@@ -276,14 +273,7 @@ export class RefreshEngine {
   }
 
   private app(providerConfigKey: string, updatedAt: number): Promise<ProviderApp> {
-    const cached = this.apps.get(providerConfigKey);
-    if (cached && cached.updatedAt === updatedAt) return cached.app;
-    if (this.apps.size >= MAX_CACHED_APPS) this.apps.clear();
-    const app = loadProviderApp(this.options.configs, this.options.catalog, providerConfigKey);
-    this.apps.set(providerConfigKey, { updatedAt, app });
-    // A failed load is not kept: the next refresh tries again.
-    app.catch(() => this.apps.delete(providerConfigKey));
-    return app;
+    return this.apps.get(providerConfigKey, updatedAt);
   }
 
   /** Waits for another instance's claim: its result, 'pending' at `until`, or 'claim-free' when the claim ended without one. */

@@ -273,6 +273,9 @@ export interface ListConnectionsOptions {
  */
 const HOT_READ = `SELECT ${selectList(HOT_COLUMNS)} ${FROM} WHERE c.provider_config_key = $1 AND c.connection_id = $2`;
 
+/** The proxy's read: the token read's row, and when its provider config last changed (to know a cached config is current). */
+const PROXY_READ = `SELECT ${selectList(HOT_COLUMNS)}, p.updated_at AS "configUpdatedAt" ${FROM} WHERE c.provider_config_key = $1 AND c.connection_id = $2`;
+
 /**
  * Where a page's rows come from, by the list's filters. The health is a closed
  * set, written into the text as a literal: each filter is its own prepared
@@ -455,6 +458,45 @@ export class ConnectionStore {
     const record = connectionRow(row, HOT_COLUMNS, { providerConfigKey, connectionId });
     // The row matched this key and id exactly (text equality), so they are its identity.
     return Object.assign(record, { credentials: this.box.open(row.credentials as string, SEALED.credentials, providerConfigKey, connectionId) });
+  }
+
+  /** The token read's row for the proxy, with its provider config's updated_at (milliseconds). */
+  async getForProxy(providerConfigKey: string, connectionId: string): Promise<{ connection: ConnectionWithCredentials; configUpdatedAt: number } | null> {
+    const { rows } = await this.reads.query<Record<string, unknown>>({ name: 'connection-for-proxy', text: PROXY_READ, values: [providerConfigKey, connectionId] });
+    const row = rows[0];
+    if (!row) return null;
+    const record = connectionRow(row, HOT_COLUMNS, { providerConfigKey, connectionId });
+    const connection = Object.assign(record, { credentials: this.box.open(row.credentials as string, SEALED.credentials, providerConfigKey, connectionId) });
+    return { connection, configUpdatedAt: instant(row.configUpdatedAt as Date | number).getTime() };
+  }
+
+  /**
+   * The API kept refusing credentials that were just renewed: NEEDS_REAUTH (and its event), unless the
+   * credentials changed since `version` was read (a re-authorization meanwhile stands). False when not marked.
+   */
+  async markCredentialsRejected(id: string, version: string, code: string, description: string): Promise<boolean> {
+    const row = await this.pool.maybeOne(sql.unsafe`
+      WITH changed AS (
+        UPDATE connections c SET
+          health_since = CASE WHEN c.health = 'NEEDS_REAUTH' THEN c.health_since ELSE now() END,
+          health = 'NEEDS_REAUTH',
+          health_code = ${code},
+          health_description = ${description},
+          next_refresh_attempt_at = NULL
+        FROM connections before
+        WHERE c.id = ${id}::bigint AND c.credentials_version = ${version}::bigint AND before.id = c.id
+        RETURNING c.provider_config_key AS "providerConfigKey", c.connection_id AS "connectionId", before.health AS "previousHealth"
+      ),
+      needs_reauth AS (${insertEvents({
+        type: 'connection.needs_reauth',
+        from: 'changed',
+        ...RETURNED_CONNECTION,
+        where: sql.fragment`"previousHealth" <> 'NEEDS_REAUTH'`,
+        data: sql.fragment`jsonb_build_object('health', 'NEEDS_REAUTH', 'error', jsonb_build_object('code', ${code}::text, 'description', ${description}::text))`,
+      })})
+      SELECT 1 FROM changed
+    `);
+    return row !== null;
   }
 
   /**

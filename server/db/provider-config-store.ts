@@ -17,6 +17,7 @@ const ProviderConfigRow = z.object({
   tokenUrl: z.string().nullable(),
   issuer: z.string().nullable(),
   baseUrl: z.string().nullable(),
+  proxyAllowedHosts: z.array(z.string()),
   params: stringMap,
   authorizationParams: stringMap,
   tokenParams: stringMap,
@@ -42,6 +43,8 @@ export interface ProviderConfigValues {
   tokenUrl: string | null;
   issuer: string | null;
   baseUrl: string | null;
+  /** Hosts (host[:port]) besides the base URL's that a proxied request may be sent to (Base-Url-Override). */
+  proxyAllowedHosts: string[];
   /** Connection params only the secret-key holder sets (whole hosts), and extra request params. */
   params: Record<string, string>;
   authorizationParams: Record<string, string>;
@@ -57,6 +60,7 @@ const COLUMNS = sql.fragment`
   token_url AS "tokenUrl",
   issuer,
   base_url AS "baseUrl",
+  proxy_allowed_hosts AS "proxyAllowedHosts",
   params,
   authorization_params AS "authorizationParams",
   token_params AS "tokenParams",
@@ -89,11 +93,11 @@ export class ProviderConfigStore {
   insert(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
       WITH written AS (
-        INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, base_url, params, authorization_params, token_params)
+        INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, base_url, proxy_allowed_hosts, params, authorization_params, token_params)
         VALUES (
           ${key}, ${values.provider}, ${values.clientId}, ${this.sealed(values.clientSecret, key)},
           ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer}, ${values.baseUrl},
-          ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
+          ${sql.array(values.proxyAllowedHosts, 'text')}, ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
         )
         ON CONFLICT (key) DO NOTHING
         RETURNING *
@@ -116,6 +120,7 @@ export class ProviderConfigStore {
           token_url = ${values.tokenUrl},
           issuer = ${values.issuer},
           base_url = ${values.baseUrl},
+          proxy_allowed_hosts = ${sql.array(values.proxyAllowedHosts, 'text')},
           params = ${sql.jsonb(values.params)},
           authorization_params = ${sql.jsonb(values.authorizationParams)},
           token_params = ${sql.jsonb(values.tokenParams)},

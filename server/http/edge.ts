@@ -2,6 +2,7 @@
 // limit, the bytes of the path and query, the route's declared query
 // parameters, authentication, the handler, error rendering, and afterwards the
 // metrics and the log line. Written once, called by fast-path.ts and router.ts.
+import type { Readable } from 'node:stream';
 import { parse } from 'hono/utils/cookie';
 import { AppError } from '../core/errors.js';
 import { CSRF_HEADER, DASHBOARD_COOKIE } from './dashboard-session.js';
@@ -24,6 +25,10 @@ export interface Incoming {
   header(name: string): string | undefined;
   headers(): Record<string, string | string[] | undefined>;
   text(): Promise<string>;
+  /** The body as it arrives (for routes that stream it). */
+  stream(): Readable;
+  /** Aborted when the client goes away before its answer is written. */
+  signal(): AbortSignal;
   toWebRequest(): Promise<Request>;
   /** The peer's address on the socket; undefined without one (in-process requests). */
   remoteAddress(): string | undefined;
@@ -111,6 +116,10 @@ class EdgeRequest implements RouteRequest {
     return this.incoming.path;
   }
 
+  get search(): string {
+    return this.incoming.search;
+  }
+
   header(name: string): string | undefined {
     return this.incoming.header(name);
   }
@@ -121,6 +130,14 @@ class EdgeRequest implements RouteRequest {
 
   text(): Promise<string> {
     return this.incoming.text();
+  }
+
+  stream(): Readable {
+    return this.incoming.stream();
+  }
+
+  signal(): AbortSignal {
+    return this.incoming.signal();
   }
 
   toWebRequest(): Promise<Request> {
@@ -155,7 +172,7 @@ export function serve({ route, rawParams }: Match, incoming: Incoming, services:
   // Anonymous arrows, not a named closure: tsx and esbuild's keepNames would name one on every request.
   try {
     const length = incoming.header('content-length');
-    if (length !== undefined && Number(length) > MAX_BODY_BYTES) throw payloadTooLarge();
+    if (length !== undefined && Number(length) > MAX_BODY_BYTES && route.body !== 'stream') throw payloadTooLarge();
     checkBytes(incoming.path, incoming.search);
     for (const name in rawParams) params[name] = decodeComponent(rawParams[name]!, `The path's ${name}`);
     query = acceptedQuery(route.query, incoming.search);

@@ -6,6 +6,7 @@
 import { AppError, asAppError } from '../core/errors.js';
 import { SealedValueRefusedError } from '../db/secret-box.js';
 import { errorSummary, type Logger } from '../log.js';
+import { PROXY_ERROR_HEADER } from '../core/proxy.js';
 import { callbackPage } from './callback-page.js';
 import { json, type Face, type Reply } from './route.js';
 
@@ -64,6 +65,9 @@ export function renderError(face: Face, thrown: unknown, context: ErrorContext):
   switch (face) {
     case 'rest':
       return json({ error: { code: error.code, message: error.message } }, error.status, challenge(error));
+    case 'proxy':
+      // The service's own answer, told apart from the provider's (which never carries this header: proxy-headers.ts).
+      return json({ error: { code: error.code, message: error.message } }, error.status, { ...challenge(error), [PROXY_ERROR_HEADER]: error.code });
     case 'graphql':
       return json({ errors: [{ message: error.message, extensions: { code: error.code } }] }, error.status, challenge(error));
     case 'page':

@@ -6,8 +6,9 @@
 // or over the limit) goes to the router, which serves the same table through
 // the same edge (edge.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
 import { bodyCutOff, MAX_BODY_BYTES, recordRequest, serve, utf8Body, type Incoming } from './edge.js';
-import { matchRoute, type CompiledRoute, type Services } from './route.js';
+import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
 
 /** Whether the fast path can take the request's body: none for a GET, a declared length within the limit for a POST. */
 function bodyFits(req: IncomingMessage): boolean {
@@ -23,17 +24,19 @@ export function fastPath(routes: readonly CompiledRoute[], services: Services, r
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const match = matchRoute(routes, req.method ?? '', path);
-    if (!match?.route.fast || !bodyFits(req)) {
+    if (!match?.route.fast || (match.route.body !== 'stream' && !bodyFits(req))) {
       router(req, res);
       return;
     }
     const started = performance.now();
-    const incoming = new NodeIncoming(req, path, queryAt === -1 ? '' : url.slice(queryAt + 1));
+    const incoming = new NodeIncoming(req, res, path, queryAt === -1 ? '' : url.slice(queryAt + 1));
     serve(match, incoming, services)
       .then((reply) => {
         // Answered before its body was read (a wrong key, ...): the body is still on the socket, so the
         // client is told not to reuse a socket that Node will close after discarding it.
-        if (incoming.body === undefined && req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') res.setHeader('connection', 'close');
+        const unread = incoming.streamed ? !req.complete : incoming.body === undefined && req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+        if (unread) res.setHeader('connection', 'close');
+        if ('stream' in reply) return writeStream(req, res, reply).then(() => recordRequest(services, match.route.method, match.route.pattern, path, reply.status, started));
         if ('response' in reply) return writeResponse(res, reply.response).then(() => recordRequest(services, match.route.method, match.route.pattern, path, res.statusCode, started));
         // Status and headers set, not written: end() then adds the Content-Length (writeHead would mean chunks).
         res.statusCode = reply.status;
@@ -47,6 +50,32 @@ export function fastPath(routes: readonly CompiledRoute[], services: Services, r
         res.destroy();
       });
   };
+}
+
+/**
+ * A streamed answer (the proxy's): status and headers as given, the body piped
+ * at the pace the client reads it; a client that goes away, or a body that
+ * breaks half way, ends both sides (the client then sees a cut-off body, never
+ * a complete-looking one).
+ */
+function writeStream(req: IncomingMessage, res: ServerResponse, reply: Extract<Reply, { stream: unknown }>): Promise<void> {
+  res.statusCode = reply.status;
+  for (const [name, value] of reply.headers) res.appendHeader(name, value);
+  const { stream } = reply;
+  if (!stream || req.method === 'HEAD') {
+    stream?.destroy();
+    res.end();
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve) => {
+    pipeline(stream, res, (error) => {
+      if (error) {
+        reply.abort();
+        res.destroy();
+      }
+      resolve();
+    });
+  });
 }
 
 async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
@@ -89,9 +118,12 @@ async function streamEvents(res: ServerResponse, body: ReadableStream<Uint8Array
 class NodeIncoming implements Incoming {
   /** The body, once a handler asked for it. */
   body: Promise<string> | undefined;
+  /** Whether a handler took the body as a stream. */
+  streamed = false;
 
   constructor(
     private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
     readonly path: string,
     readonly search: string,
   ) {}
@@ -111,6 +143,19 @@ class NodeIncoming implements Incoming {
 
   text(): Promise<string> {
     return (this.body ??= readBody(this.req));
+  }
+
+  stream(): Readable {
+    this.streamed = true;
+    return this.req;
+  }
+
+  signal(): AbortSignal {
+    const controller = new AbortController();
+    const { res } = this;
+    if (res.destroyed) controller.abort();
+    else res.once('close', () => res.writableFinished || controller.abort());
+    return controller.signal;
   }
 
   async toWebRequest(): Promise<Request> {

@@ -1,5 +1,5 @@
 // GET /metrics, in Prometheus format (prom-client): request latency by route,
-// refreshes by outcome and provider, OAuth flows, connections by health, the
+// refreshes by outcome and provider, OAuth flows, proxied requests, connections by health, the
 // database pool and the read connections.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionHealthStatus } from '../core/connections.js';
@@ -58,6 +58,12 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const proxied = new Counter({
+    name: 'nango_proxy_requests_total',
+    help: 'Requests sent through /proxy, by provider template, status (the provider\'s, or timeout, unreachable, refused, aborted when it gave none) and retries made (429, 503, network failures).',
+    labelNames: ['provider', 'status', 'retries'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'nango_db_pool_connections',
     help: 'Database pool connections, by state.',
@@ -104,6 +110,7 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
       refreshFailed: () => undefined,
       flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
       webhookAttempted: (outcome) => webhookAttempts.inc({ outcome }),
+      proxied: (provider, status, retries) => proxied.inc({ provider, status, retries: String(retries) }),
     },
     recordRequest: observeRequest,
     countWebhookQueue(read) {

@@ -1,6 +1,7 @@
 // What a route is, and how a request finds its route. The routes themselves
 // are declared in routes.ts; both dispatchers (fast-path.ts, router.ts) find
 // them with matchRoute() and serve them with edge.ts.
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { Core } from '../core/core.js';
 import { invalidInput } from '../core/errors.js';
@@ -12,16 +13,18 @@ import type { GraphQLService } from './graphql.js';
 import type { Metrics } from './metrics.js';
 import type { Caller, ServerKeys } from './principals.js';
 
-export type Method = 'GET' | 'POST' | 'DELETE' | 'OPTIONS';
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /** How a route's errors are rendered (error-faces.ts). */
-export type Face = 'rest' | 'graphql' | 'page';
+export type Face = 'rest' | 'graphql' | 'page' | 'proxy';
 
 /** A request as a handler sees it, whichever dispatcher serves it. */
 export interface RouteRequest {
   method: string;
   /** The path as sent (still percent-encoded), without the query. */
   path: string;
+  /** The query string as sent, without '?' ('' when none). */
+  search: string;
   /** The pattern's parameters, decoded. */
   params: Record<string, string>;
   /** The route's declared query parameters that were sent, the first value of each, decoded; no other. */
@@ -33,6 +36,10 @@ export interface RouteRequest {
   headers(): Record<string, string | string[] | undefined>;
   /** The body as text (UTF-8, refused when it is not). */
   text(): Promise<string>;
+  /** The body as it arrives, unread and unlimited (only for routes declaring `body: 'stream'`, which bound it themselves). */
+  stream(): Readable;
+  /** Aborted when the client goes away before its answer is written. */
+  signal(): AbortSignal;
   /** The request as a web Request, for handlers that hand it to a fetch-style library (Yoga). */
   toWebRequest(): Promise<Request>;
   /** The peer's address on the socket (see clientAddress() in edge.ts for the client's). */
@@ -41,6 +48,8 @@ export interface RouteRequest {
 
 export type Reply =
   | { status: number; headers?: Record<string, string>; body: string | Uint8Array<ArrayBuffer> | null }
+  /** An answer whose body is passed on as it comes, at the pace the client reads it (the proxy's). */
+  | { status: number; headers: Array<[string, string]>; stream: Readable | null; abort(): void }
   /** A web Response as a library made it (Yoga's): passed on as it is. */
   | { response: Response };
 
@@ -64,7 +73,7 @@ export interface Services {
 
 export interface Route {
   method: Method;
-  /** Segments separated by '/'; `:name` is a parameter, matched against one whole segment. */
+  /** Segments separated by '/'; `:name` is a parameter, matched against one whole segment; a last `*` matches the rest (one segment or more). */
   pattern: string;
   /** The query parameters the route reads; `name[*]` stands for every `name[...]`, a lone `*` for all. Others are not passed on. */
   query: readonly string[];
@@ -73,6 +82,11 @@ export interface Route {
   face: Face;
   /** Served from Node's listener, without a web Request and Response, when the request allows (fast-path.ts). */
   fast: boolean;
+  /**
+   * 'stream': the handler reads the body as it arrives (RouteRequest.stream) and bounds it itself; otherwise
+   * the edge refuses a body over MAX_BODY_BYTES and the handler reads it whole.
+   */
+  body?: 'stream';
   handle(request: RouteRequest, services: Services): Promise<Reply>;
 }
 
@@ -104,6 +118,7 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
       throw new RouteTableError(`${name} admits connect sessions, which prove themselves by ?connect_session_token=: declare that query parameter`);
     }
     if (!route.pattern.startsWith('/')) throw new RouteTableError(`${name}: a pattern starts with /`);
+    if (route.pattern.slice(0, -1).includes('*')) throw new RouteTableError(`${name}: * stands only for the rest of the path, as the last segment`);
     const segments = route.pattern.slice(1).split('/').map((segment) => ({ name: segment.replace(/^:/, ''), parameter: segment.startsWith(':') }));
     return { ...route, segments };
   });
@@ -125,13 +140,18 @@ export function matchRoute(routes: readonly CompiledRoute[], method: string, pat
   let best: Match | null = null;
   let bestScore = -1;
   for (const route of routes) {
-    if (route.method !== method || route.segments.length !== parts.length) continue;
+    if (route.method !== method) continue;
+    const rest = route.segments[route.segments.length - 1]!.name === '*';
+    if (rest ? parts.length < route.segments.length : route.segments.length !== parts.length) continue;
     let score = 0;
     let rawParams: Record<string, string> | null = {};
-    for (let index = 0; index < parts.length; index++) {
+    for (let index = 0; index < route.segments.length; index++) {
       const segment = route.segments[index]!;
       const part = parts[index]!;
-      if (segment.parameter) {
+      if (rest && index === route.segments.length - 1) {
+        // The rest of the path, as sent; it is the handler's to judge (a proxied path is not one parameter).
+        rawParams['*'] = parts.slice(index).join('/');
+      } else if (segment.parameter) {
         if (part === '') {
           rawParams = null;
           break;

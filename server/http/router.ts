@@ -4,6 +4,8 @@
 // own matcher, so both dispatchers agree on which route a path is. Bodies are
 // read within the limit as they arrive, chunked ones included.
 import type { IncomingMessage, RequestListener } from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
@@ -67,6 +69,11 @@ function incomingOf(c: Context, path: string, search: string): Incoming & { body
     header: (name) => raw.headers.get(name) ?? undefined,
     headers: () => Object.fromEntries(raw.headers),
     text: () => (text ??= read().then(utf8Body)),
+    signal: () => raw.signal,
+    stream: () => {
+      ended = true;
+      return raw.body ? Readable.fromWeb(raw.body as NodeWebReadableStream) : Readable.from([]);
+    },
     // Read as the request arrives: a client that resets its socket meanwhile must not come out addressless.
     // (Hono's Node adapter passes Node's request as env.incoming; in-process requests have none.)
     remoteAddress: () => peer,
@@ -75,7 +82,17 @@ function incomingOf(c: Context, path: string, search: string): Incoming & { body
   };
 }
 
+/** Statuses whose answers have no body (a web Response refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
 function toResponse(reply: Reply): Response {
   if ('response' in reply) return reply.response;
+  if ('stream' in reply) {
+    const headers = new Headers();
+    for (const [name, value] of reply.headers) headers.append(name, value);
+    const body = reply.stream && !NULL_BODY_STATUSES.has(reply.status) ? (Readable.toWeb(reply.stream) as ReadableStream<Uint8Array>) : null;
+    if (!body) reply.stream?.destroy();
+    return new Response(body, { status: reply.status, headers });
+  }
   return new Response(reply.body, { status: reply.status, headers: reply.headers });
 }

@@ -13,6 +13,7 @@ import { graphiqlOrOperation, graphqlOperation, graphqlPreflight } from './endpo
 import { liveness, readiness } from './endpoints/health.js';
 import { metricsPage } from './endpoints/metrics.js';
 import { connectUi, oauthCallback, oauthConnect, oauthConnectConfirmed } from './endpoints/oauth.js';
+import { proxyRequest } from './endpoints/proxy.js';
 import type { Route } from './route.js';
 
 export const ROUTES: readonly Route[] = [
@@ -22,6 +23,11 @@ export const ROUTES: readonly Route[] = [
   // A connection from an API key, Basic credentials, or a token the service obtains (client credentials, GitHub App).
   { method: 'POST', pattern: '/connection', query: [], callers: ['backend'], face: 'rest', fast: false, handle: createConnection },
   { method: 'DELETE', pattern: '/connection/:connectionId', query: ['provider_config_key', 'revoke', 'force'], callers: ['backend'], face: 'rest', fast: false, handle: deleteConnection },
+  // The proxy: a call to the provider's API for a connection, its credentials placed by the service; the body
+  // streams both ways (bounded by NANGO_PROXY_MAX_UPLOAD_BYTES, not by the edge's limit).
+  ...(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).map(
+    (method): Route => ({ method, pattern: '/proxy/*', query: [], callers: ['backend'], face: 'proxy', fast: true, body: 'stream', handle: proxyRequest }),
+  ),
   // A connect session: the backend's permission for one browser to authorize one connection.
   { method: 'POST', pattern: '/connect/sessions', query: [], callers: ['backend'], face: 'rest', fast: false, handle: createConnectSession },
   // GraphQL: operations from backends; GraphiQL's page for anyone (its operations need the key).

@@ -126,6 +126,16 @@ function publicOnlyAgent(lookup: Lookup | undefined): Agent {
   return sharedAgent;
 }
 
+/**
+ * An agent for calls whose bodies stream (the proxy's): the same address check
+ * when a socket connects, with clocks of its own (the time to the answer's
+ * headers, and the longest pause between body chunks).
+ */
+export function streamingAgent(policy: ProviderUrlPolicy, clocks: { headersTimeout: number; bodyTimeout: number }, options: GuardOptions = {}): Agent {
+  if (policy.privateAddresses === 'allowed') return new Agent(clocks);
+  return new Agent({ ...clocks, connect: { lookup: publicOnlyLookup(options.lookup ?? systemLookup) } });
+}
+
 function publicOnlyLookup(lookup: Lookup) {
   return (hostname: string, options: LookupOptions, callback: (...args: any[]) => void): void => {
     lookup(hostname, { ...options, all: true }, (error, addresses) => {

@@ -29,6 +29,41 @@ export interface OAuth1Token {
   raw: Record<string, string>;
 }
 
+function signer(app: OAuth1App, signatureMethod: 'HMAC-SHA1' | 'PLAINTEXT'): OAuth {
+  return new OAuth({
+    consumer: { key: app.consumerKey, secret: app.consumerSecret },
+    signature_method: signatureMethod,
+    // PLAINTEXT signs with the key itself, which the library does when given no hash function.
+    ...(signatureMethod === 'HMAC-SHA1' ? { hash_function: (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64') } : {}),
+  });
+}
+
+/**
+ * The Authorization header of an API request made with an access token: signed
+ * over the method, the URL with its query, and a form body's params
+ * (RFC 5849 §3.4.1), as the provider will check it.
+ */
+export function signedAuthorization(
+  app: OAuth1App,
+  signatureMethod: 'HMAC-SHA1' | 'PLAINTEXT',
+  token: { token: string; tokenSecret: string },
+  request: { method: string; url: URL; formParams: Record<string, string | string[]> },
+): string {
+  const oauth = signer(app, signatureMethod);
+  // The query is decoded here as the provider will decode it ('+' is a space), not by the library, which
+  // reads '+' as itself; every value of a repeated name is signed.
+  const params: Record<string, string | string[]> = { ...request.formParams };
+  for (const [name, value] of request.url.searchParams) {
+    const had = params[name];
+    params[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  }
+  const bare = new URL(request.url.href);
+  bare.search = '';
+  bare.hash = '';
+  const authorization = oauth.authorize({ url: bare.href, method: request.method, data: params }, { key: token.token, secret: token.tokenSecret });
+  return oauth.toHeader(authorization).Authorization;
+}
+
 export class OAuth1Client {
   private readonly oauth: OAuth;
   private readonly timeoutSeconds: number;
@@ -41,12 +76,7 @@ export class OAuth1Client {
   ) {
     this.timeoutSeconds = timeoutSeconds;
     this.call = guardedCall(policy);
-    this.oauth = new OAuth({
-      consumer: { key: app.consumerKey, secret: app.consumerSecret },
-      signature_method: endpoints.signatureMethod,
-      // PLAINTEXT signs with the key itself, which the library does when given no hash function.
-      ...(endpoints.signatureMethod === 'HMAC-SHA1' ? { hash_function: (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64') } : {}),
-    });
+    this.oauth = signer(app, endpoints.signatureMethod);
   }
 
   /** Temporary credentials, bound to our callback URL. */

@@ -10,8 +10,14 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authe
 /** What the caller sends to the proxy itself, or sends for itself: not the provider's business. */
 const CALLER_ONLY = ['authorization', 'cookie', 'host', 'content-length', 'provider-config-key', 'connection-id', 'retries', 'base-url-override', 'x-nango-csrf', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
 
-/** What the provider's answer must not hand to the caller: its cookies, and headers that may carry or reflect credentials. */
-const PROVIDER_ONLY = ['set-cookie', 'set-cookie2', 'www-authenticate', 'proxy-authenticate', 'authentication-info', 'authorization', 'content-length', 'alt-svc', 'strict-transport-security'];
+/** Marks the proxy's own error answers (JSON { error: { code, message } }), so that SDKs tell them from the provider's. */
+export const PROXY_ERROR_HEADER = 'x-nango-proxy-error';
+
+/**
+ * What the provider's answer must not hand to the caller: its cookies, headers that may carry or reflect
+ * credentials, and our own marker (a provider must not pass its answer off as the proxy's).
+ */
+const PROVIDER_ONLY = ['set-cookie', 'set-cookie2', 'www-authenticate', 'proxy-authenticate', 'authentication-info', 'authorization', 'content-length', 'alt-svc', 'strict-transport-security', PROXY_ERROR_HEADER];
 
 export type HeaderList = Array<[name: string, value: string]>;
 

@@ -70,6 +70,8 @@ export type CreateProviderConfigInput = {
   privateKey?: string | null | undefined;
   /** A template name from Query.providers, e.g. "github". */
   provider: string;
+  /** Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy. */
+  proxyAllowedHosts?: Array<string> | null | undefined;
   /** OAuth scopes (OAUTH2, OAUTH1, OAUTH2_CC). */
   scopes?: Array<string> | null | undefined;
   /** Extra token request params for the code exchange, e.g. { "audience": "..." }. */
@@ -135,6 +137,8 @@ export type UpdateProviderConfigInput = {
   params?: Record<string, string> | null | undefined;
   privateKey?: string | null | undefined;
   provider?: string | null | undefined;
+  /** Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy. */
+  proxyAllowedHosts?: Array<string> | null | undefined;
   scopes?: Array<string> | null | undefined;
   /** Extra token request params for the code exchange, e.g. { "audience": "..." }. */
   tokenParams?: Record<string, string> | null | undefined;

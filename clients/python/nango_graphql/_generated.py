@@ -199,6 +199,8 @@ class CreateProviderConfigInput:
     params: Optional[dict[str, str]] = None
     #: APP templates: the app's private key, PEM as GitHub downloads it. Stored sealed, never returned.
     private_key: Optional[str] = None
+    #: Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy.
+    proxy_allowed_hosts: Optional[list[str]] = None
     #: OAuth scopes (OAUTH2, OAUTH1, OAUTH2_CC).
     scopes: Optional[list[str]] = None
     #: Extra token request params for the code exchange, e.g. { "audience": "..." }.
@@ -226,6 +228,8 @@ class CreateProviderConfigInput:
             data["params"] = self.params
         if self.private_key is not None:
             data["privateKey"] = self.private_key
+        if self.proxy_allowed_hosts is not None:
+            data["proxyAllowedHosts"] = self.proxy_allowed_hosts
         if self.scopes is not None:
             data["scopes"] = self.scopes
         if self.token_params is not None:
@@ -290,6 +294,8 @@ class UpdateProviderConfigInput:
     params: Optional[dict[str, str]] = None
     private_key: Optional[str] = None
     provider: Optional[str] = None
+    #: Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy.
+    proxy_allowed_hosts: Optional[list[str]] = None
     scopes: Optional[list[str]] = None
     #: Extra token request params for the code exchange, e.g. { "audience": "..." }.
     token_params: Optional[dict[str, str]] = None
@@ -317,6 +323,8 @@ class UpdateProviderConfigInput:
             data["privateKey"] = self.private_key
         if self.provider is not None:
             data["provider"] = self.provider
+        if self.proxy_allowed_hosts is not None:
+            data["proxyAllowedHosts"] = self.proxy_allowed_hosts
         if self.scopes is not None:
             data["scopes"] = self.scopes
         if self.token_params is not None:

@@ -1,0 +1,409 @@
+// The proxy: a backend's request sent on to a provider's API for one
+// connection, with the connection's fresh credentials placed as its auth mode
+// wants, so that the backend never handles a token. The URL is always under the
+// configured base URL (proxy-target.ts); the caller's own credentials and the
+// provider's cookies never cross (proxy-headers.ts). A 401 refreshes the
+// credentials once (the refresh engine: once across instances) and the call is
+// made again; a 429 or 503 is waited out up to the caller's Retries and the
+// time budget; a network failure is retried only for idempotent methods. A
+// call is made again only when its body is replayable (kept in memory).
+import { Readable } from 'node:stream';
+import type { ConnectionStore, ConnectionWithCredentials } from '../db/connection-store.js';
+import { signedAuthorization } from '../providers/oauth1-client.js';
+import { failureOf, UpstreamFailure, type UpstreamAnswer, type UpstreamCall } from '../providers/proxy-call.js';
+import { forwardedRequestHeaders, returnedResponseHeaders, type HeaderList } from '../providers/proxy-headers.js';
+import { ProxyPathRefused, proxyTarget } from '../providers/proxy-target.js';
+import { checkProviderUrl, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
+import { credentialPlacement } from './credential-check.js';
+import { refreshable, type Credentials } from './credentials.js';
+import { AppError, invalidInput } from './errors.js';
+import type { FreshCredentials } from './fresh-credentials.js';
+import { checkConnectionIdentity, clip } from './identifiers.js';
+import { silentObserver, type CoreObserver } from './observer.js';
+import { apiBaseUrl, clientOf, type ProviderApp, type ProviderApps } from './provider-apps.js';
+import { proxyBody, uploadTooLarge, type ProxyBody } from './proxy-body.js';
+
+export { PROXY_ERROR_HEADER } from '../providers/proxy-headers.js';
+
+export interface ProxySettings {
+  /** No request body may be larger (NANGO_PROXY_MAX_UPLOAD_BYTES). */
+  maxUploadBytes: number;
+  /** How long waits for Retry-After or backoff may add up to, from the request's arrival (NANGO_PROXY_RETRY_BUDGET_MS). */
+  retryBudgetMs: number;
+  /** The most retries a caller may ask for with the Retries header. */
+  maxRetries: number;
+}
+
+/** A proxied request as the HTTP face hands it over. */
+export interface ProxyRequest {
+  /** The Provider-Config-Key and Connection-Id headers, as sent. */
+  providerConfigKey: string | undefined;
+  connectionId: string | undefined;
+  method: string;
+  /** The path after /proxy, as sent (percent-encoded), and the query ('' or '?...'). */
+  path: string;
+  search: string;
+  /** The caller's headers, lower-case names. */
+  headers: HeaderList;
+  /** The Retries and Base-Url-Override headers, as sent. */
+  retries: string | undefined;
+  baseUrlOverride: string | undefined;
+  body: { open(): Readable; declared: number | null; mayHaveBody: boolean };
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal;
+}
+
+export interface ProxyAnswer {
+  status: number;
+  headers: HeaderList;
+  /** Null when the answer has no body. */
+  body: Readable | null;
+  /** Calls made again after a 429, a 503 or a network failure (not the one after a refresh). */
+  retries: number;
+}
+
+/** Bodies up to this size are kept in memory, so that the call can be made again. */
+const REPLAY_BYTES = 1024 * 1024;
+/** A 401's body is kept (to return it as it was if the refresh fails) up to this size. */
+const HELD_ANSWER_BYTES = 64 * 1024;
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+/** RFC 9110 §9.2.2: a network failure may be retried without the request having had an effect twice. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const NO_BODY_STATUSES = new Set([204, 205, 304]);
+/** Credentials shorter than this are not looked for in answer headers (a 4-character password would match anything). */
+const LEAK_MIN_LENGTH = 8;
+
+export class ApiProxy {
+  constructor(
+    private readonly options: {
+      connections: ConnectionStore;
+      apps: ProviderApps;
+      fresh: FreshCredentials;
+      upstream: UpstreamCall;
+      policy: ProviderUrlPolicy;
+      settings: ProxySettings;
+      observer?: CoreObserver;
+    },
+  ) {}
+
+  async call(request: ProxyRequest): Promise<ProxyAnswer> {
+    const started = Date.now();
+    const { settings } = this.options;
+    const providerConfigKey = required(request.providerConfigKey, 'Provider-Config-Key');
+    const connectionId = required(request.connectionId, 'Connection-Id');
+    checkConnectionIdentity(providerConfigKey, connectionId);
+    const retries = retriesOf(request.retries, settings.maxRetries);
+    const identity = { providerConfigKey, connectionId };
+
+    const read = await this.options.connections.getForProxy(providerConfigKey, connectionId);
+    if (!read) throw new AppError('unknown_connection', `No connection "${connectionId}" for provider config "${providerConfigKey}".`, identity);
+    const app = await this.options.apps.get(providerConfigKey, read.configUpdatedAt);
+    const target = this.target(app, read.connection, request);
+    const body = await proxyBody(request.body.open, request.body.declared, request.body.mayHaveBody, { replayBytes: REPLAY_BYTES, uploadBytes: settings.maxUploadBytes });
+    const replayable = body.kind !== 'stream';
+    const provider = read.connection.provider;
+
+    let fresh = await this.options.fresh.get(providerConfigKey, connectionId, false, read.connection);
+    let refreshed = false;
+    let retried = 0;
+    const deadline = started + settings.retryBudgetMs;
+    for (;;) {
+      let answer: UpstreamAnswer;
+      try {
+        answer = await this.options.upstream(outgoing(app, fresh.credentials, target, request, body));
+      } catch (thrown) {
+        const failure = failureOf(thrown);
+        if (body.kind === 'stream' && body.stream.exceeded) throw uploadTooLarge(settings.maxUploadBytes);
+        const wait = backoffMs(retried);
+        if (failure.kind !== 'refused' && failure.kind !== 'aborted' && replayable && IDEMPOTENT.has(request.method) && retried < retries && Date.now() + wait <= deadline) {
+          retried++;
+          await sleep(wait, request.signal);
+          continue;
+        }
+        this.observer.proxied(provider, failure.kind, retried);
+        throw failureError(failure, identity);
+      }
+
+      if (answer.status === 401 && refreshable(fresh.credentials) && replayable) {
+        if (!refreshed) {
+          const held = await holdAnswer(answer);
+          refreshed = true;
+          try {
+            // Forced, over the credentials this call used: if another request (or instance) renewed them meanwhile, those are used.
+            fresh = await this.options.fresh.get(providerConfigKey, connectionId, true, fresh.connection);
+            continue;
+          } catch {
+            // The refresh failed (its outcome is the connection's health): the provider's refusal stands as it was.
+            answer = held;
+          }
+        } else {
+          await this.options.connections.markCredentialsRejected(
+            fresh.connection.id,
+            fresh.connection.credentialsVersion,
+            'credentials_rejected',
+            'The API refused the credentials again right after they were renewed (HTTP 401): the end user must connect again.',
+          );
+        }
+      }
+
+      if ((answer.status === 429 || answer.status === 503) && replayable && retried < retries) {
+        const wait = retryAfterMs(answer.headers, Date.now()) ?? backoffMs(retried);
+        if (Date.now() + wait <= deadline) {
+          discard(answer.body);
+          retried++;
+          await sleep(wait, request.signal);
+          continue;
+        }
+      }
+
+      this.observer.proxied(provider, String(answer.status), retried);
+      return {
+        status: answer.status,
+        headers: answerHeaders(answer, fresh.credentials),
+        body: NO_BODY_STATUSES.has(answer.status) ? (discard(answer.body), null) : answer.body,
+        retries: retried,
+      };
+    }
+  }
+
+  /** The URL the call goes to: the caller's path under the base URL (or the override the config allows). */
+  private target(app: ProviderApp, connection: ConnectionWithCredentials, request: ProxyRequest): URL {
+    const details = { providerConfigKey: app.config.key };
+    const base = apiBaseUrl(app, connection.connectionConfig, this.options.policy);
+    if (!base) {
+      throw new AppError(
+        'provider_config_incomplete',
+        `The provider config "${app.config.key}" has no API base URL to proxy to: set its baseUrl (the template "${app.template.name}" names none).`,
+        details,
+      );
+    }
+    const chosen = request.baseUrlOverride === undefined ? base : this.override(app, base, request.baseUrlOverride);
+    try {
+      return proxyTarget(chosen, request.path, request.search);
+    } catch (error) {
+      if (error instanceof ProxyPathRefused) throw new AppError('invalid_input', `path: ${error.message}`, { ...details, field: 'path' });
+      throw error;
+    }
+  }
+
+  /** Base-Url-Override: only to the base URL's own host or one the config lists in proxyAllowedHosts. */
+  private override(app: ProviderApp, base: string, given: string): string {
+    const field = 'Base-Url-Override';
+    let url: URL;
+    try {
+      url = new URL(given);
+    } catch {
+      throw invalidInput(field, 'must be a URL such as https://uploads.example.com');
+    }
+    if (url.username || url.password || url.search || url.hash || !/^https?:$/.test(url.protocol)) {
+      throw invalidInput(field, 'must be an http(s) URL without credentials, query or fragment');
+    }
+    const allowed = new Set([new URL(base).host, ...app.config.proxyAllowedHosts.map((host) => host.toLowerCase())]);
+    if (!allowed.has(url.host)) {
+      throw new AppError('invalid_input', `${field}: the host ${clip(url.host, 100)} is not one the provider config "${app.config.key}" allows (its base URL's host, or proxyAllowedHosts).`, {
+        providerConfigKey: app.config.key,
+        field,
+      });
+    }
+    try {
+      checkProviderUrl(field, url.href, this.options.policy);
+    } catch (error) {
+      if (error instanceof ProviderUrlRefused) throw new AppError('provider_url_refused', clip(error.message, 300), { providerConfigKey: app.config.key });
+      throw error;
+    }
+    return url.href.replace(/\/+$/, '');
+  }
+
+  private get observer(): CoreObserver {
+    return this.options.observer ?? silentObserver;
+  }
+}
+
+function required(value: string | undefined, header: string): string {
+  if (value === undefined || value === '') throw invalidInput(header, 'this header is required');
+  return value;
+}
+
+function retriesOf(value: string | undefined, max: number): number {
+  if (value === undefined) return 0;
+  if (!/^\d{1,3}$/.test(value) || Number(value) > max) throw invalidInput('Retries', `must be a whole number from 0 to ${max}`);
+  return Number(value);
+}
+
+/** The request as the provider receives it: the caller's headers (those that cross), the template's fixed ones, the credentials. */
+function outgoing(app: ProviderApp, credentials: Credentials, target: URL, request: ProxyRequest, body: ProxyBody) {
+  const headers = forwardedRequestHeaders(request.headers);
+  const given = new Set(headers.map(([name]) => name));
+  // The template's fixed headers (an API version, ...) unless the caller chose its own.
+  for (const [name, value] of Object.entries(app.template.proxy?.headers ?? {})) if (!given.has(name.toLowerCase())) headers.push([name.toLowerCase(), value]);
+  const url = new URL(target.href);
+  const placed = placement(app, credentials, url, request.method, body, headers);
+  for (const [name, value] of Object.entries(placed.headers)) set(headers, name.toLowerCase(), value);
+  for (const [name, value] of Object.entries(placed.query)) setQuery(url, name, value);
+  if (body.kind === 'stream' && body.length !== null) headers.push(['content-length', String(body.length)]);
+  return {
+    url,
+    method: request.method,
+    headers,
+    body: body.kind === 'none' ? null : body.kind === 'bytes' ? body.bytes : body.stream,
+    signal: request.signal,
+  };
+}
+
+/** Where the credentials go, by auth mode. OAuth 1.0a signs the request as it will be sent (its query and form body included). */
+function placement(app: ProviderApp, credentials: Credentials, url: URL, method: string, body: ProxyBody, headers: HeaderList): { headers: Record<string, string>; query: Record<string, string> } {
+  switch (credentials.type) {
+    case 'OAUTH2':
+      return { headers: { authorization: `Bearer ${credentials.accessToken}` }, query: {} };
+    case 'OAUTH2_CC':
+      return { headers: { authorization: `Bearer ${credentials.token}` }, query: {} };
+    case 'APP':
+      return { headers: { authorization: `Bearer ${credentials.accessToken}` }, query: {} };
+    case 'API_KEY':
+    case 'BASIC': {
+      const placed = credentialPlacement(app, credentials);
+      // credentialPlacement() includes the template's fixed headers, which the caller may have chosen otherwise.
+      for (const name of Object.keys(app.template.proxy?.headers ?? {})) delete placed.headers[name];
+      return placed;
+    }
+    case 'OAUTH1': {
+      const contentType = headers.find(([name]) => name === 'content-type')?.[1] ?? '';
+      const form = body.kind === 'bytes' && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded') ? formParams(body.bytes) : {};
+      const { clientId, clientSecret } = clientOf(app.config);
+      const signatureMethod = app.template.oauth1?.signatureMethod ?? 'HMAC-SHA1';
+      return {
+        headers: { authorization: signedAuthorization({ consumerKey: clientId, consumerSecret: clientSecret }, signatureMethod, { token: credentials.oauthToken, tokenSecret: credentials.oauthTokenSecret }, { method, url, formParams: form }) },
+        query: {},
+      };
+    }
+  }
+}
+
+function formParams(bytes: Buffer): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) {
+    const had = params[name];
+    params[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  }
+  return params;
+}
+
+function set(headers: HeaderList, name: string, value: string): void {
+  for (let index = headers.length - 1; index >= 0; index--) if (headers[index]![0] === name) headers.splice(index, 1);
+  headers.push([name, value]);
+}
+
+/** A query parameter set by the proxy (an API key): the caller's query is left as it was sent unless it names the same parameter. */
+function setQuery(url: URL, name: string, value: string): void {
+  if (url.searchParams.has(name)) {
+    url.searchParams.set(name, value);
+    return;
+  }
+  const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  url.search = url.search ? `${url.search}&${pair}` : `?${pair}`;
+}
+
+/**
+ * The provider's headers the caller receives: those that cross
+ * (proxy-headers.ts), the length as the provider declared it, and none whose
+ * value repeats the credentials (an API echoing a key in a Location or a debug header).
+ */
+function answerHeaders(answer: UpstreamAnswer, credentials: Credentials): HeaderList {
+  const secrets = secretForms(credentials);
+  const headers = returnedResponseHeaders(answer.headers).filter(([, value]) => !secrets.some((secret) => value.includes(secret)));
+  const length = answer.headers.find(([name]) => name === 'content-length');
+  if (length && !NO_BODY_STATUSES.has(answer.status)) headers.push(['content-length', length[1]]);
+  return headers;
+}
+
+function secretForms(credentials: Credentials): string[] {
+  const given: string[] = [];
+  switch (credentials.type) {
+    case 'OAUTH2':
+      given.push(credentials.accessToken, ...(credentials.refreshToken ? [credentials.refreshToken] : []));
+      break;
+    case 'OAUTH2_CC':
+      given.push(credentials.token);
+      break;
+    case 'APP':
+      given.push(credentials.accessToken);
+      break;
+    case 'API_KEY':
+      given.push(credentials.apiKey);
+      break;
+    case 'BASIC':
+      given.push(credentials.password, Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'));
+      break;
+    case 'OAUTH1':
+      given.push(credentials.oauthTokenSecret);
+      break;
+  }
+  return [...new Set(given.flatMap((secret) => [secret, encodeURIComponent(secret)]))].filter((secret) => secret.length >= LEAK_MIN_LENGTH);
+}
+
+/** Retry-After (RFC 9110 §10.2.3) in milliseconds from now: delay-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(headers: HeaderList, now: number): number | null {
+  const value = headers.find(([name]) => name === 'retry-after')?.[1]?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** Exponential, with jitter so that many callers refused at once do not come back at once. */
+function backoffMs(retried: number): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** retried);
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new UpstreamFailure('aborted', 'The caller went away.'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', gone);
+      resolve();
+    }, ms);
+    const gone = () => {
+      clearTimeout(timer);
+      reject(new UpstreamFailure('aborted', 'The caller went away.'));
+    };
+    signal.addEventListener('abort', gone, { once: true });
+  });
+}
+
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** A 401 kept whole (up to HELD_ANSWER_BYTES, beyond which its body is cut there), to be returned if the refresh fails. */
+async function holdAnswer(answer: UpstreamAnswer): Promise<UpstreamAnswer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= HELD_ANSWER_BYTES) break;
+    }
+  } catch {
+    // What arrived is what is returned.
+  }
+  discard(answer.body);
+  const bytes = Buffer.concat(chunks).subarray(0, HELD_ANSWER_BYTES);
+  return { status: answer.status, headers: answer.headers.filter(([name]) => name !== 'content-length').concat([['content-length', String(bytes.length)]]), body: Readable.from([bytes]) };
+}
+
+function failureError(failure: UpstreamFailure, details: Record<string, string>): AppError {
+  switch (failure.kind) {
+    case 'timeout':
+      return new AppError('provider_timeout', 'The API did not answer in time.', details, { cause: failure });
+    case 'refused':
+      return new AppError('provider_url_refused', clip(failure.message, 300), details, { cause: failure });
+    case 'aborted':
+      return new AppError('invalid_input', 'The request was abandoned by its client.', details, { cause: failure });
+    case 'unreachable':
+      return new AppError('provider_unreachable', 'The API could not be reached.', details, { cause: failure });
+  }
+}
