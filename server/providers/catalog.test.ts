@@ -37,6 +37,27 @@ describe('the provider catalog file', () => {
     expect(Object.keys(raw)).toEqual(expect.arrayContaining(required));
   });
 
+  it('says where the API lives for 500 templates and more, 300 of them OAuth, each base an https root the caller path is appended to', () => {
+    const entries = Object.entries(raw) as Array<[string, { auth_mode: string; proxy?: { base_url: string } }]>;
+    const withBase = entries.filter(([, entry]) => entry.proxy?.base_url !== undefined);
+    expect(withBase.length).toBeGreaterThanOrEqual(500);
+    expect(withBase.filter(([, entry]) => entry.auth_mode === 'OAUTH2' || entry.auth_mode === 'OAUTH1').length).toBeGreaterThanOrEqual(300);
+    const malformed = withBase.filter(([, entry]) => {
+      const base = entry.proxy!.base_url;
+      // A trailing slash, a query or a fragment would be doubled or lost when the proxy appends the caller's path.
+      const url = new URL(base.replace(/\$\{connectionConfig\.params\.[A-Za-z0-9_]+\}/g, 'param'));
+      return url.protocol !== 'https:' || base.endsWith('/') || base.includes('?') || base.includes('#') || url.search !== '' || url.hash !== '';
+    });
+    expect(malformed.map(([name]) => name)).toEqual([]);
+    const catalog = loadCatalog(raw);
+    expect(catalog.get('github')?.proxy).toEqual({ baseUrl: 'https://api.github.com', headers: {} });
+    expect(catalog.get('slack')?.proxy?.baseUrl).toBe('https://slack.com/api');
+    expect(catalog.get('zendesk')?.proxy?.baseUrl).toBe('https://${connectionConfig.params.subdomain}.zendesk.com');
+    expect(catalog.get('notion')?.proxy?.headers).toEqual({ 'Notion-Version': '2022-06-28' });
+    // Its API host comes in the token response (instance_url): the provider config gives the base URL.
+    expect(catalog.get('salesforce')?.proxy).toBeNull();
+  });
+
   it('keeps its keys sorted so diffs stay readable', () => {
     const keys = Object.keys(raw);
     expect(keys).toEqual([...keys].sort());
