@@ -166,6 +166,12 @@ export async function startYogaCeilingProcess(): Promise<ServerProcess> {
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 
+/** Another script of bench/ as a process (`args` after the script), ready when `readyPath` answers 2xx on its port (the first arg). */
+export async function startBenchScript(script: string, port: number, args: string[], readyPath: string): Promise<ServerProcess> {
+  const child = await startProcess(['--import', 'tsx', path.join('bench', script), String(port), ...args], {}, `http://127.0.0.1:${port}${readyPath}`);
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+}
+
 /** The reads the benchmarks send, over `connections` stored connections c1..cN of config 'bench'. */
 export function readRequests(connections: number) {
   const randomId = () => `c${1 + Math.floor(Math.random() * connections)}`;
@@ -226,7 +232,8 @@ function measure(target: ServerProcess, request: () => autocannon.Request, secon
 
 function summarize(parts: Measurement[]): RunResult {
   const latencies = parts.flatMap((part) => part.latencies).sort((a, b) => a - b);
-  const at = (quantile: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0);
+  // To a hundredth of a millisecond: a proxy's added latency is under one.
+  const at = (quantile: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0) * 100) / 100;
   const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
   return {
     requestsPerSecond: Math.round(latencies.length / seconds),
@@ -257,11 +264,11 @@ export async function runBesideFloor(
 }
 
 /** Each target after a warm-up, then all of them in turn, slice by slice, `duration` seconds each in all. */
-export async function runInterleaved(targets: Array<{ target: ServerProcess; request: () => autocannon.Request }>, duration: number, slices = 5): Promise<RunResult[]> {
-  for (const { target, request } of targets) await measure(target, request, 2, 50);
+export async function runInterleaved(targets: Array<{ target: ServerProcess; request: () => autocannon.Request }>, duration: number, slices = 5, connections = 50): Promise<RunResult[]> {
+  for (const { target, request } of targets) await measure(target, request, 2, connections);
   const parts: Measurement[][] = targets.map(() => []);
   for (let slice = 0; slice < slices; slice++) {
-    for (const [index, { target, request }] of targets.entries()) parts[index]!.push(await measure(target, request, duration / slices, 50));
+    for (const [index, { target, request }] of targets.entries()) parts[index]!.push(await measure(target, request, duration / slices, connections));
   }
   return parts.map(summarize);
 }

@@ -10,7 +10,7 @@
 import { Readable } from 'node:stream';
 import type { ConnectionStore, ConnectionWithCredentials } from '../db/connection-store.js';
 import { signedAuthorization } from '../providers/oauth1-client.js';
-import { failureOf, UpstreamFailure, type UpstreamAnswer, type UpstreamCall } from '../providers/proxy-call.js';
+import { failureOf, UpstreamFailure, type CallerGone, type UpstreamAnswer, type UpstreamCall } from '../providers/proxy-call.js';
 import { forwardedRequestHeaders, returnedResponseHeaders, type HeaderList } from '../providers/proxy-headers.js';
 import { ProxyPathRefused, proxyTarget } from '../providers/proxy-target.js';
 import { checkProviderUrl, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
@@ -24,6 +24,7 @@ import { apiBaseUrl, clientOf, type ProviderApp, type ProviderApps } from './pro
 import { proxyBody, uploadTooLarge, type ProxyBody } from './proxy-body.js';
 
 export { PROXY_ERROR_HEADER } from '../providers/proxy-headers.js';
+export { CallerGone } from '../providers/proxy-call.js';
 
 export interface ProxySettings {
   /** No request body may be larger (NANGO_PROXY_MAX_UPLOAD_BYTES). */
@@ -50,7 +51,7 @@ export interface ProxyRequest {
   baseUrlOverride: string | undefined;
   body: { open(): Readable; declared: number | null; mayHaveBody: boolean };
   /** Aborted when the caller goes away. */
-  signal: AbortSignal;
+  signal: CallerGone;
 }
 
 export interface ProxyAnswer {
@@ -73,8 +74,11 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const NO_BODY_STATUSES = new Set([204, 205, 304]);
 /** Credentials shorter than this are not looked for in answer headers (a 4-character password would match anything). */
 const LEAK_MIN_LENGTH = 8;
+const MAX_BASES_PER_APP = 10_000;
 
 export class ApiProxy {
+  private readonly bases = new WeakMap<ProviderApp, Map<string, string | null>>();
+
   constructor(
     private readonly options: {
       connections: ConnectionStore;
@@ -170,7 +174,7 @@ export class ApiProxy {
   /** The URL the call goes to: the caller's path under the base URL (or the override the config allows). */
   private target(app: ProviderApp, connection: ConnectionWithCredentials, request: ProxyRequest): URL {
     const details = { providerConfigKey: app.config.key };
-    const base = apiBaseUrl(app, connection.connectionConfig, this.options.policy);
+    const base = this.baseUrl(app, connection.connectionConfig);
     if (!base) {
       throw new AppError(
         'provider_config_incomplete',
@@ -185,6 +189,22 @@ export class ApiProxy {
       if (error instanceof ProxyPathRefused) throw new AppError('invalid_input', `path: ${error.message}`, { ...details, field: 'path' });
       throw error;
     }
+  }
+
+  /**
+   * The API's base URL for a connection's params, filled and checked once per
+   * app and params (an app is replaced when its config changes).
+   */
+  private baseUrl(app: ProviderApp, params: Record<string, unknown>): string | null {
+    let bases = this.bases.get(app);
+    if (!bases) this.bases.set(app, (bases = new Map()));
+    const key = JSON.stringify(params);
+    const known = bases.get(key);
+    if (known !== undefined) return known;
+    const base = apiBaseUrl(app, params, this.options.policy);
+    if (bases.size >= MAX_BASES_PER_APP) bases.clear();
+    bases.set(key, base);
+    return base;
   }
 
   /** Base-Url-Override: only to the base URL's own host or one the config lists in proxyAllowedHosts. */
@@ -357,18 +377,18 @@ function backoffMs(retried: number): number {
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: CallerGone): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new UpstreamFailure('aborted', 'The caller went away.'));
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', gone);
+      signal.off('abort', gone);
       resolve();
     }, ms);
     const gone = () => {
       clearTimeout(timer);
       reject(new UpstreamFailure('aborted', 'The caller went away.'));
     };
-    signal.addEventListener('abort', gone, { once: true });
+    signal.once('abort', gone);
   });
 }
 

@@ -3,6 +3,7 @@
 // parameters, authentication, the handler, error rendering, and afterwards the
 // metrics and the log line. Written once, called by fast-path.ts and router.ts.
 import type { Readable } from 'node:stream';
+import type { CallerGone } from '../core/proxy.js';
 import { parse } from 'hono/utils/cookie';
 import { AppError } from '../core/errors.js';
 import { CSRF_HEADER, DASHBOARD_COOKIE } from './dashboard-session.js';
@@ -28,7 +29,7 @@ export interface Incoming {
   /** The body as it arrives (for routes that stream it). */
   stream(): Readable;
   /** Aborted when the client goes away before its answer is written. */
-  signal(): AbortSignal;
+  signal(): CallerGone;
   toWebRequest(): Promise<Request>;
   /** The peer's address on the socket; undefined without one (in-process requests). */
   remoteAddress(): string | undefined;
@@ -136,7 +137,7 @@ class EdgeRequest implements RouteRequest {
     return this.incoming.stream();
   }
 
-  signal(): AbortSignal {
+  signal(): CallerGone {
     return this.incoming.signal();
   }
 

@@ -2,6 +2,7 @@
 // are declared in routes.ts; both dispatchers (fast-path.ts, router.ts) find
 // them with matchRoute() and serve them with edge.ts.
 import type { Readable } from 'node:stream';
+import type { CallerGone } from '../core/proxy.js';
 import type { z } from 'zod';
 import type { Core } from '../core/core.js';
 import { invalidInput } from '../core/errors.js';
@@ -39,7 +40,7 @@ export interface RouteRequest {
   /** The body as it arrives, unread and unlimited (only for routes declaring `body: 'stream'`, which bound it themselves). */
   stream(): Readable;
   /** Aborted when the client goes away before its answer is written. */
-  signal(): AbortSignal;
+  signal(): CallerGone;
   /** The request as a web Request, for handlers that hand it to a fetch-style library (Yoga). */
   toWebRequest(): Promise<Request>;
   /** The peer's address on the socket (see clientAddress() in edge.ts for the client's). */

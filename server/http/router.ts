@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { CallerGone } from '../core/proxy.js';
 import { MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
 import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
 
@@ -69,7 +70,12 @@ function incomingOf(c: Context, path: string, search: string): Incoming & { body
     header: (name) => raw.headers.get(name) ?? undefined,
     headers: () => Object.fromEntries(raw.headers),
     text: () => (text ??= read().then(utf8Body)),
-    signal: () => raw.signal,
+    signal: () => {
+      const gone = new CallerGone();
+      if (raw.signal.aborted) gone.abort();
+      else raw.signal.addEventListener('abort', () => gone.abort(), { once: true });
+      return gone;
+    },
     stream: () => {
       ended = true;
       return raw.body ? Readable.fromWeb(raw.body as NodeWebReadableStream) : Readable.from([]);

@@ -21,19 +21,27 @@ const PROVIDER_ONLY = ['set-cookie', 'set-cookie2', 'www-authenticate', 'proxy-a
 
 export type HeaderList = Array<[name: string, value: string]>;
 
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...CALLER_ONLY]);
+const NOT_RETURNED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...PROVIDER_ONLY]);
+
 /** The caller's headers the provider receives (lower-case names), before the proxy adds the credentials. */
 export function forwardedRequestHeaders(headers: HeaderList): HeaderList {
-  return keep(headers, new Set([...HOP_BY_HOP, ...CALLER_ONLY]));
+  return keep(headers, NOT_FORWARDED);
 }
 
 /** The provider's headers the caller receives. */
 export function returnedResponseHeaders(headers: HeaderList): HeaderList {
-  return keep(headers, new Set([...HOP_BY_HOP, ...PROVIDER_ONLY]));
+  return keep(headers, NOT_RETURNED);
 }
 
-function keep(headers: HeaderList, dropped: Set<string>): HeaderList {
-  // A Connection header names more hop-by-hop headers for this hop only.
-  const named = headers.filter(([name]) => name.toLowerCase() === 'connection').flatMap(([, value]) => value.split(',').map((token) => token.trim().toLowerCase()));
-  const drop = new Set([...dropped, ...named]);
-  return headers.map(([name, value]): [string, string] => [name.toLowerCase(), value]).filter(([name]) => !drop.has(name));
+function keep(headers: HeaderList, dropped: ReadonlySet<string>): HeaderList {
+  const kept: HeaderList = [];
+  let named: Set<string> | null = null;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    // A Connection header names more hop-by-hop headers for this hop only.
+    if (lower === 'connection') for (const token of value.split(',')) (named ??= new Set()).add(token.trim().toLowerCase());
+    if (!dropped.has(lower)) kept.push([lower, value]);
+  }
+  return named ? kept.filter(([name]) => !named.has(name)) : kept;
 }
