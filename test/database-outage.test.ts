@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from '../server/start.js';
 import { runNango } from './support/cli.js';
 import { createTestDatabase, seedGithubConnections, type TestDatabase } from './support/database.js';
 import { freePort } from './support/server.js';
+import { startFakeApi, type FakeApi } from './support/fake-api.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 const SECRET = 'sk-outage-0123456789abcdef';
@@ -19,15 +20,21 @@ const TOKEN_QUERY = '{ connection(providerConfigKey: "github", connectionId: "u1
 let database: TestDatabase;
 let proxy: TcpProxy;
 let server: RunningServer;
+let api: FakeApi;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   const seed = new pg.Client({ connectionString: database.url });
   await seed.connect();
   await seedGithubConnections(seed, ['u1'], 'outage-token');
+  // A connection the proxy calls an API on loopback for.
+  api = await startFakeApi();
+  await seed.query(`INSERT INTO provider_configs (key, provider, base_url) VALUES ('api', 'custom-api-key', $1)`, [api.url]);
+  const key = { type: 'API_KEY', apiKey: 'outage-api-key', expiresAt: null, obtainedAt: new Date().toISOString(), raw: {} };
+  await seed.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('api', 'u1', $1)`, [JSON.stringify(key)]);
   await seed.end();
   proxy = await startTcpProxy(database.url);
-  const settings = loadSettings({ PORT: String(await freePort()), DATABASE_URL: proxy.url, NANGO_SECRET_KEY: SECRET, LOG_LEVEL: 'silent' });
+  const settings = loadSettings({ PORT: String(await freePort()), DATABASE_URL: proxy.url, NANGO_SECRET_KEY: SECRET, LOG_LEVEL: 'silent', NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true' });
   server = await startServer(settings, createLogger('silent'));
 });
 afterAll(async () => {
@@ -35,6 +42,7 @@ afterAll(async () => {
   await proxy?.start().catch(() => undefined);
   await server?.close();
   await proxy?.close();
+  await api?.close();
   await database?.drop();
 });
 
@@ -47,6 +55,11 @@ const faces = {
   },
   graphqlRead: async () => graphql(TOKEN_QUERY),
   graphqlConfigs: async () => graphql('{ providerConfigs { key } }'),
+  proxied: async () => {
+    const response = await fetch(`${server.url}/proxy/user`, { headers: { ...AUTH, 'provider-config-key': 'api', 'connection-id': 'u1' } });
+    const body = (await response.json()) as { error?: { code: string } };
+    return [response.status, response.headers.get('x-nango-proxy-error') ?? body.error?.code ?? 'ok'];
+  },
   health: async () => {
     const response = await fetch(`${server.url}/health`);
     const body = (await response.json()) as { error?: { code: string } };
@@ -65,11 +78,12 @@ async function everyFace(): Promise<Record<string, unknown>> {
   return Object.fromEntries(entries);
 }
 
-const ALL_OK = { restRead: [200, 'ok'], graphqlRead: [200, 'ok'], graphqlConfigs: [200, 'ok'], health: [200, 'ok'] };
+const ALL_OK = { restRead: [200, 'ok'], graphqlRead: [200, 'ok'], graphqlConfigs: [200, 'ok'], proxied: [200, 'ok'], health: [200, 'ok'] };
 const ALL_UNAVAILABLE = {
   restRead: [503, 'database_unavailable'],
   graphqlRead: [503, 'database_unavailable'],
   graphqlConfigs: [503, 'database_unavailable'],
+  proxied: [503, 'database_unavailable'],
   health: [503, 'database_unavailable'],
 };
 

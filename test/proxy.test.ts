@@ -80,11 +80,14 @@ beforeAll(async () => {
   await graphql(create, { input: { key: 'basic', provider: 'custom-basic', baseUrl: api.url } });
   await graphql(create, { input: { key: 'idp', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid'], clientId: TEST_CLIENT.client_id, clientSecret: TEST_CLIENT.client_secret, baseUrl: api.url } });
   await graphql(create, { input: { key: 'trello', provider: 'trello', clientId: 'consumer-key', clientSecret: 'consumer-secret-0123', baseUrl: api.url } });
+  await graphql(create, { input: { key: 'shop', provider: 'shopify', clientId: 'shop-client', clientSecret: 'shop-secret-0123', baseUrl: `${api.url}/admin/api` } });
   const connect = 'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { connectionId } }';
   await graphql(connect, { input: { providerConfigKey: 'apikey', connectionId: 'u1', apiKey: API_KEY } });
   await graphql(connect, { input: { providerConfigKey: 'basic', connectionId: 'u1', username: 'ada', password: 'pass-word-0123' } });
   const oauth1 = { type: 'OAUTH1', oauthToken: 'user-token', oauthTokenSecret: 'user-token-secret-0123', expiresAt: null, obtainedAt: new Date().toISOString(), raw: {} };
   await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('trello', 'u1', $1)`, [JSON.stringify(oauth1)]);
+  const shopToken = { type: 'OAUTH2', accessToken: 'shpat_0123456789abcdef', refreshToken: null, tokenType: 'bearer', scopes: [], expiresAt: null, obtainedAt: new Date().toISOString(), raw: {} };
+  await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, connection_config) VALUES ('shop', 'u1', $1, '{"subdomain":"acme"}')`, [JSON.stringify(shopToken)]);
 });
 
 afterAll(async () => {
@@ -185,6 +188,14 @@ describe('other auth modes', () => {
     const response = await proxy('/me', { config: 'basic' });
     const echoed = (await response.json()) as { headers: Record<string, string> };
     expect(echoed.headers.authorization).toBe(`Basic ${Buffer.from('ada:pass-word-0123').toString('base64')}`);
+  });
+
+  it('places an OAuth token where the template says its API takes it (Shopify: X-Shopify-Access-Token)', async () => {
+    const response = await proxy('/2024-10/shop.json', { config: 'shop' });
+    const echoed = (await response.json()) as { url: string; headers: Record<string, string> };
+    expect(echoed.url).toBe('/admin/api/2024-10/shop.json');
+    expect(echoed.headers['x-shopify-access-token']).toBe('shpat_0123456789abcdef');
+    expect(echoed.headers.authorization).toBeUndefined();
   });
 
   it('signs an OAuth 1.0a call over its method, URL, query and form body, as the provider checks it', async () => {
@@ -361,6 +372,39 @@ describe('streaming', () => {
       total += value.length;
     }
     expect(total).toBe(128 * 1024);
+  });
+
+  it('reads the provider no faster than the caller reads: a paused caller holds the provider back, not the server’s memory', async () => {
+    let written = 0;
+    let finished = false;
+    api.streamingHandlers.set('/v1/firehose', (_req, res) => {
+      const chunk = Buffer.alloc(256 * 1024, 7);
+      const pump = () => {
+        while (written < 512 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        finished = true;
+        res.end();
+      };
+      res.on('close', () => (finished = true));
+      pump();
+    });
+    const response = await proxy('/firehose');
+    const reader = response.body!.getReader();
+    await reader.read();
+    // The caller stops reading; the provider can write only what the sockets and stream buffers between hold.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const whilePaused = written;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(written).toBe(whilePaused);
+    expect(whilePaused).toBeLessThan(64 * 1024 * 1024);
+    expect(finished).toBe(false);
+    // The caller goes away: the call to the provider ends with it.
+    await reader.cancel();
+    for (let waited = 0; !finished && waited < 3000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(finished).toBe(true);
+    expect(written).toBeLessThan(512 * 1024 * 1024);
   });
 
   it('streams an upload larger than the replay buffer to the provider intact', async () => {

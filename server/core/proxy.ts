@@ -275,11 +275,10 @@ function outgoing(app: ProviderApp, credentials: Credentials, target: URL, reque
 function placement(app: ProviderApp, credentials: Credentials, url: URL, method: string, body: ProxyBody, headers: HeaderList): { headers: Record<string, string>; query: Record<string, string> } {
   switch (credentials.type) {
     case 'OAUTH2':
-      return { headers: { authorization: `Bearer ${credentials.accessToken}` }, query: {} };
-    case 'OAUTH2_CC':
-      return { headers: { authorization: `Bearer ${credentials.token}` }, query: {} };
     case 'APP':
-      return { headers: { authorization: `Bearer ${credentials.accessToken}` }, query: {} };
+      return tokenPlacement(app, credentials.accessToken);
+    case 'OAUTH2_CC':
+      return tokenPlacement(app, credentials.token);
     case 'API_KEY':
     case 'BASIC': {
       const placed = credentialPlacement(app, credentials);
@@ -298,6 +297,15 @@ function placement(app: ProviderApp, credentials: Credentials, url: URL, method:
       };
     }
   }
+}
+
+/** An OAuth token where the template's API takes it: `Authorization: Bearer` unless the template says otherwise. */
+function tokenPlacement(app: ProviderApp, token: string): { headers: Record<string, string>; query: Record<string, string> } {
+  const placement = app.template.proxy?.token;
+  if (!placement) return { headers: { authorization: `Bearer ${token}` }, query: {} };
+  // A function, not a string: "$&" in a token would be read as a replacement pattern.
+  const value = placement.format.replace('${accessToken}', () => token);
+  return placement.in === 'query' ? { headers: {}, query: { [placement.name]: value } } : { headers: { [placement.name.toLowerCase()]: value }, query: {} };
 }
 
 function formParams(bytes: Buffer): Record<string, string | string[]> {

@@ -50,7 +50,7 @@ describe('the provider catalog file', () => {
     });
     expect(malformed.map(([name]) => name)).toEqual([]);
     const catalog = loadCatalog(raw);
-    expect(catalog.get('github')?.proxy).toEqual({ baseUrl: 'https://api.github.com', headers: {} });
+    expect(catalog.get('github')?.proxy).toEqual({ baseUrl: 'https://api.github.com', headers: {}, token: null });
     expect(catalog.get('slack')?.proxy?.baseUrl).toBe('https://slack.com/api');
     expect(catalog.get('zendesk')?.proxy?.baseUrl).toBe('https://${connectionConfig.params.subdomain}.zendesk.com');
     expect(catalog.get('notion')?.proxy?.headers).toEqual({ 'Notion-Version': '2022-06-28' });

@@ -61,10 +61,22 @@ const CREDENTIAL_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
 const API_KEY_SLOT = '${apiKey}';
 
 /** Where calls to the API go (the proxy's base URL) and the fixed headers it wants. */
+const TOKEN_SLOT = '${accessToken}';
+
+/** Where a template's API takes an OAuth token, when not as `Authorization: Bearer` (Shopify's X-Shopify-Access-Token, ...). */
+const TokenPlacementSchema = z
+  .object({
+    in: z.enum(['header', 'query']),
+    name: z.string().regex(CREDENTIAL_NAME, 'is not a header or query parameter name'),
+    format: z.string().refine((format) => format.split(TOKEN_SLOT).length === 2, `must hold ${TOKEN_SLOT} once`),
+  })
+  .strict();
+
 const ProxySchema = z
   .object({
     base_url: templateUrl,
     headers: z.record(z.string().regex(CREDENTIAL_NAME, 'is not a header name'), z.string()).default({}),
+    token: TokenPlacementSchema.optional(),
   })
   .strict();
 
@@ -205,6 +217,15 @@ export interface ProxyDetails {
   /** With ${connectionConfig.params.x} placeholders. */
   baseUrl: string;
   headers: Record<string, string>;
+  /** Where an OAuth 2, client credentials or App token goes; null: `Authorization: Bearer ${accessToken}`. */
+  token: TokenPlacement | null;
+}
+
+export interface TokenPlacement {
+  in: 'header' | 'query';
+  name: string;
+  /** The value sent, ${accessToken} standing for the token. */
+  format: string;
 }
 
 export interface ApiKeyPlacement {
@@ -424,7 +445,7 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
     connectionParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'end_user').sort(),
     configParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'config').sort(),
     paramRules,
-    proxy: data.proxy ? { baseUrl: data.proxy.base_url, headers: data.proxy.headers } : null,
+    proxy: data.proxy ? { baseUrl: data.proxy.base_url, headers: data.proxy.headers, token: data.proxy.token ?? null } : null,
   };
   switch (data.auth_mode) {
     case 'API_KEY':
