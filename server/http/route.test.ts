@@ -14,6 +14,8 @@ describe('matching a path to its route', () => {
     route('DELETE', '/connection/:connectionId'),
     route('GET', '/a/:x/c'),
     route('GET', '/a/b/:y'),
+    route('GET', '/proxy/*'),
+    route('GET', '/proxy/static'),
   ]);
   const found = (method: string, path: string) => {
     const match = matchRoute(table, method, path);
@@ -35,6 +37,26 @@ describe('matching a path to its route', () => {
   });
 });
 
+describe('a pattern ending in *', () => {
+  const table = compileRoutes([route('GET', '/proxy/*'), route('GET', '/proxy/static')]);
+  const found = (path: string) => {
+    const match = matchRoute(table, 'GET', path);
+    return match && [match.route.pattern, match.rawParams];
+  };
+
+  it('takes the rest of the path as sent, one segment or more, empty ones included', () => {
+    expect(found('/proxy/user')).toEqual(['/proxy/*', { '*': 'user' }]);
+    expect(found('/proxy/a/%2F/..//b')).toEqual(['/proxy/*', { '*': 'a/%2F/..//b' }]);
+    expect(found('/proxy/')).toEqual(['/proxy/*', { '*': '' }]);
+    expect(found('/proxy')).toBeNull();
+  });
+
+  it('loses to a static route of the same length, and is refused anywhere but last', () => {
+    expect(found('/proxy/static')).toEqual(['/proxy/static', {}]);
+    expect(() => compileRoutes([route('GET', '/a/*/b')])).toThrow('* stands only for the rest of the path');
+  });
+});
+
 describe('the route table', () => {
   it('stops the server when a route declares no caller', () => {
     expect(() => compileRoutes([route('GET', '/open', { callers: [] })])).toThrow('GET /open declares no caller');
@@ -46,13 +68,21 @@ describe('the route table', () => {
     expect(() => compileRoutes([route('GET', '/page', { callers: ['connect-session'] })])).toThrow('connect_session_token');
   });
 
-  it("holds the server's routes, each with its callers, and only the hot reads on the fast path", () => {
+  it("holds the server's routes, each with its callers, and only the hot reads and the proxy on the fast path", () => {
     const table = compileRoutes(ROUTES);
     expect(table.filter((entry) => entry.fast).map((entry) => `${entry.method} ${entry.pattern}`).sort()).toEqual([
+      'DELETE /proxy/*',
       'GET /connection',
       'GET /connection/:connectionId',
+      'GET /proxy/*',
+      'HEAD /proxy/*',
+      'PATCH /proxy/*',
       'POST /graphql',
+      'POST /proxy/*',
+      'PUT /proxy/*',
     ]);
+    // Only the proxy streams its body; every other route's body is bounded by the edge.
+    expect(table.filter((entry) => entry.body === 'stream').every((entry) => entry.pattern === '/proxy/*' && entry.callers.join() === 'backend')).toBe(true);
     // Only what a browser or a provider reaches without a key is open to anyone.
     // The dashboard's page, files and sign-in are open: its data comes through /graphql, which is not.
     expect(table.filter((entry) => entry.callers.includes('anyone')).map((entry) => `${entry.method} ${entry.pattern}`).sort()).toEqual([

@@ -94,6 +94,8 @@ export interface Route {
 /** A route with its pattern split once, for matching. */
 export interface CompiledRoute extends Route {
   segments: ReadonlyArray<{ name: string; parameter: boolean }>;
+  /** The pattern ends in `*`. */
+  rest: boolean;
 }
 
 export class RouteTableError extends Error {
@@ -121,7 +123,7 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
     if (!route.pattern.startsWith('/')) throw new RouteTableError(`${name}: a pattern starts with /`);
     if (route.pattern.slice(0, -1).includes('*')) throw new RouteTableError(`${name}: * stands only for the rest of the path, as the last segment`);
     const segments = route.pattern.slice(1).split('/').map((segment) => ({ name: segment.replace(/^:/, ''), parameter: segment.startsWith(':') }));
-    return { ...route, segments };
+    return { ...route, segments, rest: segments[segments.length - 1]!.name === '*' };
   });
 }
 
@@ -142,7 +144,7 @@ export function matchRoute(routes: readonly CompiledRoute[], method: string, pat
   let bestScore = -1;
   for (const route of routes) {
     if (route.method !== method) continue;
-    const rest = route.segments[route.segments.length - 1]!.name === '*';
+    const { rest } = route;
     if (rest ? parts.length < route.segments.length : route.segments.length !== parts.length) continue;
     let score = 0;
     let rawParams: Record<string, string> | null = {};
