@@ -102,6 +102,8 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
     series.observe((performance.now() - started) / 1000);
   };
 
+  const proxiedSeries = new Map<string, { inc(): void }>();
+
   return {
     registry,
     observer: {
@@ -110,7 +112,16 @@ export function createMetrics(pool: DatabasePool, reads: ReadConnections): Metri
       refreshFailed: () => undefined,
       flow: (event, providerConfigKey) => flows.inc({ event, provider_config_key: providerConfigKey }),
       webhookAttempted: (outcome) => webhookAttempts.inc({ outcome }),
-      proxied: (provider, status, retries) => proxied.inc({ provider, status, retries: String(retries) }),
+      proxied: (provider, status, retries) => {
+        // Looked up by a string key, as the request histogram's series are: prom-client hashes the labels on every inc().
+        const key = `${provider} ${status} ${retries}`;
+        let series = proxiedSeries.get(key);
+        if (!series) {
+          series = proxied.labels({ provider, status, retries: String(retries) });
+          proxiedSeries.set(key, series);
+        }
+        series.inc();
+      },
     },
     recordRequest: observeRequest,
     countWebhookQueue(read) {
