@@ -13,6 +13,7 @@ describe('settings', () => {
       logLevel: 'info',
       callbackUrl: 'http://localhost:3003/oauth/callback',
       providerTimeoutMs: 10_000,
+      proxy: { maxUploadBytes: 104_857_600, timeoutMs: 60_000, retryBudgetMs: 30_000, maxRetries: 10 },
       refreshCooldownSeconds: 30,
       refreshAnswerTimeoutMs: 300_000,
       refreshLeaseSeconds: 30,
@@ -63,6 +64,17 @@ describe('settings', () => {
     expect(loadSettings({ NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true' }).allowPrivateProviderUrls).toBe(true);
     expect(loadSettings({ NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'false' }).allowPrivateProviderUrls).toBe(false);
     expect(() => loadSettings({ NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'yes' })).toThrow('NANGO_ALLOW_PRIVATE_PROVIDER_URLS must be true or false');
+  });
+
+  it('takes the proxy limits from the environment, within bounds', () => {
+    expect(loadSettings({ NANGO_PROXY_MAX_UPLOAD_BYTES: '1024', NANGO_PROXY_TIMEOUT_MS: '500', NANGO_PROXY_RETRY_BUDGET_MS: '0', NANGO_PROXY_MAX_RETRIES: '3' }).proxy).toEqual({
+      maxUploadBytes: 1024,
+      timeoutMs: 500,
+      retryBudgetMs: 0,
+      maxRetries: 3,
+    });
+    expect(() => loadSettings({ NANGO_PROXY_TIMEOUT_MS: '10' })).toThrow('NANGO_PROXY_TIMEOUT_MS must be at least 100');
+    expect(() => loadSettings({ NANGO_PROXY_MAX_RETRIES: '1000' })).toThrow('NANGO_PROXY_MAX_RETRIES must be at most 100');
   });
 
   it('accepts SERVER_PORT, and PORT wins over it', () => {

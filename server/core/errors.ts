@@ -9,6 +9,8 @@ const CATALOGUE = {
   invalid_input: { status: 400, message: 'The request is not valid.' },
   not_found: { status: 404, message: 'There is no such route.' },
   payload_too_large: { status: 413, message: 'The request body is over the limit.' },
+  // nginx's 499: only logs and metrics see it, the client being gone.
+  request_abandoned: { status: 499, message: 'The client went away before its answer was ready.' },
   missing_auth_header: { status: 401, message: 'This server requires its secret key: send `Authorization: Bearer <NANGO_SECRET_KEY>`.' },
   invalid_secret_key: { status: 401, message: "The secret key in the Authorization header is not this server's." },
   dashboard_session_expired: { status: 401, message: 'The dashboard session has expired or is not this server\'s: sign in again with the secret key.' },

@@ -387,14 +387,14 @@ function backoffMs(retried: number): number {
 
 function sleep(ms: number, signal: CallerGone): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new UpstreamFailure('aborted', 'The caller went away.'));
+    if (signal.aborted) return reject(new AppError('request_abandoned'));
     const timer = setTimeout(() => {
       signal.off('abort', gone);
       resolve();
     }, ms);
     const gone = () => {
       clearTimeout(timer);
-      reject(new UpstreamFailure('aborted', 'The caller went away.'));
+      reject(new AppError('request_abandoned'));
     };
     signal.once('abort', gone);
   });
@@ -430,7 +430,7 @@ function failureError(failure: UpstreamFailure, details: Record<string, string>)
     case 'refused':
       return new AppError('provider_url_refused', clip(failure.message, 300), details, { cause: failure });
     case 'aborted':
-      return new AppError('invalid_input', 'The request was abandoned by its client.', details, { cause: failure });
+      return new AppError('request_abandoned', undefined, details, { cause: failure });
     case 'unreachable':
       return new AppError('provider_unreachable', 'The API could not be reached.', details, { cause: failure });
   }
