@@ -169,6 +169,21 @@ describe('an API key connection', () => {
     }
   });
 
+  it('passes a HEAD on: the provider\'s status and headers, no body', async () => {
+    api.handlers.set('/v1/file', (_request, res) => {
+      res.setHeader('content-type', 'application/pdf');
+      res.setHeader('content-length', '12345');
+      res.setHeader('etag', '"v1"');
+      res.end();
+    });
+    const response = await proxy('/file', { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe('"v1"');
+    expect(response.headers.get('content-length')).toBe('12345');
+    expect(await response.text()).toBe('');
+    expect(received('/v1/file').at(-1)!.method).toBe('HEAD');
+  });
+
   it('refuses a call without the secret key, or without the identifying headers, with stable codes', async () => {
     const anonymous = await fetch(`${server.url}/proxy/user`, { headers: { 'provider-config-key': 'apikey', 'connection-id': 'u1' } });
     expect(anonymous.status).toBe(401);

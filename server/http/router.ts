@@ -97,7 +97,7 @@ function toResponse(reply: Reply): Response {
     const headers = new Headers();
     for (const [name, value] of reply.headers) headers.append(name, value);
     const body = reply.stream && !NULL_BODY_STATUSES.has(reply.status) ? (Readable.toWeb(reply.stream) as ReadableStream<Uint8Array>) : null;
-    if (!body) reply.stream?.destroy();
+    if (!body) reply.abort();
     return new Response(body, { status: reply.status, headers });
   }
   return new Response(reply.body, { status: reply.status, headers: reply.headers });

@@ -34,6 +34,15 @@ export async function proxyRequest(request: RouteRequest, { core }: Services): P
     signal: request.signal(),
   });
   const body = answer.body;
-  return { status: answer.status, headers: answer.headers, stream: body, abort: () => body?.destroy() };
+  return {
+    status: answer.status,
+    headers: answer.headers,
+    stream: body,
+    // Destroyed streams report it as an error: heard here, where nothing more is to be done.
+    abort: () => {
+      body?.on('error', () => undefined);
+      body?.destroy();
+    },
+  };
 }
 
