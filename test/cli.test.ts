@@ -110,6 +110,16 @@ describe('the nango CLI', () => {
     expect(malformed).toMatchObject({ code: 1, stderr: expect.stringContaining('--token-param takes name=value') });
   });
 
+  it('lets the proxy send a config\'s credentials to the hosts named with --proxy-allowed-host, and no others', async () => {
+    const created = await nango(['config:create', 'gh-uploads', 'github', 'id', 'secret', 'repo', '--proxy-allowed-host', 'uploads.github.com', '--proxy-allowed-host', 'Api.Example.com:8443']);
+    expect(created.code).toBe(0);
+    const got = await nango(['config:get', 'gh-uploads']);
+    expect(got.stdout).toContain('proxy hosts:       uploads.github.com, api.example.com:8443');
+    const refused = await nango(['config:edit', 'gh-uploads', 'github', '--proxy-allowed-host', 'https://evil.example/path']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('proxyAllowedHosts.0');
+  });
+
   it('reports server errors as ❌ on stderr with exit code 1, and as JSON with --json', async () => {
     await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);
     const again = await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);

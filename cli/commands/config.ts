@@ -14,6 +14,7 @@ interface ConfigArgs extends OutputOptions {
   'app-id'?: string;
   'private-key-file'?: string;
   'base-url'?: string;
+  'proxy-allowed-host'?: string[];
   'authorization-url'?: string;
   'token-url'?: string;
   issuer?: string;
@@ -32,6 +33,11 @@ const withConfigArgs = (yargs: Argv<OutputOptions>) =>
     .option('app-id', { type: 'string', describe: 'GitHub App templates: the App ID' })
     .option('private-key-file', { type: 'string', describe: "GitHub App templates: the app's private key file (.pem)" })
     .option('base-url', { type: 'string', describe: 'Where the API is called (required for custom-api-key and custom-basic)' })
+    .option('proxy-allowed-host', {
+      type: 'string',
+      array: true,
+      describe: "A host (host or host:port) besides the base URL's that /proxy may send this config's credentials to, when a call names it with Base-Url-Override. Repeatable",
+    })
     .option('authorization-url', { type: 'string', describe: 'Authorization endpoint (required for the custom template)' })
     .option('token-url', { type: 'string', describe: 'Token endpoint (required for the custom template)' })
     .option('issuer', { type: 'string', describe: 'OpenID issuer URL (required for the oidc template)' })
@@ -51,6 +57,7 @@ function describeConfig(config: ProviderConfigFieldsFragment): string {
     ...(config.clientId ? [`client id:         ${config.clientId}`] : []),
     ...(config.appId ? [`app id:            ${config.appId}`] : []),
     ...(config.baseUrl ? [`base url:          ${config.baseUrl}`] : []),
+    ...(config.proxyAllowedHosts.length ? [`proxy hosts:       ${config.proxyAllowedHosts.join(', ')}`] : []),
     `scopes:            ${config.scopes.join(',')}`,
     `authorization url: ${config.authorizationUrl ?? '-'}`,
     `token url:         ${config.tokenUrl ?? '-'}`,
@@ -78,6 +85,7 @@ function inputFrom(args: ConfigArgs) {
     appId: args['app-id'],
     privateKey: args['private-key-file'] === undefined ? undefined : readFileSync(args['private-key-file'], 'utf8'),
     baseUrl: args['base-url'],
+    proxyAllowedHosts: args['proxy-allowed-host'],
     authorizationUrl: args['authorization-url'],
     tokenUrl: args['token-url'],
     issuer: args.issuer,

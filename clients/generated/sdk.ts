@@ -256,33 +256,33 @@ export type RefreshActivityQueryVariables = Exact<{
 
 export type RefreshActivityQuery = { refreshActivity: Array<{ minute: string, succeeded: number, failed: number }> };
 
-export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
+export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
+export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
 
 export type ProviderConfigQueryVariables = Exact<{
   key: string;
 }>;
 
 
-export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type CreateProviderConfigMutationVariables = Exact<{
   input: CreateProviderConfigInput;
 }>;
 
 
-export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type UpdateProviderConfigMutationVariables = Exact<{
   input: UpdateProviderConfigInput;
 }>;
 
 
-export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type DeleteProviderConfigMutationVariables = Exact<{
   key: string;
@@ -410,6 +410,7 @@ export const ProviderConfigFieldsFragmentDoc = gql`
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl

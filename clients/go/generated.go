@@ -386,8 +386,10 @@ type ProviderConfigFields struct {
 	// A GitHub App's id (APP templates).
 	AppID *string `json:"appId"`
 	// Where the API is called: the config's own, else the template's (with its ${connectionConfig.params.x} placeholders).
-	BaseURL *string  `json:"baseUrl"`
-	Scopes  []string `json:"scopes"`
+	BaseURL *string `json:"baseUrl"`
+	// Hosts (host or host:port) besides the base URL's to which /proxy may send this config's credentials, when a call names one with Base-Url-Override.
+	ProxyAllowedHosts []string `json:"proxyAllowedHosts"`
+	Scopes            []string `json:"scopes"`
 	// Effective authorization endpoint: the config's own, else the template's.
 	AuthorizationURL *string `json:"authorizationUrl"`
 	// Effective token endpoint: the config's own, else the template's.
@@ -861,6 +863,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -1054,6 +1057,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -1090,6 +1094,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -1341,6 +1346,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl

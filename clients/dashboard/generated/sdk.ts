@@ -239,7 +239,7 @@ export type RefreshConnectionQuery = { connection: { connectionId: string, provi
 export type ProviderConfigsWithCountsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProviderConfigsWithCountsQuery = { providerConfigs: Array<{ connectionCount: number, key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
+export type ProviderConfigsWithCountsQuery = { providerConfigs: Array<{ connectionCount: number, key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
 
 export type EventFieldsFragment = { id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } };
 
@@ -275,33 +275,33 @@ export type RefreshActivityQueryVariables = Exact<{
 
 export type RefreshActivityQuery = { refreshActivity: Array<{ minute: string, succeeded: number, failed: number }> };
 
-export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
+export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
+export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
 
 export type ProviderConfigQueryVariables = Exact<{
   key: string;
 }>;
 
 
-export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type CreateProviderConfigMutationVariables = Exact<{
   input: CreateProviderConfigInput;
 }>;
 
 
-export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type UpdateProviderConfigMutationVariables = Exact<{
   input: UpdateProviderConfigInput;
 }>;
 
 
-export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
 
 export type DeleteProviderConfigMutationVariables = Exact<{
   key: string;
@@ -429,6 +429,7 @@ export const ProviderConfigFieldsFragmentDoc = new TypedDocumentString(`
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -714,6 +715,7 @@ export const ProviderConfigsWithCountsDocument = new TypedDocumentString(`
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -820,6 +822,7 @@ export const ProviderConfigsDocument = new TypedDocumentString(`
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -843,6 +846,7 @@ export const ProviderConfigDocument = new TypedDocumentString(`
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -866,6 +870,7 @@ export const CreateProviderConfigDocument = new TypedDocumentString(`
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -889,6 +894,7 @@ export const UpdateProviderConfigDocument = new TypedDocumentString(`
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl

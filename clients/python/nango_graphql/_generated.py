@@ -783,6 +783,8 @@ class ProviderConfigFields:
     app_id: Optional[str]
     #: Where the API is called: the config's own, else the template's (with its ${connectionConfig.params.x} placeholders).
     base_url: Optional[str]
+    #: Hosts (host or host:port) besides the base URL's to which /proxy may send this config's credentials, when a call names one with Base-Url-Override.
+    proxy_allowed_hosts: list[str]
     scopes: list[str]
     #: Effective authorization endpoint: the config's own, else the template's.
     authorization_url: Optional[str]
@@ -808,6 +810,7 @@ class ProviderConfigFields:
             client_id=data["clientId"],
             app_id=data["appId"],
             base_url=data["baseUrl"],
+            proxy_allowed_hosts=data["proxyAllowedHosts"],
             scopes=data["scopes"],
             authorization_url=data["authorizationUrl"],
             token_url=data["tokenUrl"],
@@ -1295,6 +1298,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -1408,6 +1412,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -1435,6 +1440,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
@@ -1585,6 +1591,7 @@ fragment ProviderConfigFields on ProviderConfig {
   clientId
   appId
   baseUrl
+  proxyAllowedHosts
   scopes
   authorizationUrl
   tokenUrl
