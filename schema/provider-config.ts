@@ -3,7 +3,7 @@
 // key are write-only: input fields, never outputs.
 import type { ProviderConfig } from '../server/core/provider-configs.js';
 import { builder } from './builder.js';
-import { AuthModeEnum } from './provider.js';
+import { ApiKeyPlacementRef, AuthModeEnum } from './provider.js';
 
 export const ProviderConfigRef = builder.objectRef<ProviderConfig>('ProviderConfig').implement({
   description: 'A registered OAuth app (a key, a provider template, client id and scopes), API key or Basic template, or GitHub App. The client secret and private key are never returned.',
@@ -14,6 +14,12 @@ export const ProviderConfigRef = builder.objectRef<ProviderConfig>('ProviderConf
     clientId: t.exposeString('clientId', { nullable: true, description: 'Null for API_KEY, BASIC and APP templates.' }),
     appId: t.exposeString('appId', { nullable: true, description: "A GitHub App's id (APP templates)." }),
     baseUrl: t.exposeString('baseUrl', { nullable: true, description: "Where the API is called: the config's own, else the template's (with its ${connectionConfig.params.x} placeholders)." }),
+    apiKeyPlacement: t.field({
+      type: ApiKeyPlacementRef,
+      nullable: true,
+      description: "API_KEY templates: where the API takes the key (a custom-api-key config's own, else the template's); null for the other modes.",
+      resolve: (config) => config.apiKeyPlacement,
+    }),
     proxyAllowedHosts: t.exposeStringList('proxyAllowedHosts', {
       description: "Hosts (host or host:port) besides the base URL's to which /proxy may send this config's credentials, when a call names one with Base-Url-Override.",
     }),
@@ -44,8 +50,18 @@ const INPUT_DESCRIPTIONS = {
   params: 'Connection params only the secret-key holder may set: whole hosts (gitlab-self-managed, keycloak, jira-data-center: hostname). Values pass the URL policy.',
   authorizationParams: 'Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.',
   tokenParams: 'Extra token request params for the code exchange, e.g. { "audience": "..." }.',
+  apiKeyPlacement: 'custom-api-key only: where the API takes the key (default: Authorization: Bearer <key>). Used by the check request and the proxy.',
   proxyAllowedHosts: "Hosts (host or host:port, e.g. uploads.github.com) besides the base URL's to which /proxy may send this config's credentials when a call names one with Base-Url-Override. Each passes the URL policy.",
 };
+
+const ApiKeyPlacementInput = builder.inputType('ApiKeyPlacementInput', {
+  description: 'Where an API takes its key: a header or a query parameter, and the value sent.',
+  fields: (t) => ({
+    in: t.string({ required: true, description: 'header or query.' }),
+    name: t.string({ required: true, description: 'The header or query parameter name, e.g. X-API-Key.' }),
+    format: t.string({ description: 'The value sent, ${apiKey} standing for the key, e.g. "Token ${apiKey}". Default: "${apiKey}".' }),
+  }),
+});
 
 const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput', {
   fields: (t) => ({
@@ -61,6 +77,7 @@ const CreateProviderConfigInput = builder.inputType('CreateProviderConfigInput',
     issuer: t.string({ description: 'Required for the oidc template: endpoints come from OpenID discovery.' }),
     baseUrl: t.string({ description: "Required for custom-api-key and custom-basic (where credentials are checked and the API is called); overrides the template's otherwise (e.g. a GitHub Enterprise Server API)." }),
     proxyAllowedHosts: t.stringList({ description: INPUT_DESCRIPTIONS.proxyAllowedHosts }),
+    apiKeyPlacement: t.field({ type: ApiKeyPlacementInput, description: INPUT_DESCRIPTIONS.apiKeyPlacement }),
     params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
     authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
     tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
@@ -82,6 +99,7 @@ const UpdateProviderConfigInput = builder.inputType('UpdateProviderConfigInput',
     issuer: t.string(),
     baseUrl: t.string(),
     proxyAllowedHosts: t.stringList({ description: INPUT_DESCRIPTIONS.proxyAllowedHosts }),
+    apiKeyPlacement: t.field({ type: ApiKeyPlacementInput, description: INPUT_DESCRIPTIONS.apiKeyPlacement }),
     params: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.params }),
     authorizationParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.authorizationParams }),
     tokenParams: t.field({ type: 'StringMap', description: INPUT_DESCRIPTIONS.tokenParams }),
@@ -131,6 +149,7 @@ builder.mutationField('updateProviderConfig', (t) =>
         issuer: input.issuer,
         baseUrl: input.baseUrl,
         proxyAllowedHosts: input.proxyAllowedHosts ?? undefined,
+        apiKeyPlacement: input.apiKeyPlacement,
         params: input.params ?? undefined,
         authorizationParams: input.authorizationParams ?? undefined,
         tokenParams: input.tokenParams ?? undefined,

@@ -13,7 +13,7 @@ export const ProviderCategoryEnum = builder.enumType('ProviderCategory', {
   values: Object.fromEntries(CATEGORIES.map((category) => [category.toUpperCase().replace(/-/g, '_'), { value: category }])) as Record<string, { value: (typeof CATEGORIES)[number] }>,
 });
 
-const ApiKeyPlacementRef = builder.objectRef<ApiKeyPlacement>('ApiKeyPlacement').implement({
+export const ApiKeyPlacementRef = builder.objectRef<ApiKeyPlacement>('ApiKeyPlacement').implement({
   description: 'Where an API wants its key.',
   fields: (t) => ({
     in: t.exposeString('in', { description: 'header or query.' }),

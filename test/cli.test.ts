@@ -120,6 +120,17 @@ describe('the nango CLI', () => {
     expect(refused.stderr).toContain('proxyAllowedHosts.0');
   });
 
+  it('says where a custom API takes its key with --api-key-header or --api-key-query, and --api-key-format', async () => {
+    const created = await nango(['config:create', 'internal', 'custom-api-key', '--base-url', 'https://api.internal.example', '--api-key-header', 'X-API-Key', '--api-key-format', 'Token ${apiKey}']);
+    expect(created.code).toBe(0);
+    expect((await nango(['config:get', 'internal'])).stdout).toContain('api key:           header X-API-Key: Token ${apiKey}');
+    const elsewhere = await nango(['config:create', 'gh-key', 'github', 'id', 'secret', 'repo', '--api-key-query', 'key']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('only used by the custom-api-key template');
+    const both = await nango(['config:create', 'x2', 'custom-api-key', '--base-url', 'https://a.example', '--api-key-header', 'A', '--api-key-query', 'b']);
+    expect(both.code).not.toBe(0);
+  });
+
   it('reports server errors as ❌ on stderr with exit code 1, and as JSON with --json', async () => {
     await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);
     const again = await nango(['config:create', 'twice', 'github', 'id', 'secret', 'repo']);

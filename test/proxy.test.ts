@@ -80,9 +80,13 @@ beforeAll(async () => {
   await graphql(create, { input: { key: 'basic', provider: 'custom-basic', baseUrl: api.url } });
   await graphql(create, { input: { key: 'idp', provider: 'oidc', issuer: issuer.issuer, scopes: ['openid'], clientId: TEST_CLIENT.client_id, clientSecret: TEST_CLIENT.client_secret, baseUrl: api.url } });
   await graphql(create, { input: { key: 'trello', provider: 'trello', clientId: 'consumer-key', clientSecret: 'consumer-secret-0123', baseUrl: api.url } });
+  await graphql(create, { input: { key: 'xkey', provider: 'custom-api-key', baseUrl: api.url, apiKeyPlacement: { in: 'header', name: 'X-API-Key', format: 'Token ${apiKey}' } } });
+  await graphql(create, { input: { key: 'qkey', provider: 'custom-api-key', baseUrl: api.url, apiKeyPlacement: { in: 'query', name: 'api_key' } } });
   await graphql(create, { input: { key: 'shop', provider: 'shopify', clientId: 'shop-client', clientSecret: 'shop-secret-0123', baseUrl: `${api.url}/admin/api` } });
   const connect = 'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { connectionId } }';
   await graphql(connect, { input: { providerConfigKey: 'apikey', connectionId: 'u1', apiKey: API_KEY } });
+  await graphql(connect, { input: { providerConfigKey: 'xkey', connectionId: 'u1', apiKey: API_KEY } });
+  await graphql(connect, { input: { providerConfigKey: 'qkey', connectionId: 'u1', apiKey: 'q&key=1 2' } });
   await graphql(connect, { input: { providerConfigKey: 'basic', connectionId: 'u1', username: 'ada', password: 'pass-word-0123' } });
   const oauth1 = { type: 'OAUTH1', oauthToken: 'user-token', oauthTokenSecret: 'user-token-secret-0123', expiresAt: null, obtainedAt: new Date().toISOString(), raw: {} };
   await db.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('trello', 'u1', $1)`, [JSON.stringify(oauth1)]);
@@ -203,6 +207,15 @@ describe('other auth modes', () => {
     const response = await proxy('/me', { config: 'basic' });
     const echoed = (await response.json()) as { headers: Record<string, string> };
     expect(echoed.headers.authorization).toBe(`Basic ${Buffer.from('ada:pass-word-0123').toString('base64')}`);
+  });
+
+  it('places a custom API\'s key where its config says: a header with its format, or a query parameter', async () => {
+    const header = (await (await proxy('/me', { config: 'xkey', headers: { 'x-api-key': 'caller-own' } })).json()) as { headers: Record<string, string> };
+    expect(header.headers['x-api-key']).toBe(`Token ${API_KEY}`);
+    expect(header.headers.authorization).toBeUndefined();
+    const query = (await (await proxy('/me?a=1', { config: 'qkey' })).json()) as { url: string; headers: Record<string, string> };
+    expect(query.url).toBe('/me?a=1&api_key=q%26key%3D1%202');
+    expect(query.headers.authorization).toBeUndefined();
   });
 
   it('places an OAuth token where the template says its API takes it (Shopify: X-Shopify-Access-Token)', async () => {

@@ -15,6 +15,9 @@ interface ConfigArgs extends OutputOptions {
   'private-key-file'?: string;
   'base-url'?: string;
   'proxy-allowed-host'?: string[];
+  'api-key-header'?: string;
+  'api-key-query'?: string;
+  'api-key-format'?: string;
   'authorization-url'?: string;
   'token-url'?: string;
   issuer?: string;
@@ -38,6 +41,10 @@ const withConfigArgs = (yargs: Argv<OutputOptions>) =>
       array: true,
       describe: "A host (host or host:port) besides the base URL's that /proxy may send this config's credentials to, when a call names it with Base-Url-Override. Repeatable",
     })
+    .option('api-key-header', { type: 'string', describe: 'custom-api-key: the header the API takes its key in, e.g. X-API-Key (default: Authorization: Bearer)' })
+    .option('api-key-query', { type: 'string', describe: 'custom-api-key: the query parameter the API takes its key in, e.g. api_key' })
+    .option('api-key-format', { type: 'string', describe: 'custom-api-key: the value sent, ${apiKey} standing for the key, e.g. "Token ${apiKey}" (default "${apiKey}")' })
+    .conflicts('api-key-header', 'api-key-query')
     .option('authorization-url', { type: 'string', describe: 'Authorization endpoint (required for the custom template)' })
     .option('token-url', { type: 'string', describe: 'Token endpoint (required for the custom template)' })
     .option('issuer', { type: 'string', describe: 'OpenID issuer URL (required for the oidc template)' })
@@ -58,6 +65,7 @@ function describeConfig(config: ProviderConfigFieldsFragment): string {
     ...(config.appId ? [`app id:            ${config.appId}`] : []),
     ...(config.baseUrl ? [`base url:          ${config.baseUrl}`] : []),
     ...(config.proxyAllowedHosts.length ? [`proxy hosts:       ${config.proxyAllowedHosts.join(', ')}`] : []),
+    ...(config.apiKeyPlacement ? [`api key:           ${config.apiKeyPlacement.in} ${config.apiKeyPlacement.name}: ${config.apiKeyPlacement.format}`] : []),
     `scopes:            ${config.scopes.join(',')}`,
     `authorization url: ${config.authorizationUrl ?? '-'}`,
     `token url:         ${config.tokenUrl ?? '-'}`,
@@ -86,6 +94,7 @@ function inputFrom(args: ConfigArgs) {
     privateKey: args['private-key-file'] === undefined ? undefined : readFileSync(args['private-key-file'], 'utf8'),
     baseUrl: args['base-url'],
     proxyAllowedHosts: args['proxy-allowed-host'],
+    apiKeyPlacement: apiKeyPlacementFrom(args),
     authorizationUrl: args['authorization-url'],
     tokenUrl: args['token-url'],
     issuer: args.issuer,
@@ -93,6 +102,12 @@ function inputFrom(args: ConfigArgs) {
     authorizationParams: keyValues('authorization-param', args['authorization-param']),
     tokenParams: keyValues('token-param', args['token-param']),
   };
+}
+
+function apiKeyPlacementFrom(args: ConfigArgs) {
+  const name = args['api-key-header'] ?? args['api-key-query'];
+  if (name === undefined) return undefined;
+  return { in: args['api-key-header'] !== undefined ? 'header' : 'query', name, format: args['api-key-format'] };
 }
 
 export function configCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {

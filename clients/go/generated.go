@@ -76,6 +76,16 @@ const (
 	WebhookDeliveryStatusSucceeded WebhookDeliveryStatus = "SUCCEEDED"
 )
 
+// Where an API takes its key: a header or a query parameter, and the value sent.
+type APIKeyPlacementInput struct {
+	// The value sent, ${apiKey} standing for the key, e.g. "Token ${apiKey}". Default: "${apiKey}".
+	Format *string `json:"format,omitempty"`
+	// header or query.
+	In string `json:"in"`
+	// The header or query parameter name, e.g. X-API-Key.
+	Name string `json:"name"`
+}
+
 // CreateConnectSessionInput: nil fields are left out.
 type CreateConnectSessionInput struct {
 	// The connection the flow writes: created, or re-authorized when it exists.
@@ -104,6 +114,8 @@ type CreateConnectionInput struct {
 
 // CreateProviderConfigInput: nil fields are left out.
 type CreateProviderConfigInput struct {
+	// custom-api-key only: where the API takes the key (default: Authorization: Bearer <key>). Used by the check request and the proxy.
+	APIKeyPlacement *APIKeyPlacementInput `json:"apiKeyPlacement,omitempty"`
 	// APP templates: the GitHub App id.
 	AppID *string `json:"appId,omitempty"`
 	// Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.
@@ -155,7 +167,9 @@ type EndUserInput struct {
 
 // Fields left out keep their value.
 type UpdateProviderConfigInput struct {
-	AppID *string `json:"appId,omitempty"`
+	// custom-api-key only: where the API takes the key (default: Authorization: Bearer <key>). Used by the check request and the proxy.
+	APIKeyPlacement *APIKeyPlacementInput `json:"apiKeyPlacement,omitempty"`
+	AppID           *string               `json:"appId,omitempty"`
 	// Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.
 	AuthorizationParams *map[string]string `json:"authorizationParams,omitempty"`
 	AuthorizationURL    *string            `json:"authorizationUrl,omitempty"`
@@ -389,7 +403,9 @@ type ProviderConfigFields struct {
 	BaseURL *string `json:"baseUrl"`
 	// Hosts (host or host:port) besides the base URL's to which /proxy may send this config's credentials, when a call names one with Base-Url-Override.
 	ProxyAllowedHosts []string `json:"proxyAllowedHosts"`
-	Scopes            []string `json:"scopes"`
+	// API_KEY templates: where the API takes the key (a custom-api-key config's own, else the template's); null for the other modes.
+	APIKeyPlacement *APIKeyPlacement `json:"apiKeyPlacement"`
+	Scopes          []string         `json:"scopes"`
 	// Effective authorization endpoint: the config's own, else the template's.
 	AuthorizationURL *string `json:"authorizationUrl"`
 	// Effective token endpoint: the config's own, else the template's.
@@ -864,6 +880,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -1058,6 +1079,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -1095,6 +1121,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -1347,6 +1378,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl

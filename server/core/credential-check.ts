@@ -24,7 +24,7 @@ export function credentialPlacement(app: ProviderApp, credentials: ApiKeyCredent
     headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     return { headers, query };
   }
-  const placement = app.template.apiKey ?? { in: 'header' as const, name: 'Authorization', format: 'Bearer ${apiKey}' };
+  const placement = app.config.apiKeyPlacement ?? app.template.apiKey ?? { in: 'header' as const, name: 'Authorization', format: 'Bearer ${apiKey}' };
   // A function, not a string: "$&" or "$'" in a key would be read as replacement patterns.
   const value = placement.format.replace('${apiKey}', () => credentials.apiKey);
   if (placement.in === 'query') query[placement.name] = value;

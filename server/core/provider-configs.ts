@@ -3,7 +3,7 @@
 // the effective endpoints, and keeps the client secret write-only.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { ProviderConfigRecord, ProviderConfigStore, ProviderConfigValues } from '../db/provider-config-store.js';
-import type { AuthMode, ProviderCatalog, ProviderTemplate } from '../providers/catalog.js';
+import { CREDENTIAL_NAME, type ApiKeyPlacement, type AuthMode, type ProviderCatalog, type ProviderTemplate } from '../providers/catalog.js';
 import { paramValueProblem, PARAM_NAME } from '../providers/connection-params.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { endpointUrlProblem, hostProblem, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
@@ -28,6 +28,8 @@ export interface ProviderConfig {
   baseUrl: string | null;
   /** Hosts (host[:port]) besides the base URL's that a proxied request may go to with Base-Url-Override. */
   proxyAllowedHosts: string[];
+  /** API_KEY templates: where the API takes the key (the config's own for custom-api-key, else the template's); null for the other modes. */
+  apiKeyPlacement: ApiKeyPlacement | null;
   /** Connection params set by the secret-key holder (e.g. a self-managed host); they win over an end user's. */
   params: Record<string, string>;
   /** Merged over the template's authorization request params. */
@@ -53,6 +55,8 @@ export interface CreateProviderConfigInput {
   issuer?: string | null;
   baseUrl?: string | null;
   proxyAllowedHosts?: string[] | null;
+  /** custom-api-key only: where the API takes the key (default: Authorization: Bearer). `format` holds ${apiKey}; default "${apiKey}". */
+  apiKeyPlacement?: { in: string; name: string; format?: string | null } | null;
   params?: Record<string, string> | null;
   authorizationParams?: Record<string, string> | null;
   tokenParams?: Record<string, string> | null;
@@ -144,6 +148,7 @@ export class ProviderConfigs {
       issuer: input.issuer !== undefined || providerChanged ? input.issuer : existing.issuer,
       baseUrl: input.baseUrl !== undefined || providerChanged ? input.baseUrl : existing.baseUrl,
       proxyAllowedHosts: input.proxyAllowedHosts !== undefined ? input.proxyAllowedHosts : existing.proxyAllowedHosts,
+      apiKeyPlacement: input.apiKeyPlacement !== undefined || providerChanged ? input.apiKeyPlacement : existing.apiKeyPlacement,
       // Params name a template's placeholders, so they too start afresh with a new template.
       params: input.params !== undefined || providerChanged ? input.params : existing.params,
       authorizationParams: input.authorizationParams !== undefined ? input.authorizationParams : existing.authorizationParams,
@@ -183,6 +188,7 @@ export class ProviderConfigs {
     let issuer = optionalEndpoint('issuer', input.issuer, this.urlPolicy);
     const baseUrl = optionalEndpoint('baseUrl', input.baseUrl, this.urlPolicy);
     const proxyAllowedHosts = checkAllowedHosts(input.proxyAllowedHosts ?? [], this.urlPolicy);
+    const apiKeyPlacement = input.apiKeyPlacement ? checkApiKeyPlacement(template, input.apiKeyPlacement) : null;
     if (authorizationUrl && (mode !== 'OAUTH2' && mode !== 'OAUTH1')) throw invalidInput('authorizationUrl', `is not used by ${mode} templates`);
     if (tokenUrl && !CLIENT_MODES.has(mode)) throw invalidInput('tokenUrl', `is not used by ${mode} templates`);
     if (!baseUrl && !template.proxy && (template.generic === 'custom-api-key' || template.generic === 'custom-basic')) {
@@ -206,7 +212,7 @@ export class ProviderConfigs {
     } else if (issuer) {
       throw invalidInput('issuer', 'is only used by the oidc template');
     }
-    return { provider: template.name, clientId, clientSecret, scopes, authorizationUrl, tokenUrl, issuer, baseUrl, proxyAllowedHosts, params, authorizationParams, tokenParams };
+    return { provider: template.name, clientId, clientSecret, scopes, authorizationUrl, tokenUrl, issuer, baseUrl, proxyAllowedHosts, apiKeyPlacement, params, authorizationParams, tokenParams };
   }
 
   private async discoverEndpoints(issuer: string) {
@@ -237,6 +243,7 @@ export class ProviderConfigs {
       issuer: record.issuer,
       baseUrl: record.baseUrl ?? template?.proxy?.baseUrl ?? null,
       proxyAllowedHosts: record.proxyAllowedHosts,
+      apiKeyPlacement: record.apiKeyPlacement ?? template?.apiKey ?? null,
       params: record.params,
       authorizationParams: record.authorizationParams,
       tokenParams: record.tokenParams,
@@ -397,4 +404,17 @@ function checkAllowedHosts(hosts: string[], policy: ProviderUrlPolicy): string[]
     if (problem) throw invalidInput(field, problem);
     return host;
   }))];
+}
+
+const API_KEY_SLOT = '${apiKey}';
+
+/** A custom-api-key config's placement of the key: a header or query parameter name, and a value holding ${apiKey} once. */
+function checkApiKeyPlacement(template: ProviderTemplate, given: { in: string; name: string; format?: string | null }): ApiKeyPlacement {
+  if (template.generic !== 'custom-api-key') throw invalidInput('apiKeyPlacement', `is only used by the custom-api-key template (${template.name} says where its key goes)`);
+  if (given.in !== 'header' && given.in !== 'query') throw invalidInput('apiKeyPlacement.in', 'must be header or query');
+  if (!CREDENTIAL_NAME.test(given.name)) throw invalidInput('apiKeyPlacement.name', 'must be a header or query parameter name such as X-API-Key');
+  const format = given.format ?? API_KEY_SLOT;
+  if (format.split(API_KEY_SLOT).length !== 2) throw invalidInput('apiKeyPlacement.format', `must hold ${API_KEY_SLOT} once, e.g. "Token ${API_KEY_SLOT}"`);
+  if (format.length > 200 || /[^\x20-\x7e]/.test(format)) throw invalidInput('apiKeyPlacement.format', 'must be at most 200 printable ASCII characters');
+  return { in: given.in, name: given.name, format };
 }

@@ -18,6 +18,7 @@ const ProviderConfigRow = z.object({
   issuer: z.string().nullable(),
   baseUrl: z.string().nullable(),
   proxyAllowedHosts: z.array(z.string()),
+  apiKeyPlacement: z.object({ in: z.enum(['header', 'query']), name: z.string(), format: z.string() }).nullable(),
   params: stringMap,
   authorizationParams: stringMap,
   tokenParams: stringMap,
@@ -45,6 +46,8 @@ export interface ProviderConfigValues {
   baseUrl: string | null;
   /** Hosts (host[:port]) besides the base URL's that a proxied request may be sent to (Base-Url-Override). */
   proxyAllowedHosts: string[];
+  /** Where a custom-api-key config's API takes the key; null: the template's. */
+  apiKeyPlacement: { in: 'header' | 'query'; name: string; format: string } | null;
   /** Connection params only the secret-key holder sets (whole hosts), and extra request params. */
   params: Record<string, string>;
   authorizationParams: Record<string, string>;
@@ -61,6 +64,7 @@ const COLUMNS = sql.fragment`
   issuer,
   base_url AS "baseUrl",
   proxy_allowed_hosts AS "proxyAllowedHosts",
+  api_key_placement AS "apiKeyPlacement",
   params,
   authorization_params AS "authorizationParams",
   token_params AS "tokenParams",
@@ -93,11 +97,11 @@ export class ProviderConfigStore {
   insert(key: string, values: ProviderConfigValues): Promise<ProviderConfigRecord | null> {
     return this.pool.maybeOne(sql.type(ProviderConfigRow)`
       WITH written AS (
-        INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, base_url, proxy_allowed_hosts, params, authorization_params, token_params)
+        INSERT INTO provider_configs (key, provider, client_id, client_secret, scopes, authorization_url, token_url, issuer, base_url, proxy_allowed_hosts, api_key_placement, params, authorization_params, token_params)
         VALUES (
           ${key}, ${values.provider}, ${values.clientId}, ${this.sealed(values.clientSecret, key)},
           ${sql.array(values.scopes, 'text')}, ${values.authorizationUrl}, ${values.tokenUrl}, ${values.issuer}, ${values.baseUrl},
-          ${sql.array(values.proxyAllowedHosts, 'text')}, ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
+          ${sql.array(values.proxyAllowedHosts, 'text')}, ${values.apiKeyPlacement === null ? null : sql.jsonb(values.apiKeyPlacement)}, ${sql.jsonb(values.params)}, ${sql.jsonb(values.authorizationParams)}, ${sql.jsonb(values.tokenParams)}
         )
         ON CONFLICT (key) DO NOTHING
         RETURNING *
@@ -121,6 +125,7 @@ export class ProviderConfigStore {
           issuer = ${values.issuer},
           base_url = ${values.baseUrl},
           proxy_allowed_hosts = ${sql.array(values.proxyAllowedHosts, 'text')},
+          api_key_placement = ${values.apiKeyPlacement === null ? null : sql.jsonb(values.apiKeyPlacement)},
           params = ${sql.jsonb(values.params)},
           authorization_params = ${sql.jsonb(values.authorizationParams)},
           token_params = ${sql.jsonb(values.tokenParams)},

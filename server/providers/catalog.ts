@@ -57,7 +57,7 @@ export const AUTH_MODES = ['OAUTH2', 'OAUTH1', 'API_KEY', 'BASIC', 'OAUTH2_CC', 
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 // A header name (RFC 9110 token) or a query parameter name.
-const CREDENTIAL_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+export const CREDENTIAL_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
 const API_KEY_SLOT = '${apiKey}';
 
 /** Where calls to the API go (the proxy's base URL) and the fixed headers it wants. */
@@ -352,7 +352,7 @@ const GENERIC_TEMPLATES: ProviderTemplate[] = [
   }),
   providerTemplate({
     name: 'custom-api-key',
-    displayName: 'Any API taking an API key (sent as Authorization: Bearer; give baseUrl)',
+    displayName: 'Any API taking an API key (Authorization: Bearer unless the config says where; give baseUrl)',
     authMode: 'API_KEY',
     docsUrl: 'https://www.rfc-editor.org/rfc/rfc6750#section-2.1',
     apiKey: { in: 'header', name: 'Authorization', format: 'Bearer ${apiKey}' },

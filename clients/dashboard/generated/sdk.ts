@@ -4,6 +4,16 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 const TypedDocumentString = String as unknown as new (text: string, meta?: Record<string, unknown>) => string;
+/** Where an API takes its key: a header or a query parameter, and the value sent. */
+export type ApiKeyPlacementInput = {
+  /** The value sent, ${apiKey} standing for the key, e.g. "Token ${apiKey}". Default: "${apiKey}". */
+  format?: string | null | undefined;
+  /** header or query. */
+  in: string;
+  /** The header or query parameter name, e.g. X-API-Key. */
+  name: string;
+};
+
 /** How an API authenticates: the OAuth 2 or OAuth 1.0a code flow, an API key, HTTP Basic, OAuth 2 client credentials, or a GitHub App installation. */
 export type AuthMode =
   | 'API_KEY'
@@ -48,6 +58,8 @@ export type CreateConnectionInput = {
 };
 
 export type CreateProviderConfigInput = {
+  /** custom-api-key only: where the API takes the key (default: Authorization: Bearer <key>). Used by the check request and the proxy. */
+  apiKeyPlacement?: ApiKeyPlacementInput | null | undefined;
   /** APP templates: the GitHub App id. */
   appId?: string | null | undefined;
   /** Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused. */
@@ -123,6 +135,8 @@ export type ProviderCategory =
 
 /** Fields left out keep their value. */
 export type UpdateProviderConfigInput = {
+  /** custom-api-key only: where the API takes the key (default: Authorization: Bearer <key>). Used by the check request and the proxy. */
+  apiKeyPlacement?: ApiKeyPlacementInput | null | undefined;
   appId?: string | null | undefined;
   /** Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused. */
   authorizationParams?: Record<string, string> | null | undefined;
@@ -239,7 +253,7 @@ export type RefreshConnectionQuery = { connection: { connectionId: string, provi
 export type ProviderConfigsWithCountsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProviderConfigsWithCountsQuery = { providerConfigs: Array<{ connectionCount: number, key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
+export type ProviderConfigsWithCountsQuery = { providerConfigs: Array<{ connectionCount: number, key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string, apiKeyPlacement: { in: string, name: string, format: string } | null }> };
 
 export type EventFieldsFragment = { id: string, type: string, createdAt: string, data: { providerConfigKey: string, connectionId: string | null, health: ConnectionHealthStatus | null, endUser: { id: string, email: string | null, displayName: string | null } | null, error: { code: string, description: string | null } | null } };
 
@@ -275,33 +289,33 @@ export type RefreshActivityQueryVariables = Exact<{
 
 export type RefreshActivityQuery = { refreshActivity: Array<{ minute: string, succeeded: number, failed: number }> };
 
-export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string };
+export type ProviderConfigFieldsFragment = { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string, apiKeyPlacement: { in: string, name: string, format: string } | null };
 
 export type ProviderConfigsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string }> };
+export type ProviderConfigsQuery = { providerConfigs: Array<{ key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string, apiKeyPlacement: { in: string, name: string, format: string } | null }> };
 
 export type ProviderConfigQueryVariables = Exact<{
   key: string;
 }>;
 
 
-export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type ProviderConfigQuery = { providerConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string, apiKeyPlacement: { in: string, name: string, format: string } | null } };
 
 export type CreateProviderConfigMutationVariables = Exact<{
   input: CreateProviderConfigInput;
 }>;
 
 
-export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type CreateProviderConfigMutation = { createProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string, apiKeyPlacement: { in: string, name: string, format: string } | null } };
 
 export type UpdateProviderConfigMutationVariables = Exact<{
   input: UpdateProviderConfigInput;
 }>;
 
 
-export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string } };
+export type UpdateProviderConfigMutation = { updateProviderConfig: { key: string, provider: string, authMode: AuthMode, clientId: string | null, appId: string | null, baseUrl: string | null, proxyAllowedHosts: Array<string>, scopes: Array<string>, authorizationUrl: string | null, tokenUrl: string | null, issuer: string | null, params: Record<string, string>, authorizationParams: Record<string, string>, tokenParams: Record<string, string>, createdAt: string, updatedAt: string, apiKeyPlacement: { in: string, name: string, format: string } | null } };
 
 export type DeleteProviderConfigMutationVariables = Exact<{
   key: string;
@@ -430,6 +444,11 @@ export const ProviderConfigFieldsFragmentDoc = new TypedDocumentString(`
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -716,6 +735,11 @@ export const ProviderConfigsWithCountsDocument = new TypedDocumentString(`
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -823,6 +847,11 @@ export const ProviderConfigsDocument = new TypedDocumentString(`
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -847,6 +876,11 @@ export const ProviderConfigDocument = new TypedDocumentString(`
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -871,6 +905,11 @@ export const CreateProviderConfigDocument = new TypedDocumentString(`
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -895,6 +934,11 @@ export const UpdateProviderConfigDocument = new TypedDocumentString(`
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl

@@ -11,6 +11,7 @@ from typing import Any, Optional, Union
 __all__ = [
     "ApiKeyCredentials",
     "ApiKeyPlacement",
+    "ApiKeyPlacementInput",
     "AppCredentials",
     "AuthMode",
     "BasicCredentialHints",
@@ -122,6 +123,24 @@ class WebhookDeliveryStatus(str, Enum):
 
 
 @dataclass
+class ApiKeyPlacementInput:
+    """Where an API takes its key: a header or a query parameter, and the value sent."""
+
+    #: header or query.
+    in_: str
+    #: The header or query parameter name, e.g. X-API-Key.
+    name: str
+    #: The value sent, ${apiKey} standing for the key, e.g. "Token ${apiKey}". Default: "${apiKey}".
+    format: Optional[str] = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"in": self.in_, "name": self.name}
+        if self.format is not None:
+            data["format"] = self.format
+        return data
+
+
+@dataclass
 class CreateConnectSessionInput:
     """Fields left as None are not sent."""
 
@@ -181,6 +200,8 @@ class CreateProviderConfigInput:
     key: str
     #: A template name from Query.providers, e.g. "github".
     provider: str
+    #: custom-api-key only: where the API takes the key (default: Authorization: Bearer <key>). Used by the check request and the proxy.
+    api_key_placement: Optional[ApiKeyPlacementInput] = None
     #: APP templates: the GitHub App id.
     app_id: Optional[str] = None
     #: Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.
@@ -210,6 +231,8 @@ class CreateProviderConfigInput:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"key": self.key, "provider": self.provider}
+        if self.api_key_placement is not None:
+            data["apiKeyPlacement"] = self.api_key_placement.to_json()
         if self.app_id is not None:
             data["appId"] = self.app_id
         if self.authorization_params is not None:
@@ -282,6 +305,8 @@ class UpdateProviderConfigInput:
 
     #: The key of the config to change.
     key: str
+    #: custom-api-key only: where the API takes the key (default: Authorization: Bearer <key>). Used by the check request and the proxy.
+    api_key_placement: Optional[ApiKeyPlacementInput] = None
     app_id: Optional[str] = None
     #: Extra authorization request params, e.g. { "prompt": "consent" }. Protocol params (state, redirect_uri, ...) are refused.
     authorization_params: Optional[dict[str, str]] = None
@@ -303,6 +328,8 @@ class UpdateProviderConfigInput:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"key": self.key}
+        if self.api_key_placement is not None:
+            data["apiKeyPlacement"] = self.api_key_placement.to_json()
         if self.app_id is not None:
             data["appId"] = self.app_id
         if self.authorization_params is not None:
@@ -785,6 +812,8 @@ class ProviderConfigFields:
     base_url: Optional[str]
     #: Hosts (host or host:port) besides the base URL's to which /proxy may send this config's credentials, when a call names one with Base-Url-Override.
     proxy_allowed_hosts: list[str]
+    #: API_KEY templates: where the API takes the key (a custom-api-key config's own, else the template's); null for the other modes.
+    api_key_placement: Optional[ApiKeyPlacement]
     scopes: list[str]
     #: Effective authorization endpoint: the config's own, else the template's.
     authorization_url: Optional[str]
@@ -811,6 +840,7 @@ class ProviderConfigFields:
             app_id=data["appId"],
             base_url=data["baseUrl"],
             proxy_allowed_hosts=data["proxyAllowedHosts"],
+            api_key_placement=None if data["apiKeyPlacement"] is None else ApiKeyPlacement.from_json(data["apiKeyPlacement"]),
             scopes=data["scopes"],
             authorization_url=data["authorizationUrl"],
             token_url=data["tokenUrl"],
@@ -1299,6 +1329,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -1413,6 +1448,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -1441,6 +1481,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
@@ -1592,6 +1637,11 @@ fragment ProviderConfigFields on ProviderConfig {
   appId
   baseUrl
   proxyAllowedHosts
+  apiKeyPlacement {
+    in
+    name
+    format
+  }
   scopes
   authorizationUrl
   tokenUrl
