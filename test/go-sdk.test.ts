@@ -48,6 +48,7 @@ if (!HAS_GO) {
   }, 30_000);
   afterAll(async () => {
     await sdk?.server.stop();
+    await sdk?.api.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 

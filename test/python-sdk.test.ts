@@ -16,6 +16,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await sdk?.server.stop();
+  await sdk?.api.close();
 });
 
 describe('the Python SDK', () => {
