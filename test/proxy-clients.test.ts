@@ -63,9 +63,6 @@ describe('the Node client', () => {
   });
 
   it('returns a provider’s redirect as its answer, not followed', async () => {
-    sdk.api.handlers.set('/v1/moved', (_request, res) => {
-      res.writeHead(302, { location: '/elsewhere' }).end();
-    });
     const answer = await nango.get({ ...connection, endpoint: '/moved', responseType: 'text' });
     expect(answer.status).toBe(302);
     expect(answer.headers.get('location')).toBe('/elsewhere');

@@ -21,7 +21,8 @@ export interface SdkServer {
   server: TestServer;
   /**
    * The API of the API key connection (its base URL is `${api.url}/v1`): it echoes every request as JSON
-   * (method, url, headers, body), and answers /v1/not-found with a 404 of its own.
+   * (method, url, headers, body), answers /v1/not-found with a 404 of its own and /v1/moved with a
+   * 302 to /elsewhere (a client that followed it would ask the service for /elsewhere).
    */
   api: FakeApi;
   fixtures: SdkFixtures;
@@ -35,6 +36,9 @@ export async function startSdkServer(): Promise<SdkServer> {
     res.statusCode = 404;
     res.setHeader('content-type', 'application/json');
     res.end('{"message":"Not Found"}');
+  });
+  api.handlers.set('/v1/moved', (_request, res) => {
+    res.writeHead(302, { location: '/elsewhere' }).end();
   });
   const server = await startTestServer({ env: { NANGO_SECRET_KEY: SECRET_KEY } });
   const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
