@@ -1,9 +1,6 @@
 // nango proxy <method> <endpoint>: one call to a provider's API through the
 // server's /proxy route, its answer's body streamed to stdout as bytes.
-import { createReadStream } from 'node:fs';
-import { STATUS_CODES } from 'node:http';
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
 import type { Argv } from 'yargs';
 import type { ProxyMethod } from '../../clients/node/proxy.js';
 import { serverFromEnvironment } from '../context.js';
@@ -36,11 +33,11 @@ function headers(values: string[]): Record<string, string> {
 }
 
 /** The body, if any: a file or standard input is streamed up as it is read, never held whole. */
-function body(args: { data: string | undefined; 'data-file': string | undefined; 'data-stdin': boolean | undefined }): string | ReadableStream<Uint8Array> | undefined {
+async function body(args: { data: string | undefined; 'data-file': string | undefined; 'data-stdin': boolean | undefined }): Promise<string | ReadableStream<Uint8Array> | undefined> {
   if (args.data !== undefined) return args.data;
-  if (args['data-file'] !== undefined) return Readable.toWeb(createReadStream(args['data-file'])) as ReadableStream<Uint8Array>;
-  if (args['data-stdin']) return Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>;
-  return undefined;
+  if (args['data-file'] === undefined && !args['data-stdin']) return undefined;
+  const [{ createReadStream }, { Readable }] = await Promise.all([import('node:fs'), import('node:stream')]);
+  return Readable.toWeb(args['data-file'] !== undefined ? createReadStream(args['data-file']) : process.stdin) as ReadableStream<Uint8Array>;
 }
 
 export function proxyCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
@@ -70,7 +67,8 @@ export function proxyCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
         if (!/^\d+$/.test(args.retries)) throw new Error(`--retries takes a whole number (got "${args.retries}")`);
         retries = Number(args.retries);
       }
-      const { proxyCall } = await import('../../clients/node/proxy.js');
+      // Loaded here, not at the top: every command's module is loaded for `nango help`, which needs none of them.
+      const [{ proxyCall }, { STATUS_CODES }] = await Promise.all([import('../../clients/node/proxy.js'), import('node:http')]);
       let answer;
       try {
         answer = await proxyCall<ReadableStream<Uint8Array>>(serverFromEnvironment(), {
@@ -80,7 +78,7 @@ export function proxyCommands(yargs: Argv<OutputOptions>): Argv<OutputOptions> {
           connectionId: args.connection,
           params: params(args.param),
           headers: headers(args.header),
-          data: body(args),
+          data: await body(args),
           retries,
           baseUrlOverride: args['base-url-override'],
           responseType: 'stream',
