@@ -8,6 +8,7 @@ import { connectionCommands } from './commands/connections.js';
 import { eventCommands } from './commands/events.js';
 import { webhookCommands } from './commands/webhooks.js';
 import { providerCommands } from './commands/providers.js';
+import { proxyCommands } from './commands/proxy.js';
 import { tokenCommands } from './commands/token.js';
 import { DEFAULT_HOSTPORT } from './context.js';
 import { fail } from './output.js';
@@ -23,7 +24,7 @@ const cli: Argv<{ json: boolean }> = yargs(hideBin(process.argv))
     cli.showHelp('log');
   });
 
-webhookCommands(eventCommands(connectSessionCommands(tokenCommands(connectionCommands(configCommands(providerCommands(cli)))))))
+proxyCommands(webhookCommands(eventCommands(connectSessionCommands(tokenCommands(connectionCommands(configCommands(providerCommands(cli))))))))
   .example([
     ['$0 providers:list git', 'Find provider templates (github, gitlab, ...)'],
     ['$0 config:create github github <client-id> <client-secret> "repo,user"', 'Register an OAuth app'],
@@ -38,6 +39,7 @@ webhookCommands(eventCommands(connectSessionCommands(tokenCommands(connectionCom
     ['$0 connect-session:create github user-42', 'Let user-42 connect GitHub: a session token and a connect URL'],
     ['$0 events:tail', 'Print events as they happen'],
     ['$0 webhook:create https://api.example.com/nango', 'Send every event to your backend, signed'],
+    ['$0 proxy GET /user --config github --connection user-42', "Call the provider's API as user-42, credentials placed by the server"],
     ['$0 config:list --json', 'Any command, as JSON'],
   ])
   .demandCommand(1, 'Give a command; `nango help` lists them.')

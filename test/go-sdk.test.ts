@@ -1,6 +1,6 @@
 // The Go SDK (clients/go) against a real server with a secret key: go vet, gofmt
 // on the generated and hand-written files, and go test with the live server's
-// address, so its tests read tokens, errors and a signed webhook delivery for real.
+// address, so its tests read tokens, errors, proxied calls and a signed webhook delivery for real.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -48,6 +48,7 @@ if (!HAS_GO) {
   }, 30_000);
   afterAll(async () => {
     await sdk?.server.stop();
+    await sdk?.api.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
@@ -66,5 +67,8 @@ if (!HAS_GO) {
     expect(result.output).not.toMatch(/--- SKIP/);
     expect(result.output).toMatch(/--- PASS: TestGetTokenReturnsTheAPIKeyTheServerHolds/);
     expect(result.output).toMatch(/--- PASS: TestVerifyWebhookAcceptsTheDeliveryTheServerSigned/);
+    for (const name of ['GetSendsParamsAndHeadersWithTheConnectionsKey', 'PostSendsAJSONBody', 'ReturnsTheProvidersNotFoundAsItsAnswer', 'ReturnsAProvidersRedirectUnfollowed', 'ReturnsTheServersOwnRefusalAsAnError']) {
+      expect(result.output).toMatch(new RegExp(`--- PASS: TestProxy${name}`));
+    }
   }, 240_000);
 });

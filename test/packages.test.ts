@@ -83,11 +83,17 @@ try {
 } catch (error) {
   console.log(error.code, error.status);
 }
+try {
+  await nango.get({ providerConfigKey: 'keyed', connectionId: 'nobody', endpoint: '/user' });
+} catch (error) {
+  if (!(error instanceof NangoError)) throw error;
+  console.log('proxy', error.code, error.status);
+}
 `,
     );
     const result = await run(process.execPath, ['main.js'], app, { NANGO_HOSTPORT: server.url, NANGO_SECRET_KEY: SECRET_KEY });
     expect(result.stderr).toBe('');
-    expect(result.stdout).toBe('sk-packed-0123456789\nunknown_connection 404\ninvalid_secret_key 401\n');
+    expect(result.stdout).toBe('sk-packed-0123456789\nunknown_connection 404\ninvalid_secret_key 401\nproxy unknown_connection 404\n');
   });
 
   it('type-check in a strict TypeScript project without skipLibCheck', async () => {
@@ -112,7 +118,7 @@ try {
     );
     await writeFile(
       path.join(app, 'backend.ts'),
-      `import { Nango, NangoError, verifyWebhook, type Connection, type Credentials, type WebhookEvent } from '@nango-graphql/node';
+      `import { Nango, NangoError, verifyWebhook, type Connection, type Credentials, type ProxyResponse, type WebhookEvent } from '@nango-graphql/node';
 import type { ConnectionsQueryVariables } from '@nango-graphql/node/sdk';
 
 const nango = new Nango({ host: process.env.NANGO_HOSTPORT, secretKey: process.env.NANGO_SECRET_KEY });
@@ -132,6 +138,14 @@ export async function use(after: string | undefined): Promise<string> {
     if (error instanceof NangoError) return \`\${error.code} \${error.status} \${credentials.__typename} \${health.status} \${session.connectUrl} \${deleted.revoked}\`;
     throw error;
   }
+}
+
+export async function callApi(): Promise<number> {
+  const repos = await nango.get<Array<{ name: string }>>({ providerConfigKey: 'github', connectionId: 'user-1', endpoint: '/user/repos', params: { per_page: 5, affiliation: ['owner'] }, retries: undefined });
+  const created: ProxyResponse = await nango.proxy({ method: 'post', providerConfigKey: 'github', connectionId: 'user-1', endpoint: '/user/repos', data: { name: 'x' }, headers: { accept: 'application/json' } });
+  const file = await nango.get<ReadableStream<Uint8Array>>({ providerConfigKey: 'drive', connectionId: 'user-1', endpoint: '/files/1', responseType: 'stream', baseUrlOverride: undefined });
+  await file.data.cancel();
+  return repos.status + (repos.data[0]?.name.length ?? 0) + created.status + (repos.headers.get('x-rate-limit-remaining') ?? '').length;
 }
 
 export function receive(body: string, headers: Record<string, string | string[] | undefined>): WebhookEvent {

@@ -1,6 +1,6 @@
 // The Python SDK (clients/python) against a real server with a secret key: its
 // unittest suite reads tokens, connections and errors through the generated
-// operations and verifies a webhook delivery the server signed.
+// operations, calls the proxy, and verifies a webhook delivery the server signed.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await sdk?.server.stop();
+  await sdk?.api.close();
 });
 
 describe('the Python SDK', () => {
@@ -34,5 +35,8 @@ describe('the Python SDK', () => {
     expect(result.output).not.toMatch(/skipped/);
     expect(result.output).toMatch(/test_get_token_returns_the_api_key_the_server_holds .* ok/);
     expect(result.output).toMatch(/test_accepts_the_delivery_the_server_signed .* ok/);
+    for (const name of ['get_sends_params_and_headers_with_the_connections_key', 'post_sends_a_dict_as_json', 'returns_the_providers_404_without_raising', 'returns_a_providers_redirect_unfollowed', 'raises_the_servers_own_refusal_with_its_code']) {
+      expect(result.output).toMatch(new RegExp(`test_proxy_${name} .* ok`));
+    }
   }, 90_000);
 });

@@ -16,8 +16,10 @@ import type {
   UpdateProviderConfigInput,
 } from '../generated/sdk.js';
 import { createSdk, NangoError, type ConnectionOptions, type Sdk } from './graphql-client.js';
+import { proxyCall, type ProxyConfig, type ProxyResponse } from './proxy.js';
 
 export { NangoError };
+export type { ProxyConfig, ProxyMethod, ProxyResponse, ProxyResponseType } from './proxy.js';
 export { verifyWebhook, type WebhookEvent, type WebhookHeaders } from './webhooks.js';
 /** A connection's fresh credentials, one kind per auth mode: tell them apart by `__typename`. */
 export type Credentials = ConnectionCredentialsQuery['connection']['credentials'];
@@ -84,10 +86,11 @@ export interface ConnectionPage {
 /** The backend client: every call is one GraphQL operation of the generated SDK; failures are NangoError. */
 export class Nango {
   private readonly sdk: Sdk;
+  private readonly connection: ConnectionOptions;
 
   constructor(options: NangoOptions = {}) {
-    const connection: ConnectionOptions = { host: options.host ?? 'http://localhost:3003', secretKey: options.secretKey };
-    this.sdk = createSdk(connection);
+    this.connection = { host: options.host ?? 'http://localhost:3003', secretKey: options.secretKey };
+    this.sdk = createSdk(this.connection);
   }
 
   /** The fresh credentials of a connection, refreshed first when they are near expiry. */
@@ -210,5 +213,41 @@ export class Nango {
    */
   async *connectionEvents(filter: EventFilter = {}, options: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<ConnectionEvent, void, undefined> {
     for await (const result of this.sdk.ConnectionEvents(filter, options)) yield result.connectionEvents;
+  }
+
+  /**
+   * A call to the provider's API for one connection, through the service, which places the
+   * connection's fresh credentials (and refreshes them once if the API refuses them):
+   * `await nango.proxy<Repo[]>({ endpoint: '/user/repos', providerConfigKey: 'github', connectionId: 'user-42', params: { per_page: 5 } })`.
+   * The provider's answer resolves whatever its status (a 404 is `status: 404`); the service's
+   * own refusals throw NangoError (unknown_connection, provider_unreachable, provider_timeout, ...).
+   */
+  proxy<T = unknown>(config: ProxyConfig): Promise<ProxyResponse<T>> {
+    return proxyCall<T>(this.connection, config);
+  }
+
+  /** proxy() with GET. */
+  get<T = unknown>(config: Omit<ProxyConfig, 'method'>): Promise<ProxyResponse<T>> {
+    return this.proxy<T>({ ...config, method: 'GET' });
+  }
+
+  /** proxy() with POST. */
+  post<T = unknown>(config: Omit<ProxyConfig, 'method'>): Promise<ProxyResponse<T>> {
+    return this.proxy<T>({ ...config, method: 'POST' });
+  }
+
+  /** proxy() with PUT. */
+  put<T = unknown>(config: Omit<ProxyConfig, 'method'>): Promise<ProxyResponse<T>> {
+    return this.proxy<T>({ ...config, method: 'PUT' });
+  }
+
+  /** proxy() with PATCH. */
+  patch<T = unknown>(config: Omit<ProxyConfig, 'method'>): Promise<ProxyResponse<T>> {
+    return this.proxy<T>({ ...config, method: 'PATCH' });
+  }
+
+  /** proxy() with DELETE. */
+  delete<T = unknown>(config: Omit<ProxyConfig, 'method'>): Promise<ProxyResponse<T>> {
+    return this.proxy<T>({ ...config, method: 'DELETE' });
   }
 }

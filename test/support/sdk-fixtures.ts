@@ -1,10 +1,12 @@
 // A server with a secret key and what the Python and Go SDK tests read from it:
-// an API key connection made through GraphQL, an OAuth 2 connection written as
-// the flow would store it, and a webhook delivery the server really signed. The
-// SDK tests get them as environment variables (NANGO_TEST_*).
+// an API key connection made through GraphQL (its API on loopback, for the
+// proxy), an OAuth 2 connection written as the flow would store it, and a
+// webhook delivery the server really signed. The SDK tests get them as
+// environment variables (NANGO_TEST_*).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { startFakeApi, type FakeApi } from './fake-api.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export const SECRET_KEY = 'sk-sdk-tests-0123456789abcdef';
@@ -17,12 +19,27 @@ export interface SdkFixtures {
 
 export interface SdkServer {
   server: TestServer;
+  /**
+   * The API of the API key connection (its base URL is `${api.url}/v1`): it echoes every request as JSON
+   * (method, url, headers, body), answers /v1/not-found with a 404 of its own and /v1/moved with a
+   * 302 to /elsewhere (a client that followed it would ask the service for /elsewhere).
+   */
+  api: FakeApi;
   fixtures: SdkFixtures;
   /** What the SDK tests read: where the server is, its key, and the fixtures as JSON. */
   env: Record<string, string>;
 }
 
 export async function startSdkServer(): Promise<SdkServer> {
+  const api = await startFakeApi();
+  api.handlers.set('/v1/not-found', (_request, res) => {
+    res.statusCode = 404;
+    res.setHeader('content-type', 'application/json');
+    res.end('{"message":"Not Found"}');
+  });
+  api.handlers.set('/v1/moved', (_request, res) => {
+    res.writeHead(302, { location: '/elsewhere' }).end();
+  });
   const server = await startTestServer({ env: { NANGO_SECRET_KEY: SECRET_KEY } });
   const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
     const response = await fetch(`${server.url}/graphql`, {
@@ -54,7 +71,7 @@ export async function startSdkServer(): Promise<SdkServer> {
       url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
     });
     // custom-api-key has no check request: the key is stored as given.
-    await graphql('mutation { createProviderConfig(input: { key: "keyed-api", provider: "custom-api-key", baseUrl: "http://127.0.0.1:9/api" }) { key } }');
+    await graphql('mutation ($baseUrl: String!) { createProviderConfig(input: { key: "keyed-api", provider: "custom-api-key", baseUrl: $baseUrl }) { key } }', { baseUrl: `${api.url}/v1` });
     const apiKey = 'sk-live-sdk-0123456789';
     await graphql('mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { connectionId } }', { input: { providerConfigKey: 'keyed-api', connectionId: 'with-key', apiKey } });
     // An OAuth 2 connection as the code flow stores it; a token URL where nothing listens proves no refresh is made.
@@ -68,9 +85,10 @@ export async function startSdkServer(): Promise<SdkServer> {
       oauth2: { providerConfigKey: 'oauth-app', connectionId: 'with-oauth2', accessToken },
       webhook: { ...delivery, secret: endpoint.createWebhookEndpoint.secret },
     };
-    return { server, fixtures, env: { NANGO_TEST_HOST: server.url, NANGO_TEST_SECRET_KEY: SECRET_KEY, NANGO_TEST_FIXTURES: JSON.stringify(fixtures) } };
+    return { server, api, fixtures, env: { NANGO_TEST_HOST: server.url, NANGO_TEST_SECRET_KEY: SECRET_KEY, NANGO_TEST_FIXTURES: JSON.stringify(fixtures) } };
   } catch (error) {
     await server.stop();
+    await api.close();
     throw error;
   } finally {
     await db.end();

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 from ._generated import (
     ApiKeyCredentials,
@@ -15,6 +15,7 @@ from ._generated import (
     OAuth1Credentials,
     Operations,
 )
+from .proxy import ParamValue, ProxyClient, ProxyResponse
 from .transport import Transport
 
 
@@ -44,6 +45,7 @@ class Nango(Operations):
 
     def __init__(self, host: str = "http://localhost:3003", secret_key: Optional[str] = None, timeout: float = 30.0) -> None:
         self._transport = Transport(host, secret_key, timeout)
+        self._proxy = ProxyClient(host, secret_key, timeout)
 
     def _execute(self, document: str, variables: dict[str, Any]) -> Any:
         return self._transport.execute(document, variables)
@@ -79,3 +81,37 @@ class Nango(Operations):
     ) -> ConnectionPage:
         """A page of connections, newest first; pass ``page.page_info.end_cursor`` as ``after`` for the next."""
         return self.connections(provider_config_key=provider_config_key, health=health, first=first, after=after)
+
+    def proxy(
+        self,
+        method: str,
+        endpoint: str,
+        provider_config_key: str,
+        connection_id: str,
+        *,
+        params: Optional[Mapping[str, ParamValue]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        data: Any = None,
+        retries: Optional[int] = None,
+        base_url_override: Optional[str] = None,
+    ) -> ProxyResponse:
+        """A call to the provider's API for one connection, its fresh credentials placed by the server:
+        ``nango.proxy("GET", "/user/repos", "github", "user-42", params={"per_page": 5}).json()``.
+
+        ``params`` are added to the query (a list repeats the name); ``headers`` go to the provider
+        (except cookies, hop-by-hop headers and Authorization); ``data`` is sent as JSON when it is a
+        dict or a list, as it is when str or bytes. ``retries`` (0-10) lets the server wait out a 429 or
+        503 or retry a network failure; ``base_url_override`` must be a host the config allows.
+        The provider's answer is returned whatever its status (check ``response.status``); the server's
+        own refusals raise NangoError (``unknown_connection``, ``provider_unreachable``, ``provider_timeout``, ...)."""
+        return self._proxy.call(
+            method,
+            endpoint,
+            provider_config_key,
+            connection_id,
+            params=params,
+            headers=headers,
+            data=data,
+            retries=retries,
+            base_url_override=base_url_override,
+        )
