@@ -99,12 +99,28 @@ describe('provider configs and connections in the dashboard', () => {
     expect(refusals).toEqual([`400 ${base}/graphql`]);
     await photograph('config-form');
     await issuerInput.fill(issuer.issuer);
+    // An oidc config names its API for the proxy itself, and another host the proxy may call.
+    await page.getByLabel('Base URL of the API').fill('https://api.example.com/v1');
+    await page.getByLabel('Other hosts the proxy may call').fill('uploads.example.com');
     await page.getByRole('button', { name: 'Create provider config' }).click();
     await heading('Provider config idp');
     await photograph('config-edit');
 
-    const { providerConfig } = await backend('{ providerConfig(key: "idp") { provider issuer clientId scopes } }');
-    expect(providerConfig).toEqual({ provider: 'oidc', issuer: issuer.issuer, clientId: TEST_CLIENT.client_id, scopes: ['openid', 'email'] });
+    const { providerConfig } = await backend('{ providerConfig(key: "idp") { provider issuer clientId scopes baseUrl proxyAllowedHosts } }');
+    expect(providerConfig).toEqual({
+      provider: 'oidc',
+      issuer: issuer.issuer,
+      clientId: TEST_CLIENT.client_id,
+      scopes: ['openid', 'email'],
+      baseUrl: 'https://api.example.com/v1',
+      proxyAllowedHosts: ['uploads.example.com'],
+    });
+    // Shown as saved, and cleared by emptying the field.
+    await expect(page.getByLabel('Other hosts the proxy may call').inputValue()).resolves.toBe('uploads.example.com');
+    await page.getByLabel('Other hosts the proxy may call').fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect((await backend('{ providerConfig(key: "idp") { proxyAllowedHosts } }')).providerConfig.proxyAllowedHosts).toEqual([]);
   });
 
   it('invites a user, and the connection arrives in the list without a reload, findable by its end user', async () => {

@@ -131,7 +131,9 @@ function needs(template: Template | null, config: Config | null) {
     issuer: name === 'oidc',
     authorizationUrl: name === 'custom',
     tokenUrl: name === 'custom' || name === 'custom-oauth2-cc',
-    baseUrl: name === 'custom-api-key' || name === 'custom-basic',
+    /** Where credentials are checked and the proxy calls: required where no template names it. */
+    baseUrlRequired: name === 'custom-api-key' || name === 'custom-basic',
+    apiKeyPlacement: name === 'custom-api-key',
     /** The end user's browser comes back to the callback URL: it must be registered at the provider. */
     callback: mode === 'OAUTH2' || mode === 'OAUTH1',
     configParams: template?.configParams ?? Object.keys(config?.params ?? {}),
@@ -151,7 +153,10 @@ function TemplateForm({ template, config, callbackUrl }: { template: Template | 
     issuer: config?.issuer ?? '',
     authorizationUrl: need.authorizationUrl ? (config?.authorizationUrl ?? '') : '',
     tokenUrl: need.tokenUrl ? (config?.tokenUrl ?? '') : '',
-    baseUrl: need.baseUrl ? (config?.baseUrl ?? '') : '',
+    // An edit shows the config's own base URL only: the effective one may be the template's.
+    baseUrl: config?.baseUrl && config.baseUrl !== template?.baseUrl ? config.baseUrl : '',
+    proxyAllowedHosts: (config?.proxyAllowedHosts ?? []).join(' '),
+    apiKeyHeader: config?.apiKeyPlacement?.in === 'header' && config.apiKeyPlacement.name.toLowerCase() !== 'authorization' ? config.apiKeyPlacement.name : '',
     ...Object.fromEntries(need.configParams.map((param) => [`param:${param}`, config?.params[param] ?? ''])),
   }));
   const [error, setError] = useState<ApiError | null>(null);
@@ -178,7 +183,10 @@ function TemplateForm({ template, config, callbackUrl }: { template: Template | 
       ...(need.issuer ? { issuer: given('issuer') } : {}),
       ...(need.authorizationUrl ? { authorizationUrl: given('authorizationUrl') } : {}),
       ...(need.tokenUrl ? { tokenUrl: given('tokenUrl') } : {}),
-      ...(need.baseUrl ? { baseUrl: given('baseUrl') } : {}),
+      baseUrl: given('baseUrl'),
+      // Shown as they are, so blank clears them.
+      proxyAllowedHosts: (values.proxyAllowedHosts ?? '').split(/[\s,]+/).filter(Boolean),
+      ...(need.apiKeyPlacement && given('apiKeyHeader') ? { apiKeyPlacement: { in: 'header', name: given('apiKeyHeader')! } } : {}),
       ...(need.configParams.length > 0 ? { params } : {}),
     };
     const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
@@ -223,7 +231,15 @@ function TemplateForm({ template, config, callbackUrl }: { template: Template | 
       {need.issuer && field('issuer', 'Issuer URL', { type: 'url', required: true, hint: 'Endpoints come from its OpenID discovery document.' })}
       {need.authorizationUrl && field('authorizationUrl', 'Authorization URL', { type: 'url', required: true })}
       {need.tokenUrl && field('tokenUrl', 'Token URL', { type: 'url', required: true })}
-      {need.baseUrl && field('baseUrl', 'Base URL of the API', { type: 'url', required: true, hint: 'Where credentials are checked and the API is called.' })}
+      {field('baseUrl', 'Base URL of the API', {
+        type: 'url',
+        required: need.baseUrlRequired,
+        hint: need.baseUrlRequired
+          ? 'Where credentials are checked and the proxy calls the API.'
+          : `Where the proxy calls the API${template?.baseUrl ? `; leave blank for the template's ${template.baseUrl}` : ' (required for the proxy: the template names none)'}.`,
+      })}
+      {need.apiKeyPlacement && field('apiKeyHeader', 'Header the API takes its key in', { hint: 'Leave blank for Authorization: Bearer <key>; e.g. X-API-Key sends the key as it is.' })}
+      {field('proxyAllowedHosts', 'Other hosts the proxy may call', { hint: "Host names (host or host:port), separated by spaces, that a proxied call may name with Base-Url-Override; credentials are sent there." })}
       {need.configParams.map((param) => (
         <Field
           key={param}
