@@ -375,6 +375,8 @@ export function retryAfterMs(headers: HeaderList, now: number): number | null {
   const value = headers.find(([name]) => name === 'retry-after')?.[1]?.trim();
   if (!value) return null;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // An HTTP date is in GMT, always (RFC 9110 §5.6.7); Date.parse would also take "-5" or "2026".
+  if (!/GMT$/.test(value)) return null;
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
