@@ -8,6 +8,9 @@ import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { createLogger } from '../server/log.js';
+import { loadSettings } from '../server/settings.js';
+import { startServer } from '../server/start.js';
 import { startFakeApi, type FakeApi } from './support/fake-api.js';
 import { walkFlow } from './support/flow-client.js';
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
@@ -255,6 +258,9 @@ describe('an OAuth 2 connection (oidc-provider, refresh tokens rotated)', () => 
     const token = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
     const found = await issuer.provider.AccessToken.find(token);
     if (!found || found.isExpired) {
+      // A test's way to make one refusal arrive late (after another call has refreshed).
+      const delay = Number(request.headers['x-test-delay-401'] ?? 0);
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       res.statusCode = 401;
       res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
       res.end('{"message":"Bad credentials"}');
@@ -286,6 +292,33 @@ describe('an OAuth 2 connection (oidc-provider, refresh tokens rotated)', () => 
     const answers = await Promise.all(Array.from({ length: 8 }, () => proxy('/user', { config: 'idp', connection: 'o1' })));
     expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
     expect(issuer.refreshSuccesses - refreshesBefore).toBe(1);
+  });
+
+  it('does not refresh again for a 401 that arrives after another call refreshed: it takes the credentials renewed meanwhile', async () => {
+    const { rows } = await db.query(`SELECT credentials FROM connections WHERE connection_id = 'o1'`);
+    await (await issuer.provider.AccessToken.find(JSON.parse(rows[0].credentials).accessToken))!.destroy();
+    const refreshesBefore = issuer.refreshSuccesses;
+    const [late, early] = await Promise.all([
+      proxy('/user', { config: 'idp', connection: 'o1', headers: { 'x-test-delay-401': '500' } }),
+      proxy('/user', { config: 'idp', connection: 'o1' }),
+    ]);
+    expect([late.status, early.status]).toEqual([200, 200]);
+    expect(issuer.refreshSuccesses - refreshesBefore).toBe(1);
+  });
+
+  it('refreshes once when calls on two instances meet the 401 at once', async () => {
+    const second = await startServer(loadSettings({ PORT: '0', DATABASE_URL: server.database.url, LOG_LEVEL: 'silent', NANGO_SECRET_KEY: SECRET_KEY, NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true', NANGO_REFRESH_CONCURRENCY: '0' }), createLogger('silent'));
+    try {
+      const { rows } = await db.query(`SELECT credentials FROM connections WHERE connection_id = 'o1'`);
+      await (await issuer.provider.AccessToken.find(JSON.parse(rows[0].credentials).accessToken))!.destroy();
+      const refreshesBefore = issuer.refreshSuccesses;
+      const call = (url: string) => fetch(`${url}/proxy/user`, { headers: { authorization: `Bearer ${SECRET_KEY}`, 'provider-config-key': 'idp', 'connection-id': 'o1' } });
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, index) => call(index % 2 ? second.url : server.url)));
+      expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+      expect(issuer.refreshSuccesses - refreshesBefore).toBe(1);
+    } finally {
+      await second.close();
+    }
   });
 
   it('marks the connection NEEDS_REAUTH when the API refuses the renewed token too, with its event', async () => {
