@@ -374,7 +374,10 @@ function secretForms(credentials: Credentials): string[] {
 export function retryAfterMs(headers: HeaderList, now: number): number | null {
   const value = headers.find(([name]) => name === 'retry-after')?.[1]?.trim();
   if (!value) return null;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Seconds, with a fraction too (Shopify sends "2.0").
+  if (/^\d+(?:\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  // An HTTP date names its month: Date.parse also takes "1.5" or "-1" for dates in 2001, long past (a retry at once).
+  if (!/[A-Za-z]{3}/.test(value)) return null;
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
