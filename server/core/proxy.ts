@@ -339,7 +339,12 @@ function setQuery(url: URL, name: string, value: string): void {
  */
 function answerHeaders(answer: UpstreamAnswer, credentials: Credentials): HeaderList {
   const secrets = secretForms(credentials);
-  const headers = returnedResponseHeaders(answer.headers).filter(([, value]) => !secrets.some((secret) => value.includes(secret)));
+  // Names too (an API may name a debug header after the key), and regardless of case: undici lower-cases names,
+  // and percent escapes may come in either case.
+  const headers = returnedResponseHeaders(answer.headers).filter(([name, value]) => {
+    const text = `${name}:${value}`.toLowerCase();
+    return !secrets.some((secret) => text.includes(secret));
+  });
   const length = answer.headers.find(([name]) => name === 'content-length');
   if (length && !NO_BODY_STATUSES.has(answer.status)) headers.push(['content-length', length[1]]);
   return headers;
@@ -367,7 +372,9 @@ function secretForms(credentials: Credentials): string[] {
       given.push(credentials.oauthTokenSecret);
       break;
   }
-  return [...new Set(given.flatMap((secret) => [secret, encodeURIComponent(secret)]))].filter((secret) => secret.length >= LEAK_MIN_LENGTH);
+  // As given, percent-encoded, and form-encoded (URLSearchParams and PHP escape ~ ! ' ( ) * where encodeURIComponent does not); lower-cased.
+  const forms = given.flatMap((secret) => [secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1)]);
+  return [...new Set(forms.map((form) => form.toLowerCase()))].filter((secret) => secret.length >= LEAK_MIN_LENGTH);
 }
 
 /** Retry-After (RFC 9110 §10.2.3) in milliseconds from now: delay-seconds or an HTTP date; null when absent or unreadable. */
