@@ -112,6 +112,12 @@ export class ApiProxy {
     let refreshed = false;
     let retried = 0;
     const deadline = started + settings.retryBudgetMs;
+    // A caller gone during a wait is the caller's doing, as it is during a call: not an unexpected error of ours.
+    const pause = (ms: number) =>
+      sleep(ms, request.signal).catch((gone: unknown) => {
+        this.observer.proxied(provider, 'aborted', retried);
+        throw failureError(failureOf(gone), identity);
+      });
     for (;;) {
       let answer: UpstreamAnswer;
       try {
@@ -122,7 +128,7 @@ export class ApiProxy {
         const wait = backoffMs(retried);
         if (failure.kind !== 'refused' && failure.kind !== 'aborted' && replayable && IDEMPOTENT.has(request.method) && retried < retries && Date.now() + wait <= deadline) {
           retried++;
-          await sleep(wait, request.signal);
+          await pause(wait);
           continue;
         }
         this.observer.proxied(provider, failure.kind, retried);
@@ -156,7 +162,7 @@ export class ApiProxy {
         if (Date.now() + wait <= deadline) {
           discard(answer.body);
           retried++;
-          await sleep(wait, request.signal);
+          await pause(wait);
           continue;
         }
       }
