@@ -6,8 +6,10 @@ describe('Retry-After', () => {
   const now = Date.parse('2026-12-03T12:00:00Z');
   const after = (value: string) => retryAfterMs([['content-type', 'text/plain'], ['retry-after', value]], now);
 
-  it('reads delay-seconds and HTTP dates', () => {
+  it('reads delay-seconds (a fraction rounded up) and HTTP dates', () => {
     expect(after('2')).toBe(2000);
+    expect(after('2.0')).toBe(2000);
+    expect(after('1.25')).toBe(1250);
     expect(after(' 0 ')).toBe(0);
     expect(after('Thu, 03 Dec 2026 12:00:30 GMT')).toBe(30_000);
   });
@@ -16,7 +18,7 @@ describe('Retry-After', () => {
     expect(after('Thu, 03 Dec 2026 11:00:00 GMT')).toBe(0);
     expect(after('-5')).toBeNull();
     expect(after('soon')).toBeNull();
-    expect(after('1.5')).toBeNull();
+    expect(after('soon GMT')).toBeNull();
     expect(retryAfterMs([['content-type', 'text/plain']], now)).toBeNull();
   });
 });

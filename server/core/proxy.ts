@@ -112,6 +112,12 @@ export class ApiProxy {
     let refreshed = false;
     let retried = 0;
     const deadline = started + settings.retryBudgetMs;
+    // A caller gone during a wait is the caller's doing, as it is during a call: not an unexpected error of ours.
+    const pause = (ms: number) =>
+      sleep(ms, request.signal).catch((gone: unknown) => {
+        this.observer.proxied(provider, 'aborted', retried);
+        throw failureError(failureOf(gone), identity);
+      });
     for (;;) {
       let answer: UpstreamAnswer;
       try {
@@ -122,7 +128,7 @@ export class ApiProxy {
         const wait = backoffMs(retried);
         if (failure.kind !== 'refused' && failure.kind !== 'aborted' && replayable && IDEMPOTENT.has(request.method) && retried < retries && Date.now() + wait <= deadline) {
           retried++;
-          await sleep(wait, request.signal);
+          await pause(wait);
           continue;
         }
         this.observer.proxied(provider, failure.kind, retried);
@@ -156,7 +162,7 @@ export class ApiProxy {
         if (Date.now() + wait <= deadline) {
           discard(answer.body);
           retried++;
-          await sleep(wait, request.signal);
+          await pause(wait);
           continue;
         }
       }
@@ -339,7 +345,12 @@ function setQuery(url: URL, name: string, value: string): void {
  */
 function answerHeaders(answer: UpstreamAnswer, credentials: Credentials): HeaderList {
   const secrets = secretForms(credentials);
-  const headers = returnedResponseHeaders(answer.headers).filter(([, value]) => !secrets.some((secret) => value.includes(secret)));
+  // Names too (an API may name a debug header after the key), and regardless of case: undici lower-cases names,
+  // and percent escapes may come in either case.
+  const headers = returnedResponseHeaders(answer.headers).filter(([name, value]) => {
+    const text = `${name}:${value}`.toLowerCase();
+    return !secrets.some((secret) => text.includes(secret));
+  });
   const length = answer.headers.find(([name]) => name === 'content-length');
   if (length && !NO_BODY_STATUSES.has(answer.status)) headers.push(['content-length', length[1]]);
   return headers;
@@ -367,16 +378,19 @@ function secretForms(credentials: Credentials): string[] {
       given.push(credentials.oauthTokenSecret);
       break;
   }
-  return [...new Set(given.flatMap((secret) => [secret, encodeURIComponent(secret)]))].filter((secret) => secret.length >= LEAK_MIN_LENGTH);
+  // As given, percent-encoded, and form-encoded (URLSearchParams and PHP escape ~ ! ' ( ) * where encodeURIComponent does not); lower-cased.
+  const forms = given.flatMap((secret) => [secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1)]);
+  return [...new Set(forms.map((form) => form.toLowerCase()))].filter((secret) => secret.length >= LEAK_MIN_LENGTH);
 }
 
 /** Retry-After (RFC 9110 §10.2.3) in milliseconds from now: delay-seconds or an HTTP date; null when absent or unreadable. */
 export function retryAfterMs(headers: HeaderList, now: number): number | null {
   const value = headers.find(([name]) => name === 'retry-after')?.[1]?.trim();
   if (!value) return null;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  // An HTTP date is in GMT, always (RFC 9110 §5.6.7); Date.parse would also take "-5" or "2026".
-  if (!/GMT$/.test(value)) return null;
+  // Seconds, with a fraction too (Shopify sends "2.0").
+  if (/^\d+(?:\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  // An HTTP date is in GMT and names its month: Date.parse also takes "1.5" or "-1" for dates in 2001, long past (a retry at once).
+  if (!/[A-Za-z]{3}/.test(value) || !/GMT$/.test(value)) return null;
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

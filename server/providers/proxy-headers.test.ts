@@ -13,6 +13,7 @@ describe('headers through the proxy', () => {
       ['Connection', 'keep-alive, X-Secret-Hop'],
       ['X-Secret-Hop', 'only for this hop'],
       ['Transfer-Encoding', 'chunked'],
+      ['Expect', '100-continue'],
       ['Host', 'localhost:3003'],
       ['X-Forwarded-For', '10.0.0.1'],
       ['Accept', 'application/vnd.github+json'],

@@ -7,8 +7,11 @@
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and their old spellings. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
-/** What the caller sends to the proxy itself, or sends for itself: not the provider's business. */
-const CALLER_ONLY = ['authorization', 'cookie', 'host', 'content-length', 'provider-config-key', 'connection-id', 'retries', 'base-url-override', 'x-nango-csrf', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
+/**
+ * What the caller sends to the proxy itself, or sends for itself: not the provider's business. `expect`
+ * (100-continue) is answered by this server before the body is read; undici refuses to send one at all.
+ */
+const CALLER_ONLY = ['authorization', 'cookie', 'host', 'content-length', 'expect', 'provider-config-key', 'connection-id', 'retries', 'base-url-override', 'x-nango-csrf', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
 
 /** Marks the proxy's own error answers (JSON { error: { code, message } }), so that SDKs tell them from the provider's. */
 export const PROXY_ERROR_HEADER = 'x-nango-proxy-error';

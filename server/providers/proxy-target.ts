@@ -2,9 +2,10 @@
 // gives after /proxy, joined under the API's base URL, never anywhere else.
 // The path is judged segment by segment as it was sent (percent-encoded), so
 // that no spelling of a slash, a backslash or a dot segment (`//evil.example`,
-// `/%2F%2Fevil.example`, `/..%2f`, `/%2e%2e/`) can leave the base URL's host or
-// climb above its path; the URL is then built by setting its parts, never by
-// concatenating text a parser could read another way, and checked again.
+// `/%2F%2Fevil.example`, `/..%2f`, `/%2e%2e/`, `/..;/`, a fullwidth `．．`) can
+// leave the base URL's host or climb above its path; the URL is then built by
+// setting its parts, never by concatenating text a parser could read another
+// way, and checked again.
 
 export class ProxyPathRefused extends Error {
   override name = 'ProxyPathRefused';
@@ -27,8 +28,13 @@ export function proxyTarget(baseUrl: string, path: string, search = ''): URL {
   for (const segment of segments) {
     if (!SEGMENT.test(segment)) throw new ProxyPathRefused('the path holds a character that must be percent-encoded (a space, a backslash, a control character, ...)');
     if (ENCODED_SEPARATOR.test(segment)) throw new ProxyPathRefused('the path holds an encoded / or \\');
+    // Read as the provider's server may read it: Java servers drop a segment's `;params` before resolving dot
+    // segments (Tomcat's `..;`), and some normalise Unicode (NFKC: `．．` and `‥` are `..`, `／` is `/`).
     const decoded = safeDecode(segment);
-    if (decoded === '.' || decoded === '..') throw new ProxyPathRefused('the path holds a . or .. segment');
+    const judged = segment.includes('%') ? decoded.normalize('NFKC') : decoded;
+    if (judged !== decoded && /[/\\]/.test(judged)) throw new ProxyPathRefused('the path holds a character that reads as / or \\');
+    const bare = judged.split(';', 1)[0];
+    if (bare === '.' || bare === '..') throw new ProxyPathRefused('the path holds a . or .. segment');
   }
   // An empty segment anywhere but the end (`//x`, `/a//b`) reads as an authority or is rewritten by servers.
   if (segments.slice(0, -1).some((segment) => segment === '')) throw new ProxyPathRefused('the path holds an empty segment (//)');
