@@ -26,8 +26,10 @@ const answerStarting: http.RequestListener = (_request, response) => {
 export async function bindPort(host: string, port: number): Promise<BoundPort> {
   const server = http.createServer(answerStarting);
   // Idle keep-alive connections outlive a load balancer's (60 s is common), so it never
-  // reuses one we are closing; a request must still arrive whole within 70 s.
-  Object.assign(server, { keepAliveTimeout: 61_000, headersTimeout: 65_000, requestTimeout: 70_000 });
+  // reuses one we are closing. Headers must arrive within 65 s; no whole-request clock, which
+  // would cut a proxied upload that keeps coming: bounded bodies have their own (edge.ts
+  // BODY_DEADLINE_MS), a proxied one a pause limit (NANGO_PROXY_TIMEOUT_MS).
+  Object.assign(server, { keepAliveTimeout: 61_000, headersTimeout: 65_000, requestTimeout: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

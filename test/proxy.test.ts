@@ -485,6 +485,35 @@ describe('streaming', () => {
     expect(await response.json()).toEqual({ size: body.length, sha256: createHash('sha256').update(body).digest('hex'), length: String(body.length) });
   });
 
+  it('ends an upload whose caller stops sending half way, before or after the first MiB, and releases the provider', async () => {
+    const closes: string[] = [];
+    api.streamingHandlers.set('/v1/stalled', (req, res) => {
+      req.on('end', () => res.end('complete?!'));
+      // The proxy's socket to the provider closing half way through the body.
+      req.socket.on('close', () => closes.push(req.complete ? 'complete' : 'cut off'));
+      req.resume();
+    });
+    for (const sentBeforeStall of [100 * 1024, 2 * 1024 * 1024]) {
+      const stall = new Promise((resolve) => setTimeout(resolve, 4_000));
+      const chunks = (async function* () {
+        yield new Uint8Array(sentBeforeStall);
+        await stall;
+        yield new Uint8Array(10);
+      })();
+      const started = Date.now();
+      const answer = await proxy('/stalled', { method: 'PUT', body: chunks as never, duplex: 'half' } as never).then(
+        (response) => response.status,
+        () => 'closed',
+      );
+      // NANGO_PROXY_TIMEOUT_MS is 1.5 s here.
+      expect(Date.now() - started).toBeLessThan(3_500);
+      expect([400, 'closed']).toContain(answer);
+    }
+    // The first stalled before the proxy called the provider; the second, mid-stream: the provider saw it cut off.
+    for (let waited = 0; closes.length < 1 && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closes).toEqual(['cut off']);
+  });
+
   it('refuses an upload over the limit: at once when declared, as it arrives when chunked', async () => {
     const declared = await proxy('/upload', { method: 'PUT', body: Buffer.alloc(UPLOAD_LIMIT + 1) });
     expect(declared.status).toBe(413);

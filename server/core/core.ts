@@ -102,12 +102,10 @@ export interface CoreDependencies {
   /** The connections the token read and the list share (see ReadConnections). */
   reads: ReadConnections;
   /** The proxy's limits and clock (settings.ts); the defaults when not given. */
-  proxy?: ProxyOptions;
+  proxy?: ProxySettings;
 }
 
-export type ProxyOptions = ProxySettings & { timeoutMs: number };
-
-const DEFAULT_PROXY: ProxyOptions = { maxUploadBytes: 100 * 1024 * 1024, timeoutMs: 60_000, retryBudgetMs: 30_000, maxRetries: 10 };
+const DEFAULT_PROXY: ProxySettings = { maxUploadBytes: 100 * 1024 * 1024, timeoutMs: 60_000, retryBudgetMs: 30_000, maxRetries: 10 };
 
 /** How refreshes run (settings.ts). */
 export interface RefreshSettings {

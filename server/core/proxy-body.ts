@@ -13,6 +13,12 @@ export interface BodyLimits {
   replayBytes: number;
   /** No body may be larger (NANGO_PROXY_MAX_UPLOAD_BYTES). */
   uploadBytes: number;
+  /** The longest pause between two chunks (NANGO_PROXY_TIMEOUT_MS): an upload may take as long as it keeps coming. */
+  idleMs: number;
+}
+
+function bodyCutOff(cause?: unknown): AppError {
+  return new AppError('invalid_input', 'The request body was cut off, or paused longer than the proxy waits.', { field: 'body' }, { cause });
 }
 
 export function uploadTooLarge(limit: number): AppError {
@@ -24,16 +30,26 @@ export class LimitedStream extends Readable {
   exceeded = false;
   private reading = false;
 
+  private idle: NodeJS.Timeout;
+
   constructor(
     private readonly prefix: Buffer[],
     private readonly rest: Readable,
     private received: number,
     private readonly limit: number,
+    idleMs: number,
   ) {
     super();
+    // A caller that stops sending half way: the upload ends rather than holding the provider's socket.
+    this.idle = setTimeout(() => this.cutOff(), idleMs);
     rest.on('error', (error) => this.destroy(error));
-    rest.on('end', () => this.push(null));
+    rest.on('end', () => {
+      clearTimeout(this.idle);
+      this.push(null);
+    });
+    rest.on('close', () => clearTimeout(this.idle));
     rest.on('data', (chunk: Buffer) => {
+      this.idle.refresh();
       this.received += chunk.length;
       if (this.received > this.limit) {
         this.exceeded = true;
@@ -44,6 +60,16 @@ export class LimitedStream extends Readable {
       if (!this.push(chunk)) rest.pause();
     });
     rest.pause();
+  }
+
+  private cutOff(): void {
+    this.destroy(bodyCutOff());
+    this.rest.destroy();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.idle);
+    callback(error);
   }
 
   override _read(): void {
@@ -71,7 +97,9 @@ export async function proxyBody(open: () => Readable, declared: number | null, m
   const chunks: Buffer[] = [];
   let size = 0;
   const ended = await new Promise<boolean>((resolve, reject) => {
+    const idle = setTimeout(() => source.destroy(), limits.idleMs);
     const onData = (chunk: Buffer) => {
+      idle.refresh();
       chunks.push(chunk);
       size += chunk.length;
       if (size > limits.replayBytes) {
@@ -86,13 +114,14 @@ export async function proxyBody(open: () => Readable, declared: number | null, m
     };
     const onError = (error: Error) => {
       cleanup();
-      reject(new AppError('invalid_input', 'The request body was cut off.', { field: 'body' }, { cause: error }));
+      reject(bodyCutOff(error));
     };
     const onClose = () => {
       cleanup();
-      reject(new AppError('invalid_input', 'The request body was cut off.', { field: 'body' }));
+      reject(bodyCutOff());
     };
     const cleanup = () => {
+      clearTimeout(idle);
       source.off('data', onData);
       source.off('end', onEnd);
       source.off('error', onError);
@@ -108,5 +137,5 @@ export async function proxyBody(open: () => Readable, declared: number | null, m
     return size === 0 ? { kind: 'none' } : { kind: 'bytes', bytes: Buffer.concat(chunks) };
   }
   if (size > limits.uploadBytes) throw uploadTooLarge(limits.uploadBytes);
-  return { kind: 'stream', stream: new LimitedStream(chunks, source, size, limits.uploadBytes), length: declared };
+  return { kind: 'stream', stream: new LimitedStream(chunks, source, size, limits.uploadBytes, limits.idleMs), length: declared };
 }

@@ -29,6 +29,8 @@ export { CallerGone } from '../providers/proxy-call.js';
 export interface ProxySettings {
   /** No request body may be larger (NANGO_PROXY_MAX_UPLOAD_BYTES). */
   maxUploadBytes: number;
+  /** How long the API may take to answer, and the longest pause in a body either way (NANGO_PROXY_TIMEOUT_MS). */
+  timeoutMs: number;
   /** How long waits for Retry-After or backoff may add up to, from the request's arrival (NANGO_PROXY_RETRY_BUDGET_MS). */
   retryBudgetMs: number;
   /** The most retries a caller may ask for with the Retries header. */
@@ -104,7 +106,7 @@ export class ApiProxy {
     if (!read) throw new AppError('unknown_connection', `No connection "${connectionId}" for provider config "${providerConfigKey}".`, identity);
     const app = await this.options.apps.get(providerConfigKey, read.configUpdatedAt);
     const target = this.target(app, read.connection, request);
-    const body = await proxyBody(request.body.open, request.body.declared, request.body.mayHaveBody, { replayBytes: REPLAY_BYTES, uploadBytes: settings.maxUploadBytes });
+    const body = await proxyBody(request.body.open, request.body.declared, request.body.mayHaveBody, { replayBytes: REPLAY_BYTES, uploadBytes: settings.maxUploadBytes, idleMs: settings.timeoutMs });
     const replayable = body.kind !== 'stream';
     const provider = read.connection.provider;
 

@@ -35,6 +35,13 @@ export interface Incoming {
   remoteAddress(): string | undefined;
 }
 
+/**
+ * How long a bounded body may take to arrive whole, from the moment its handler reads it: Node's
+ * own requestTimeout would also cut the proxy's uploads, which stream for as long as they keep
+ * coming (bind-port.ts), so the clock for every other body is kept here.
+ */
+export const BODY_DEADLINE_MS = 70_000;
+
 /** A body whose client stopped sending half way: the caller's doing, not a fault of ours. */
 export function bodyCutOff(): AppError {
   return new AppError('invalid_input', 'The request body was cut off.', { field: 'body' });

@@ -8,7 +8,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { CallerGone } from '../core/proxy.js';
-import { bodyCutOff, MAX_BODY_BYTES, recordRequest, serve, utf8Body, type Incoming } from './edge.js';
+import { BODY_DEADLINE_MS, bodyCutOff, MAX_BODY_BYTES, recordRequest, serve, utf8Body, type Incoming } from './edge.js';
 import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
 
 /** Whether the fast path can take the request's body: none for a GET, a declared length within the limit for a POST. */
@@ -179,8 +179,11 @@ class NodeIncoming implements Incoming {
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // Most bodies have arrived with their headers: only one still coming gets a clock.
+    const deadline = req.complete ? undefined : setTimeout(() => req.destroy(), BODY_DEADLINE_MS);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      clearTimeout(deadline);
       try {
         resolve(utf8Body(Buffer.concat(chunks)));
       } catch (error) {
@@ -188,9 +191,10 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
     });
     req.on('error', reject);
-    // A client that stops sending: the server's request timeout closes the socket. Every request
+    // A client that stops sending: the deadline closes the socket. Every request
     // closes, so the error is made only for one cut off (an Error's stack trace costs microseconds).
     req.on('close', () => {
+      clearTimeout(deadline);
       if (!req.complete) reject(bodyCutOff());
     });
   });

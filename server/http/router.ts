@@ -4,12 +4,14 @@
 // own matcher, so both dispatchers agree on which route a path is. Bodies are
 // read within the limit as they arrive, chunked ones included.
 import type { IncomingMessage, RequestListener } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { CallerGone } from '../core/proxy.js';
-import { MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
+import { AppError } from '../core/errors.js';
+import { BODY_DEADLINE_MS, bodyCutOff, MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
 import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
 
 export function router(routes: readonly CompiledRoute[], services: Services): { listener: RequestListener; fetch(request: Request): Promise<Response> } {
@@ -39,14 +41,23 @@ export function router(routes: readonly CompiledRoute[], services: Services): { 
 }
 
 /** The body, counted as it arrives (a chunked one declares no length): payload_too_large past the limit. */
-async function readLimited(raw: Request, ended: () => void): Promise<Buffer> {
+async function readLimited(raw: Request, ended: () => void, socket: Socket | undefined): Promise<Buffer> {
   if (!raw.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of raw.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw payloadTooLarge();
-    chunks.push(chunk);
+  // A body still coming after the deadline: its socket is closed, which ends the reading below.
+  const deadline = socket && setTimeout(() => socket.destroy(), BODY_DEADLINE_MS);
+  try {
+    for await (const chunk of raw.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) throw payloadTooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    // Cut off by its client or by the deadline: the caller's doing, not a fault of ours.
+    throw error instanceof AppError ? error : bodyCutOff();
+  } finally {
+    clearTimeout(deadline);
   }
   ended();
   return Buffer.concat(chunks);
@@ -54,13 +65,18 @@ async function readLimited(raw: Request, ended: () => void): Promise<Buffer> {
 
 function incomingOf(c: Context, path: string, search: string): Incoming & { bodyEnded(): boolean } {
   const raw = c.req.raw;
-  const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
+  const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket;
+  const peer = socket?.remoteAddress;
   let bytes: Promise<Buffer> | undefined;
   let ended = false;
   const read = () =>
-    (bytes ??= readLimited(raw, () => {
-      ended = true;
-    }));
+    (bytes ??= readLimited(
+      raw,
+      () => {
+        ended = true;
+      },
+      socket,
+    ));
   let text: Promise<string> | undefined;
   return {
     bodyEnded: () => ended,
