@@ -9,19 +9,18 @@
 // call is made again only when its body is replayable (kept in memory).
 import { Readable } from 'node:stream';
 import type { ConnectionStore, ConnectionWithCredentials } from '../db/connection-store.js';
-import { signedAuthorization } from '../providers/oauth1-client.js';
 import { failureOf, UpstreamFailure, type CallerGone, type UpstreamAnswer, type UpstreamCall } from '../providers/proxy-call.js';
-import { forwardedRequestHeaders, returnedResponseHeaders, type HeaderList } from '../providers/proxy-headers.js';
+import type { HeaderList } from '../providers/proxy-headers.js';
 import { ProxyPathRefused, proxyTarget } from '../providers/proxy-target.js';
 import { checkProviderUrl, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
-import { credentialPlacement } from './credential-check.js';
-import { refreshable, type Credentials } from './credentials.js';
+import { refreshable } from './credentials.js';
 import { AppError, invalidInput } from './errors.js';
 import type { FreshCredentials } from './fresh-credentials.js';
 import { checkConnectionIdentity, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
-import { apiBaseUrl, clientOf, type ProviderApp, type ProviderApps } from './provider-apps.js';
-import { proxyBody, uploadTooLarge, type ProxyBody } from './proxy-body.js';
+import { apiBaseUrl, type ProviderApp, type ProviderApps } from './provider-apps.js';
+import { proxyBody, uploadTooLarge } from './proxy-body.js';
+import { NO_BODY_STATUSES, outgoingRequest, returnedHeaders } from './proxy-credentials.js';
 
 export { PROXY_ERROR_HEADER } from '../providers/proxy-headers.js';
 export { CallerGone } from '../providers/proxy-call.js';
@@ -73,9 +72,6 @@ const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** RFC 9110 §9.2.2: a network failure may be retried without the request having had an effect twice. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-const NO_BODY_STATUSES = new Set([204, 205, 304]);
-/** Credentials shorter than this are not looked for in answer headers (a 4-character password would match anything). */
-const LEAK_MIN_LENGTH = 8;
 const MAX_BASES_PER_APP = 10_000;
 
 export class ApiProxy {
@@ -123,7 +119,7 @@ export class ApiProxy {
     for (;;) {
       let answer: UpstreamAnswer;
       try {
-        answer = await this.options.upstream(outgoing(app, fresh.credentials, target, request, body));
+        answer = await this.options.upstream(outgoingRequest(app, fresh.credentials, target, request, body));
       } catch (thrown) {
         const failure = failureOf(thrown);
         if (body.kind === 'stream' && body.stream.exceeded) throw uploadTooLarge(settings.maxUploadBytes);
@@ -172,7 +168,7 @@ export class ApiProxy {
       this.observer.proxied(provider, String(answer.status), retried);
       return {
         status: answer.status,
-        headers: answerHeaders(answer, fresh.credentials),
+        headers: returnedHeaders(answer, fresh.credentials),
         body: NO_BODY_STATUSES.has(answer.status) ? (discard(answer.body), null) : answer.body,
         retries: retried,
       };
@@ -257,132 +253,6 @@ function retriesOf(value: string | undefined, max: number): number {
   if (value === undefined) return 0;
   if (!/^\d{1,3}$/.test(value) || Number(value) > max) throw invalidInput('Retries', `must be a whole number from 0 to ${max}`);
   return Number(value);
-}
-
-/** The request as the provider receives it: the caller's headers (those that cross), the template's fixed ones, the credentials. */
-function outgoing(app: ProviderApp, credentials: Credentials, target: URL, request: ProxyRequest, body: ProxyBody) {
-  const headers = forwardedRequestHeaders(request.headers);
-  const given = new Set(headers.map(([name]) => name));
-  // The template's fixed headers (an API version, ...) unless the caller chose its own.
-  for (const [name, value] of Object.entries(app.template.proxy?.headers ?? {})) if (!given.has(name.toLowerCase())) headers.push([name.toLowerCase(), value]);
-  const url = new URL(target.href);
-  const placed = placement(app, credentials, url, request.method, body, headers);
-  for (const [name, value] of Object.entries(placed.headers)) set(headers, name.toLowerCase(), value);
-  for (const [name, value] of Object.entries(placed.query)) setQuery(url, name, value);
-  if (body.kind === 'stream' && body.length !== null) headers.push(['content-length', String(body.length)]);
-  return {
-    url,
-    method: request.method,
-    headers,
-    body: body.kind === 'none' ? null : body.kind === 'bytes' ? body.bytes : body.stream,
-    signal: request.signal,
-  };
-}
-
-/** Where the credentials go, by auth mode. OAuth 1.0a signs the request as it will be sent (its query and form body included). */
-function placement(app: ProviderApp, credentials: Credentials, url: URL, method: string, body: ProxyBody, headers: HeaderList): { headers: Record<string, string>; query: Record<string, string> } {
-  switch (credentials.type) {
-    case 'OAUTH2':
-    case 'APP':
-      return tokenPlacement(app, credentials.accessToken);
-    case 'OAUTH2_CC':
-      return tokenPlacement(app, credentials.token);
-    case 'API_KEY':
-    case 'BASIC': {
-      const placed = credentialPlacement(app, credentials);
-      // credentialPlacement() includes the template's fixed headers, which the caller may have chosen otherwise.
-      for (const name of Object.keys(app.template.proxy?.headers ?? {})) delete placed.headers[name];
-      return placed;
-    }
-    case 'OAUTH1': {
-      const contentType = headers.find(([name]) => name === 'content-type')?.[1] ?? '';
-      const form = body.kind === 'bytes' && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded') ? formParams(body.bytes) : {};
-      const { clientId, clientSecret } = clientOf(app.config);
-      const signatureMethod = app.template.oauth1?.signatureMethod ?? 'HMAC-SHA1';
-      return {
-        headers: { authorization: signedAuthorization({ consumerKey: clientId, consumerSecret: clientSecret }, signatureMethod, { token: credentials.oauthToken, tokenSecret: credentials.oauthTokenSecret }, { method, url, formParams: form }) },
-        query: {},
-      };
-    }
-  }
-}
-
-/** An OAuth token where the template's API takes it: `Authorization: Bearer` unless the template says otherwise. */
-function tokenPlacement(app: ProviderApp, token: string): { headers: Record<string, string>; query: Record<string, string> } {
-  const placement = app.template.proxy?.token;
-  if (!placement) return { headers: { authorization: `Bearer ${token}` }, query: {} };
-  // A function, not a string: "$&" in a token would be read as a replacement pattern.
-  const value = placement.format.replace('${accessToken}', () => token);
-  return placement.in === 'query' ? { headers: {}, query: { [placement.name]: value } } : { headers: { [placement.name.toLowerCase()]: value }, query: {} };
-}
-
-function formParams(bytes: Buffer): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) {
-    const had = params[name];
-    params[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
-  }
-  return params;
-}
-
-function set(headers: HeaderList, name: string, value: string): void {
-  for (let index = headers.length - 1; index >= 0; index--) if (headers[index]![0] === name) headers.splice(index, 1);
-  headers.push([name, value]);
-}
-
-/** A query parameter set by the proxy (an API key): the caller's query is left as it was sent unless it names the same parameter. */
-function setQuery(url: URL, name: string, value: string): void {
-  if (url.searchParams.has(name)) {
-    url.searchParams.set(name, value);
-    return;
-  }
-  const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
-  url.search = url.search ? `${url.search}&${pair}` : `?${pair}`;
-}
-
-/**
- * The provider's headers the caller receives: those that cross
- * (proxy-headers.ts), the length as the provider declared it, and none whose
- * value repeats the credentials (an API echoing a key in a Location or a debug header).
- */
-function answerHeaders(answer: UpstreamAnswer, credentials: Credentials): HeaderList {
-  const secrets = secretForms(credentials);
-  // Names too (an API may name a debug header after the key), and regardless of case: undici lower-cases names,
-  // and percent escapes may come in either case.
-  const headers = returnedResponseHeaders(answer.headers).filter(([name, value]) => {
-    const text = `${name}:${value}`.toLowerCase();
-    return !secrets.some((secret) => text.includes(secret));
-  });
-  const length = answer.headers.find(([name]) => name === 'content-length');
-  if (length && !NO_BODY_STATUSES.has(answer.status)) headers.push(['content-length', length[1]]);
-  return headers;
-}
-
-function secretForms(credentials: Credentials): string[] {
-  const given: string[] = [];
-  switch (credentials.type) {
-    case 'OAUTH2':
-      given.push(credentials.accessToken, ...(credentials.refreshToken ? [credentials.refreshToken] : []));
-      break;
-    case 'OAUTH2_CC':
-      given.push(credentials.token);
-      break;
-    case 'APP':
-      given.push(credentials.accessToken);
-      break;
-    case 'API_KEY':
-      given.push(credentials.apiKey);
-      break;
-    case 'BASIC':
-      given.push(credentials.password, Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'));
-      break;
-    case 'OAUTH1':
-      given.push(credentials.oauthTokenSecret);
-      break;
-  }
-  // As given, percent-encoded, and form-encoded (URLSearchParams and PHP escape ~ ! ' ( ) * where encodeURIComponent does not); lower-cased.
-  const forms = given.flatMap((secret) => [secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1)]);
-  return [...new Set(forms.map((form) => form.toLowerCase()))].filter((secret) => secret.length >= LEAK_MIN_LENGTH);
 }
 
 /** Retry-After (RFC 9110 §10.2.3) in milliseconds from now: delay-seconds or an HTTP date; null when absent or unreadable. */
