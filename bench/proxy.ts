@@ -4,7 +4,7 @@
 // server's resident memory sampled throughout. The floors: throughput at least
 // 70 % of the bare proxy's, p50 at most 1 ms more, memory growth under 30 MB.
 import { performance } from 'node:perf_hooks';
-import { AUTH, freePort, type RunResult, printTable, residentMemoryMiB, runInterleaved, seedCredentials, startBenchDatabase, startBenchScript, startServerProcess, writeResults } from './harness.js';
+import { AUTH, freePort, type RunResult, type ServerProcess, printTable, residentMemoryMiB, runInterleaved, seedCredentials, startBenchDatabase, startBenchScript, startServerProcess, writeResults } from './harness.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 1000;
@@ -41,28 +41,33 @@ try {
     const [bareAlone, proxyAlone] = await runInterleaved([{ target: bare, request: call }, { target: server, request: call }], 4, 4, 1);
     const added = Math.round((proxyAlone!.p50 - bareAlone!.p50) * 100) / 100;
 
-    // A 100 MB download, read as fast as it comes; the server's RSS sampled every 20 ms.
-    const rssBefore = await residentMemoryMiB(server.child.pid!);
-    let rssPeak = rssBefore;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        rssPeak = Math.max(rssPeak, await residentMemoryMiB(server.child.pid!));
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    // A 100 MB download, read as fast as it comes, through each proxy; each process's RSS sampled every 20 ms.
+    const downloadThrough = async (target: ServerProcess) => {
+      const rssBefore = await residentMemoryMiB(target.child.pid!);
+      let rssPeak = rssBefore;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          rssPeak = Math.max(rssPeak, await residentMemoryMiB(target.child.pid!));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      const started = performance.now();
+      const response = await fetch(`${target.url}/proxy/large?mb=${DOWNLOAD_MB}`, { headers: { ...AUTH, 'provider-config-key': 'api', 'connection-id': 'c1' } });
+      let firstByteMs = 0;
+      let bytes = 0;
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        if (bytes === 0) firstByteMs = Math.round(performance.now() - started);
+        bytes += chunk.length;
       }
-    })();
-    const started = performance.now();
-    const response = await fetch(`${server.url}/proxy/large?mb=${DOWNLOAD_MB}`, { headers: { ...AUTH, 'provider-config-key': 'api', 'connection-id': 'c1' } });
-    let firstByteMs = 0;
-    let bytes = 0;
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (bytes === 0) firstByteMs = Math.round(performance.now() - started);
-      bytes += chunk.length;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    sampling = false;
-    await sampler;
-    const growth = Math.round((rssPeak - rssBefore) * 10) / 10;
+      const seconds = (performance.now() - started) / 1000;
+      sampling = false;
+      await sampler;
+      return { bytes, seconds, firstByteMs, rssBefore, rssPeak, growth: Math.round((rssPeak - rssBefore) * 10) / 10 };
+    };
+    const bareDownload = await downloadThrough(bare);
+    const download = await downloadThrough(server);
+    const { bytes, seconds, firstByteMs, growth } = download;
 
     printTable(
       `/proxy/* beside a bare Node reverse proxy, the same local API, 50 connections, ${DURATION} s each in alternating slices (API key connections, secret key and encryption on)`,
@@ -82,8 +87,9 @@ try {
       ['p50 added (1 connection)', `${added} ms`, '<= 1 ms', added <= 1 ? 'yes' : 'NO'],
       [`${DOWNLOAD_MB} MB download: server RSS growth (peak)`, `${growth} MiB`, '< 30 MB', growth < 30 ? 'yes' : 'NO'],
       [`${DOWNLOAD_MB} MB download: bytes, time, first byte`, `${bytes === DOWNLOAD_MB * 1024 * 1024 ? 'all' : bytes}, ${seconds.toFixed(2)} s, ${firstByteMs} ms`, '', ''],
+      [`${DOWNLOAD_MB} MB download through the bare proxy: RSS growth, time`, `${bareDownload.growth} MiB, ${bareDownload.seconds.toFixed(2)} s`, '', ''],
     ]);
-    console.log(`\nwritten to ${await writeResults('proxy', { concurrency: 50, durationSeconds: DURATION, bare: floor, bareWithRead: withRead, proxy: result, bareAlone, proxyAlone, ratio, p50AddedMs: added, download: { megabytes: DOWNLOAD_MB, bytes, seconds, firstByteMs, rssBeforeMiB: rssBefore, rssPeakMiB: rssPeak } })}`);
+    console.log(`\nwritten to ${await writeResults('proxy', { concurrency: 50, durationSeconds: DURATION, bare: floor, bareWithRead: withRead, proxy: result, bareAlone, proxyAlone, ratio, p50AddedMs: added, download: { megabytes: DOWNLOAD_MB, ...download }, bareDownload })}`);
   } finally {
     await server.stop();
   }
