@@ -176,6 +176,18 @@ describe('an API key connection', () => {
     }
   });
 
+  it('never passes a short answer off as whole: a provider that sends less than it declared is 502 provider_unreachable', async () => {
+    api.streamingHandlers.set('/v1/short', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"partial":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const response = await proxy('/short');
+    expect(response.status).toBe(502);
+    expect(response.headers.get('x-nango-proxy-error')).toBe('provider_unreachable');
+  });
+
   it('passes a HEAD on: the provider\'s status and headers, no body', async () => {
     api.handlers.set('/v1/file', (_request, res) => {
       res.setHeader('content-type', 'application/pdf');

@@ -58,8 +58,8 @@ export interface ProxyRequest {
 export interface ProxyAnswer {
   status: number;
   headers: HeaderList;
-  /** Null when the answer has no body. */
-  body: Readable | null;
+  /** Null when the answer has no body; the bytes when it was small, read whole. */
+  body: Readable | Buffer | null;
   /** Calls made again after a 429, a 503 or a network failure (not the one after a refresh). */
   retries: number;
 }
@@ -68,6 +68,8 @@ export interface ProxyAnswer {
 const REPLAY_BYTES = 1024 * 1024;
 /** A 401's body is kept (to return it as it was if the refresh fails) up to this size. */
 const HELD_ANSWER_BYTES = 64 * 1024;
+/** Answers declared this small are read whole and written with their headers at once. */
+const SMALL_ANSWER_BYTES = 64 * 1024;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** RFC 9110 §9.2.2: a network failure may be retried without the request having had an effect twice. */
@@ -169,7 +171,7 @@ export class ApiProxy {
       return {
         status: answer.status,
         headers: returnedHeaders(answer, fresh.credentials),
-        body: NO_BODY_STATUSES.has(answer.status) ? (discard(answer.body), null) : answer.body,
+        body: NO_BODY_STATUSES.has(answer.status) || request.method === 'HEAD' ? (discard(answer.body), null) : await smallBodyRead(answer, identity),
         retries: retried,
       };
     }
@@ -286,6 +288,23 @@ function sleep(ms: number, signal: CallerGone): Promise<void> {
     };
     signal.once('abort', gone);
   });
+}
+
+/**
+ * A small answer (declared at most SMALL_ANSWER_BYTES: most API answers) read whole, to go out in one
+ * write with its headers; anything larger, or of unknown length, streams as it comes.
+ */
+async function smallBodyRead(answer: UpstreamAnswer, details: Record<string, string>): Promise<Readable | Buffer> {
+  const declared = answer.headers.find(([name]) => name === 'content-length')?.[1];
+  if (declared === undefined || !/^\d{1,5}$/.test(declared) || Number(declared) > SMALL_ANSWER_BYTES) return answer.body;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  } catch (error) {
+    // Cut off, or longer or shorter than it said: nothing of it is passed on as if it were whole.
+    throw failureError(failureOf(error), details);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function discard(body: Readable): void {

@@ -50,7 +50,7 @@ export interface RouteRequest {
 export type Reply =
   | { status: number; headers?: Record<string, string>; body: string | Uint8Array<ArrayBuffer> | null }
   /** An answer whose body is passed on as it comes, at the pace the client reads it (the proxy's). */
-  | { status: number; headers: Array<[string, string]>; stream: Readable | null; /** Ends the stream and what feeds it, without an unheard error. */ abort(): void }
+  | { status: number; headers: Array<[string, string]>; stream: Readable | Uint8Array | null; /** Ends the stream and what feeds it, without an unheard error. */ abort(): void }
   /** A web Response as a library made it (Yoga's): passed on as it is. */
   | { response: Response };
 

@@ -112,7 +112,8 @@ function toResponse(reply: Reply): Response {
   if ('stream' in reply) {
     const headers = new Headers();
     for (const [name, value] of reply.headers) headers.append(name, value);
-    const body = reply.stream && !NULL_BODY_STATUSES.has(reply.status) ? (Readable.toWeb(reply.stream) as ReadableStream<Uint8Array>) : null;
+    const { stream } = reply;
+    const body = !stream || NULL_BODY_STATUSES.has(reply.status) ? null : stream instanceof Uint8Array ? (stream as Uint8Array<ArrayBuffer>) : (Readable.toWeb(stream) as ReadableStream<Uint8Array>);
     if (!body) reply.abort();
     return new Response(body, { status: reply.status, headers });
   }

@@ -40,8 +40,9 @@ export async function proxyRequest(request: RouteRequest, { core }: Services): P
     stream: body,
     // Destroyed streams report it as an error: heard here, where nothing more is to be done.
     abort: () => {
-      body?.on('error', () => undefined);
-      body?.destroy();
+      if (!body || Buffer.isBuffer(body)) return;
+      body.on('error', () => undefined);
+      body.destroy();
     },
   };
 }
