@@ -10,7 +10,6 @@ import {
   GraphQLScalarType,
   GraphQLUnionType,
   isEnumType,
-  isInputObjectType,
   isListType,
   isNonNullType,
   isObjectType,

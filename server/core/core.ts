@@ -101,11 +101,10 @@ export interface CoreDependencies {
   observer?: CoreObserver;
   /** The connections the token read and the list share (see ReadConnections). */
   reads: ReadConnections;
-  /** The proxy's limits and clock (settings.ts); the defaults when not given. */
-  proxy?: ProxySettings;
+  /** The proxy's limits and clock (settings.ts). */
+  proxy: ProxySettings;
 }
 
-const DEFAULT_PROXY: ProxySettings = { maxUploadBytes: 100 * 1024 * 1024, timeoutMs: 60_000, retryBudgetMs: 30_000, maxRetries: 10 };
 
 /** How refreshes run (settings.ts). */
 export interface RefreshSettings {
@@ -160,7 +159,7 @@ export function createCore(dependencies: CoreDependencies): Core {
     intervalMs: refresh.schedulerIntervalMs,
   });
   const freshCredentials = new FreshCredentials({ connections, engine, spool, readerWaitMs: refresh.readerWaitMs, observer });
-  const proxy = dependencies.proxy ?? DEFAULT_PROXY;
+  const { proxy } = dependencies;
   return {
     service: {
       version: VERSION,

@@ -3,6 +3,7 @@
 // credentials placed as the template says. 2xx passes; 401 or 403 is
 // credentials_rejected with the API's own words; anything else stores nothing
 // and says what the API did. The credentials never appear in what is reported.
+import { API_KEY_SLOT } from '../providers/catalog.js';
 import { answerHeader, guardedCall, type ProviderAnswer } from '../providers/guarded-fetch.js';
 import { callProvider, ProviderCallError } from '../providers/oauth2-client.js';
 import type { ProviderUrlPolicy } from '../providers/url-policy.js';
@@ -26,7 +27,7 @@ export function credentialPlacement(app: ProviderApp, credentials: ApiKeyCredent
   }
   const placement = app.config.apiKeyPlacement ?? app.template.apiKey ?? { in: 'header' as const, name: 'Authorization', format: 'Bearer ${apiKey}' };
   // A function, not a string: "$&" or "$'" in a key would be read as replacement patterns.
-  const value = placement.format.replace('${apiKey}', () => credentials.apiKey);
+  const value = placement.format.replace(API_KEY_SLOT, () => credentials.apiKey);
   if (placement.in === 'query') query[placement.name] = value;
   else headers[placement.name.toLowerCase()] = value;
   return { headers, query };

@@ -3,7 +3,7 @@
 // the effective endpoints, and keeps the client secret write-only.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { ProviderConfigRecord, ProviderConfigStore, ProviderConfigValues } from '../db/provider-config-store.js';
-import { CREDENTIAL_NAME, type ApiKeyPlacement, type AuthMode, type ProviderCatalog, type ProviderTemplate } from '../providers/catalog.js';
+import { API_KEY_SLOT, CREDENTIAL_NAME, type ApiKeyPlacement, type AuthMode, type ProviderCatalog, type ProviderTemplate } from '../providers/catalog.js';
 import { paramValueProblem, PARAM_NAME } from '../providers/connection-params.js';
 import type { DiscoverEndpoints } from '../providers/oidc-discovery.js';
 import { endpointUrlProblem, hostProblem, ProviderUrlRefused, type ProviderUrlPolicy } from '../providers/url-policy.js';
@@ -406,7 +406,6 @@ function checkAllowedHosts(hosts: string[], policy: ProviderUrlPolicy): string[]
   }))];
 }
 
-const API_KEY_SLOT = '${apiKey}';
 
 /** A custom-api-key config's placement of the key: a header or query parameter name, and a value holding ${apiKey} once. */
 function checkApiKeyPlacement(template: ProviderTemplate, given: { in: string; name: string; format?: string | null }): ApiKeyPlacement {

@@ -3,6 +3,8 @@
 // template's fixed ones, the connection's credentials placed as its auth mode
 // and template say (OAuth 1.0a signed over the request as sent); and none of
 // the answer's headers that repeat those credentials.
+import { TOKEN_SLOT } from '../providers/catalog.js';
+import { NULL_BODY_STATUSES } from '../providers/guarded-fetch.js';
 import { signedAuthorization } from '../providers/oauth1-client.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../providers/proxy-call.js';
 import { forwardedRequestHeaders, returnedResponseHeaders, type HeaderList } from '../providers/proxy-headers.js';
@@ -12,8 +14,6 @@ import { clientOf, type ProviderApp } from './provider-apps.js';
 import type { ProxyBody } from './proxy-body.js';
 import type { ProxyRequest } from './proxy.js';
 
-/** Answers that never have a body (RFC 9110 §6.4.1): their declared length is not passed on. */
-export const NO_BODY_STATUSES = new Set([204, 205, 304]);
 /** Credentials shorter than this are not looked for in answer headers (a 4-character password would match anything). */
 const LEAK_MIN_LENGTH = 8;
 
@@ -70,7 +70,7 @@ function tokenPlacement(app: ProviderApp, token: string): { headers: Record<stri
   const placement = app.template.proxy?.token;
   if (!placement) return { headers: { authorization: `Bearer ${token}` }, query: {} };
   // A function, not a string: "$&" in a token would be read as a replacement pattern.
-  const value = placement.format.replace('${accessToken}', () => token);
+  const value = placement.format.replace(TOKEN_SLOT, () => token);
   return placement.in === 'query' ? { headers: {}, query: { [placement.name]: value } } : { headers: { [placement.name.toLowerCase()]: value }, query: {} };
 }
 
@@ -112,7 +112,7 @@ export function returnedHeaders(answer: UpstreamAnswer, credentials: Credentials
     return !secrets.some((secret) => text.includes(secret));
   });
   const length = answer.headers.find(([name]) => name === 'content-length');
-  if (length && !NO_BODY_STATUSES.has(answer.status)) headers.push(['content-length', length[1]]);
+  if (length && !NULL_BODY_STATUSES.has(answer.status)) headers.push(['content-length', length[1]]);
   return headers;
 }
 

@@ -9,6 +9,7 @@
 // call is made again only when its body is replayable (kept in memory).
 import { Readable } from 'node:stream';
 import type { ConnectionStore, ConnectionWithCredentials } from '../db/connection-store.js';
+import { NULL_BODY_STATUSES } from '../providers/guarded-fetch.js';
 import { failureOf, UpstreamFailure, type CallerGone, type UpstreamAnswer, type UpstreamCall } from '../providers/proxy-call.js';
 import type { HeaderList } from '../providers/proxy-headers.js';
 import { ProxyPathRefused, proxyTarget } from '../providers/proxy-target.js';
@@ -20,9 +21,10 @@ import { checkConnectionIdentity, clip } from './identifiers.js';
 import { silentObserver, type CoreObserver } from './observer.js';
 import { apiBaseUrl, type ProviderApp, type ProviderApps } from './provider-apps.js';
 import { proxyBody, uploadTooLarge } from './proxy-body.js';
-import { NO_BODY_STATUSES, outgoingRequest, returnedHeaders } from './proxy-credentials.js';
+import { outgoingRequest, returnedHeaders } from './proxy-credentials.js';
 
 export { PROXY_ERROR_HEADER } from '../providers/proxy-headers.js';
+export { NULL_BODY_STATUSES } from '../providers/guarded-fetch.js';
 export { CallerGone } from '../providers/proxy-call.js';
 
 export interface ProxySettings {
@@ -171,7 +173,7 @@ export class ApiProxy {
       return {
         status: answer.status,
         headers: returnedHeaders(answer, fresh.credentials),
-        body: NO_BODY_STATUSES.has(answer.status) || request.method === 'HEAD' ? (discard(answer.body), null) : await smallBodyRead(answer, identity),
+        body: NULL_BODY_STATUSES.has(answer.status) || request.method === 'HEAD' ? (discard(answer.body), null) : await smallBodyRead(answer, identity),
         retries: retried,
       };
     }

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { CallerGone } from '../core/proxy.js';
+import { CallerGone, NULL_BODY_STATUSES } from '../core/proxy.js';
 import { AppError } from '../core/errors.js';
 import { BODY_DEADLINE_MS, bodyCutOff, MAX_BODY_BYTES, payloadTooLarge, recordRequest, serve, unmatched, utf8Body, type Incoming } from './edge.js';
 import { matchRoute, type CompiledRoute, type Reply, type Services } from './route.js';
@@ -103,9 +103,6 @@ function incomingOf(c: Context, path: string, search: string): Incoming & { body
     toWebRequest: async () => (raw.body ? new Request(raw.url, { method: raw.method, headers: raw.headers, body: (await read()) as Uint8Array<ArrayBuffer> }) : raw),
   };
 }
-
-/** Statuses whose answers have no body (a web Response refuses one). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 function toResponse(reply: Reply): Response {
   if ('response' in reply) return reply.response;

@@ -58,10 +58,12 @@ export type AuthMode = (typeof AUTH_MODES)[number];
 
 // A header name (RFC 9110 token) or a query parameter name.
 export const CREDENTIAL_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
-const API_KEY_SLOT = '${apiKey}';
+/** Where the key goes in an API key placement's format. */
+export const API_KEY_SLOT = '${apiKey}';
 
 /** Where calls to the API go (the proxy's base URL) and the fixed headers it wants. */
-const TOKEN_SLOT = '${accessToken}';
+/** Where the token goes in an OAuth token placement's format. */
+export const TOKEN_SLOT = '${accessToken}';
 
 /** Where a template's API takes an OAuth token, when not as `Authorization: Bearer` (Shopify's X-Shopify-Access-Token, ...). */
 const TokenPlacementSchema = z

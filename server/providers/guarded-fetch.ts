@@ -89,7 +89,8 @@ const DEFAULT_CALL_TIMEOUT_MS = 300_000;
 
 /** More than a provider's answer ever is (token responses and discovery documents are a few KB). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+/** Answers that never have a body (RFC 9110 §6.4.1, §15.2, §15.3.6). */
+export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
 
 /** A provider's answer larger than MAX_ANSWER_BYTES (not read further). */
 export class ProviderAnswerTooLarge extends Error {
