@@ -180,11 +180,12 @@ class NodeIncoming implements Incoming {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** A bounded body, whole; one still coming after `deadlineMs` has its socket closed (bodyCutOff). */
+export function readBody(req: IncomingMessage, deadlineMs = BODY_DEADLINE_MS): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     // Most bodies have arrived with their headers: only one still coming gets a clock.
-    const deadline = req.complete ? undefined : setTimeout(() => req.destroy(), BODY_DEADLINE_MS);
+    const deadline = req.complete ? undefined : setTimeout(() => req.destroy(), deadlineMs);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       clearTimeout(deadline);

@@ -41,12 +41,12 @@ export function router(routes: readonly CompiledRoute[], services: Services): { 
 }
 
 /** The body, counted as it arrives (a chunked one declares no length): payload_too_large past the limit. */
-async function readLimited(raw: Request, ended: () => void, socket: Socket | undefined): Promise<Buffer> {
+export async function readLimited(raw: Request, ended: () => void, socket: Pick<Socket, 'destroy'> | undefined, deadlineMs = BODY_DEADLINE_MS): Promise<Buffer> {
   if (!raw.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   // A body still coming after the deadline: its socket is closed, which ends the reading below.
-  const deadline = socket && setTimeout(() => socket.destroy(), BODY_DEADLINE_MS);
+  const deadline = socket && setTimeout(() => socket.destroy(), deadlineMs);
   try {
     for await (const chunk of raw.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
