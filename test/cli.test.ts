@@ -165,7 +165,7 @@ describe('the nango CLI', () => {
   it('lists every command with an example in `nango help`', async () => {
     const help = await nango(['help']);
     expect(help.code).toBe(0);
-    for (const command of ['config:list', 'config:get', 'config:create', 'config:edit', 'config:delete', 'providers:list', 'connection:list', 'connection:get', 'connection:delete']) {
+    for (const command of ['config:list', 'config:get', 'config:create', 'config:edit', 'config:delete', 'providers:list', 'connection:list', 'connection:get', 'connection:delete', 'proxy <method> <endpoint>']) {
       expect(help.stdout).toContain(`nango ${command}`);
     }
     expect(help.stdout).toContain('Examples:');
