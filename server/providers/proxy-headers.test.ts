@@ -27,6 +27,23 @@ describe('headers through the proxy', () => {
     ]);
   });
 
+  it("take Nango's Nango-Proxy-<name> headers off their prefix, over the same name sent bare, and refuse the same ones", () => {
+    const forwarded = forwardedRequestHeaders([
+      ['Accept', 'text/plain'],
+      ['Nango-Proxy-Accept', 'application/json'],
+      ['Nango-Proxy-Xero-Tenant-Id', 'tenant-1'],
+      ['Nango-Proxy-Authorization', 'Bearer smuggled'],
+      ['nango-proxy-cookie', 'a=b'],
+      ['Nango-Proxy-Connection', 'close'],
+      ['X-Kept', 'yes'],
+    ]);
+    expect(forwarded).toEqual([
+      ['x-kept', 'yes'],
+      ['accept', 'application/json'],
+      ['xero-tenant-id', 'tenant-1'],
+    ]);
+  });
+
   it("never return the provider's cookies or authentication headers", () => {
     const returned = returnedResponseHeaders([
       ['Set-Cookie', 'session=provider-session'],

@@ -25,7 +25,8 @@ export async function proxyRequest(request: RouteRequest, { core }: Services): P
     search: request.search === '' ? '' : `?${request.search}`,
     headers,
     retries: request.header('retries'),
-    baseUrlOverride: request.header('base-url-override'),
+    // Nango's clients send it empty when there is none.
+    baseUrlOverride: request.header('base-url-override') || undefined,
     body: {
       open: () => request.stream(),
       declared: length !== undefined && /^\d+$/.test(length) ? Number(length) : null,
