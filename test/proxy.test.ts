@@ -506,7 +506,8 @@ describe('streaming', () => {
       req.resume();
     });
     for (const sentBeforeStall of [100 * 1024, 2 * 1024 * 1024]) {
-      const stall = new Promise((resolve) => setTimeout(resolve, 4_000));
+      // A stall longer than the test: its timer does not hold the test run open.
+      const stall = new Promise((resolve) => setTimeout(resolve, 4_000).unref());
       const chunks = (async function* () {
         yield new Uint8Array(sentBeforeStall);
         await stall;
