@@ -13,7 +13,7 @@ import { loadSettings } from '../server/settings.js';
 import { startServer } from '../server/start.js';
 import { startFakeApi, type FakeApi } from './support/fake-api.js';
 import { walkFlow } from './support/flow-client.js';
-import { startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
+import { MACHINE_CLIENT, startTestIssuer, TEST_CLIENT, type TestIssuer } from './support/oidc-issuer.js';
 import { freePort, startTestServer, type TestServer } from './support/server.js';
 
 const SECRET_KEY = 'sk-proxy-tests-0123456789abcdef';
@@ -345,6 +345,34 @@ describe('an OAuth 2 connection (oidc-provider, refresh tokens rotated)', () => 
     expect(rows[0]).toEqual({ health: 'NEEDS_REAUTH', health_code: 'credentials_rejected' });
     const events = await db.query(`SELECT type FROM events WHERE connection_id = 'o1' AND type = 'connection.needs_reauth'`);
     expect(events.rowCount).toBe(1);
+  });
+});
+
+describe('a client credentials connection (oidc-provider)', () => {
+  beforeAll(async () => {
+    await graphql('mutation ($input: CreateProviderConfigInput!) { createProviderConfig(input: $input) { key } }', {
+      input: { key: 'machine', provider: 'custom-oauth2-cc', clientId: MACHINE_CLIENT.client_id, clientSecret: MACHINE_CLIENT.client_secret, tokenUrl: `${issuer.issuer}/token`, scopes: ['api:read'], baseUrl: `${api.url}/m` },
+    });
+    await graphql('mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { connectionId } }', { input: { providerConfigKey: 'machine', connectionId: 'm1' } });
+    // The API checks the service's token at the authorization server, as a resource server would.
+    api.handlers.set('/m/jobs', async (request, res) => {
+      const token = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
+      const found = await issuer.provider.ClientCredentials.find(token);
+      res.statusCode = found && !found.isExpired ? 200 : 401;
+      res.end(found ? JSON.stringify({ client: found.clientId }) : 'invalid token');
+    });
+  });
+
+  it('sends the token it obtained, and obtains another on a 401', async () => {
+    const first = await proxy('/jobs', { config: 'machine', connection: 'm1' });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ client: MACHINE_CLIENT.client_id });
+    const { rows } = await db.query(`SELECT credentials FROM connections WHERE connection_id = 'm1'`);
+    await (await issuer.provider.ClientCredentials.find(JSON.parse(rows[0].credentials).token))!.destroy();
+    const grantsBefore = issuer.clientCredentialsGrants;
+    const again = await proxy('/jobs', { config: 'machine', connection: 'm1' });
+    expect(again.status).toBe(200);
+    expect(issuer.clientCredentialsGrants - grantsBefore).toBe(1);
   });
 });
 
