@@ -209,10 +209,14 @@ export function clientCredentialsParams({ config, template }: ProviderApp, param
 
 /**
  * Where a template's API is called: the config's base URL, else the
- * template's filled from the connection params; checked against the URL policy.
+ * template's filled from the connection params, else the origin the provider
+ * named for the connection (kept in its metadata) when it is under one of the
+ * template's hosts; checked against the URL policy.
  */
-export function apiBaseUrl({ config, template }: ProviderApp, params: Record<string, unknown>, policy: ProviderUrlPolicy): string | null {
+export function apiBaseUrl({ config, template }: ProviderApp, params: Record<string, unknown>, policy: ProviderUrlPolicy, metadata: Record<string, unknown> = {}): string | null {
   try {
+    const from = template.proxy?.baseUrlFrom;
+    if (!config.baseUrl && from) return providerNamedBase(from, metadata[from.metadata], policy);
     const base = config.baseUrl ?? template.proxy?.baseUrl;
     if (!base) return null;
     const values = effectiveParams(template.paramRules, stringParams(params), config.params);
@@ -220,6 +224,26 @@ export function apiBaseUrl({ config, template }: ProviderApp, params: Record<str
   } catch (error) {
     throw refusal(error, { providerConfigKey: config.key });
   }
+}
+
+/**
+ * The API origin a provider named for a connection (Salesforce's instance_url): an https origin, nothing
+ * more, under one of the template's hosts (`*.` for any name under a domain), then the template's path.
+ * The token goes wherever this says, so a value that is not such an origin is refused, never guessed at.
+ */
+function providerNamedBase(from: { metadata: string; hosts: string[]; path: string }, named: unknown, policy: ProviderUrlPolicy): string | null {
+  if (typeof named !== 'string') return null;
+  let url: URL;
+  try {
+    url = new URL(named);
+  } catch {
+    throw new ProviderUrlRefused(`the API origin the provider named (${from.metadata}) is not a URL`);
+  }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  const host = url.hostname.toLowerCase();
+  const allowed = from.hosts.some((pattern) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern));
+  if (!bare || !allowed) throw new ProviderUrlRefused(`the API origin the provider named (${from.metadata}) is not an origin under ${from.hosts.join(', ')}`);
+  return checkedUrl('the API base URL', `${url.origin}${from.path}`, policy);
 }
 
 function checkedUrl(what: string, url: string, policy: ProviderUrlPolicy): string {

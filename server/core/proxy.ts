@@ -182,7 +182,15 @@ export class ApiProxy {
   /** The URL the call goes to: the caller's path under the base URL (or the override the config allows). */
   private target(app: ProviderApp, connection: ConnectionWithCredentials, request: ProxyRequest): URL {
     const details = { providerConfigKey: app.config.key };
-    const base = this.baseUrl(app, connection.connectionConfig);
+    const base = this.baseUrl(app, connection);
+    const from = app.template.proxy?.baseUrlFrom;
+    if (!base && from) {
+      throw new AppError(
+        'provider_config_incomplete',
+        `The provider named no API origin (${from.metadata}) for this connection: connect it again, or set the config's baseUrl.`,
+        { ...details, connectionId: connection.connectionId },
+      );
+    }
     if (!base) {
       throw new AppError(
         'provider_config_incomplete',
@@ -203,13 +211,16 @@ export class ApiProxy {
    * The API's base URL for a connection's params, filled and checked once per
    * app and params (an app is replaced when its config changes).
    */
-  private baseUrl(app: ProviderApp, params: Record<string, unknown>): string | null {
+  private baseUrl(app: ProviderApp, connection: ConnectionWithCredentials): string | null {
     let bases = this.bases.get(app);
     if (!bases) this.bases.set(app, (bases = new Map()));
-    const key = JSON.stringify(params);
+    // The metadata counts only where the template takes the base from it.
+    const from = app.template.proxy?.baseUrlFrom;
+    const named = from && !app.config.baseUrl ? connection.metadata[from.metadata] : undefined;
+    const key = JSON.stringify([connection.connectionConfig, named]);
     const known = bases.get(key);
     if (known !== undefined) return known;
-    const base = apiBaseUrl(app, params, this.options.policy);
+    const base = apiBaseUrl(app, connection.connectionConfig, this.options.policy, connection.metadata);
     if (bases.size >= MAX_BASES_PER_APP) bases.clear();
     bases.set(key, base);
     return base;

@@ -50,12 +50,13 @@ describe('the provider catalog file', () => {
     });
     expect(malformed.map(([name]) => name)).toEqual([]);
     const catalog = loadCatalog(raw);
-    expect(catalog.get('github')?.proxy).toEqual({ baseUrl: 'https://api.github.com', headers: {}, token: null });
+    expect(catalog.get('github')?.proxy).toEqual({ baseUrl: 'https://api.github.com', baseUrlFrom: null, headers: {}, token: null });
     expect(catalog.get('slack')?.proxy?.baseUrl).toBe('https://slack.com/api');
     expect(catalog.get('zendesk')?.proxy?.baseUrl).toBe('https://${connectionConfig.params.subdomain}.zendesk.com');
     expect(catalog.get('notion')?.proxy?.headers).toEqual({ 'Notion-Version': '2022-06-28' });
     // Its API host comes in the token response (instance_url): the provider config gives the base URL.
-    expect(catalog.get('salesforce')?.proxy).toBeNull();
+    // Salesforce names each connection's API in its token response: the proxy goes there, under its domains only.
+    expect(catalog.get('salesforce')?.proxy).toEqual({ baseUrl: null, baseUrlFrom: { metadata: 'instance_url', hosts: ['*.salesforce.com', '*.force.com'], path: '' }, headers: {}, token: null });
   });
 
   it('keeps its keys sorted so diffs stay readable', () => {

@@ -74,13 +74,31 @@ const TokenPlacementSchema = z
   })
   .strict();
 
+// A host the provider may name for a connection's API: exact, or `*.` and a domain for any name under it.
+const PROVIDER_HOST = /^(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+/**
+ * Where the API of a connection is, when the provider says so in the token response (Salesforce's
+ * instance_url, Pipedrive's api_domain): that metadata value, an https origin under one of `hosts`,
+ * then `path`.
+ */
+const BaseUrlFromSchema = z
+  .object({
+    metadata: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a token response field name'),
+    hosts: z.array(z.string().regex(PROVIDER_HOST, 'must be a host name, or *. and a domain')).min(1),
+    path: z.string().regex(/^(?:\/[A-Za-z0-9\-._~]+)*$/, 'must be a path such as /api/v1, or empty').default(''),
+  })
+  .strict();
+
 const ProxySchema = z
   .object({
-    base_url: templateUrl,
+    base_url: templateUrl.optional(),
+    base_url_from: BaseUrlFromSchema.optional(),
     headers: z.record(z.string().regex(CREDENTIAL_NAME, 'is not a header name'), z.string()).default({}),
     token: TokenPlacementSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((proxy) => (proxy.base_url === undefined) !== (proxy.base_url_from === undefined), 'needs base_url or base_url_from, not both');
 
 /** A request that proves a key or password works before it is stored: 401 or 403 means it does not. */
 const CheckSchema = z
@@ -216,8 +234,10 @@ export type TemplateData = z.infer<typeof TemplateSchema>;
 export type GenericKind = 'custom' | 'oidc' | 'custom-api-key' | 'custom-basic' | 'custom-oauth2-cc';
 
 export interface ProxyDetails {
-  /** With ${connectionConfig.params.x} placeholders. */
-  baseUrl: string;
+  /** With ${connectionConfig.params.x} placeholders; null when the provider names it per connection (baseUrlFrom). */
+  baseUrl: string | null;
+  /** The token response's field that names a connection's API origin, the hosts it may name, and the path after it. */
+  baseUrlFrom: { metadata: string; hosts: string[]; path: string } | null;
   headers: Record<string, string>;
   /** Where an OAuth 2, client credentials or App token goes; null: `Authorization: Bearer ${accessToken}`. */
   token: TokenPlacement | null;
@@ -408,6 +428,10 @@ export function validateCatalog(raw: unknown): CatalogProblem[] {
     if (parsed.data.alias !== undefined && !names.has(parsed.data.alias)) {
       problems.push({ template: name, problem: `alias "${parsed.data.alias}" is not a template in the catalog` });
     }
+    const from = parsed.data.proxy?.base_url_from;
+    if (from && !(parsed.data.auth_mode === 'OAUTH2' && parsed.data.token_response_metadata.includes(from.metadata))) {
+      problems.push({ template: name, problem: `proxy.base_url_from: ${from.metadata} must be one of the template's token_response_metadata (where it is kept)` });
+    }
     const placement = placementProblems(urlsOf(parsed.data), paramRulesOf(parsed.data));
     problems.push(...placement.map((problem) => ({ template: name, problem })));
   }
@@ -447,7 +471,7 @@ function toTemplate(name: string, data: TemplateData): ProviderTemplate {
     connectionParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'end_user').sort(),
     configParams: Object.keys(paramRules).filter((param) => paramRules[param]!.givenBy === 'config').sort(),
     paramRules,
-    proxy: data.proxy ? { baseUrl: data.proxy.base_url, headers: data.proxy.headers, token: data.proxy.token ?? null } : null,
+    proxy: data.proxy ? { baseUrl: data.proxy.base_url ?? null, baseUrlFrom: data.proxy.base_url_from ?? null, headers: data.proxy.headers, token: data.proxy.token ?? null } : null,
   };
   switch (data.auth_mode) {
     case 'API_KEY':
