@@ -150,12 +150,16 @@ export class ApiProxy {
             answer = held;
           }
         } else {
-          await this.options.connections.markCredentialsRejected(
-            fresh.connection.id,
-            fresh.connection.credentialsVersion,
-            'credentials_rejected',
-            'The API refused the credentials again right after they were renewed (HTTP 401): the end user must connect again.',
-          );
+          // The caller gets the API's refusal whether or not the database takes the health: a database away
+          // must not turn the provider's answer into ours.
+          await this.options.connections
+            .markCredentialsRejected(
+              fresh.connection.id,
+              fresh.connection.credentialsVersion,
+              'credentials_rejected',
+              'The API refused the credentials again right after they were renewed (HTTP 401): the end user must connect again.',
+            )
+            .catch(() => undefined);
         }
       }
 
