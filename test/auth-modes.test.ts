@@ -37,6 +37,8 @@ let apiUrl: string;
 let db: pg.Client;
 /** What the fake API and the fake GitHub received. */
 const received = { checks: 0, installationTokens: 0, jwtIssuers: [] as string[] };
+/** Installation tokens GitHub has minted and still honours (the proxy's API calls). */
+const honoured = new Set<string>();
 
 beforeAll(async () => {
   api = http.createServer((req, res) => void fakeApi(req, res));
@@ -105,7 +107,13 @@ async function fakeApi(req: http.IncomingMessage, res: http.ServerResponse): Pro
     }
     if (installation[1] !== INSTALLATION) return reply(404, { message: 'Not Found' });
     received.installationTokens += 1;
-    return reply(201, { token: `ghs_${received.installationTokens}_${randomBytes(8).toString('hex')}`, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { contents: 'read' } });
+    const token = `ghs_${received.installationTokens}_${randomBytes(8).toString('hex')}`;
+    honoured.add(token);
+    return reply(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { contents: 'read' } });
+  }
+  if (url.pathname === '/installation/repositories') {
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    return honoured.has(token) ? reply(200, { total_count: 1, repositories: [{ full_name: 'acme/app' }] }) : reply(401, { message: 'Bad credentials' });
   }
   reply(404, { message: 'no such route' });
 }
@@ -270,6 +278,19 @@ describe('a GitHub App installation', () => {
     expect(gone.errors?.[0]?.extensions?.code).toBe('token_error');
     expect(gone.errors?.[0]?.message).toContain('installation_gone');
     expect(await stored('gh-app', 'other')).toBe(0);
+  });
+
+  it('calls the API through the proxy with the installation token, and mints another when GitHub refuses it', async () => {
+    const call = () => fetch(`${server.url}/proxy/installation/repositories`, { headers: { 'provider-config-key': 'gh-app', 'connection-id': 'acme' } });
+    const first = await call();
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ repositories: [{ full_name: 'acme/app' }] });
+    // GitHub revokes the installation token early.
+    honoured.clear();
+    const minted = received.installationTokens;
+    const again = await call();
+    expect(again.status).toBe(200);
+    expect(received.installationTokens).toBe(minted + 1);
   });
 
   it('refuses a config whose key is not a PEM private key, without repeating it', async () => {
