@@ -203,6 +203,14 @@ describe('an API key connection', () => {
     expect(received('/v1/file').at(-1)!.method).toBe('HEAD');
   });
 
+  it('takes /proxy//user, as Nango\'s Node clients before 0.30 send it, for /proxy/user', async () => {
+    const answer = await rawRequest('/proxy//user?x=1');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).url).toBe('/v1/user?x=1');
+    const twice = await rawRequest('/proxy///evil.example/x');
+    expect(twice.status).toBe(400);
+  });
+
   it('refuses a call without the secret key, or without the identifying headers, with stable codes', async () => {
     const anonymous = await fetch(`${server.url}/proxy/user`, { headers: { 'provider-config-key': 'apikey', 'connection-id': 'u1' } });
     expect(anonymous.status).toBe(401);

@@ -8,6 +8,16 @@ import type { Reply, RouteRequest, Services } from '../route.js';
 const PREFIX = '/proxy';
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * The provider's path, after /proxy. Nango's Node clients before 0.30 joined `/proxy/` and an endpoint
+ * that starts with `/`, sending `/proxy//user`: one such empty segment is taken as theirs. The URL is
+ * built by setting its parts (proxy-target.ts), so no spelling of the rest can leave the host.
+ */
+function providerPath(path: string): string {
+  const rest = path.slice(PREFIX.length);
+  return rest.startsWith('//') ? rest.slice(1) : rest;
+}
+
 export async function proxyRequest(request: RouteRequest, { core }: Services): Promise<Reply> {
   const headers: Array<[string, string]> = [];
   const given = request.headers();
@@ -21,7 +31,7 @@ export async function proxyRequest(request: RouteRequest, { core }: Services): P
     providerConfigKey: request.header('provider-config-key'),
     connectionId: request.header('connection-id'),
     method: request.method,
-    path: request.path.slice(PREFIX.length),
+    path: providerPath(request.path),
     search: request.search === '' ? '' : `?${request.search}`,
     headers,
     retries: request.header('retries'),
