@@ -32,6 +32,14 @@ beforeAll(async () => {
   await seed.query(`INSERT INTO provider_configs (key, provider, base_url) VALUES ('api', 'custom-api-key', $1)`, [api.url]);
   const key = { type: 'API_KEY', apiKey: 'outage-api-key', expiresAt: null, obtainedAt: new Date().toISOString(), raw: {} };
   await seed.query(`INSERT INTO connections (provider_config_key, connection_id, credentials) VALUES ('api', 'u1', $1)`, [JSON.stringify(key)]);
+  // An OAuth 2 connection whose token endpoint and API are the same loopback fake.
+  await seed.query(`INSERT INTO provider_configs (key, provider, client_id, client_secret, authorization_url, token_url, base_url) VALUES ('oauth', 'custom', 'id', 'secret', $1, $2, $3)`, [
+    `${api.url}/authorize`,
+    `${api.url}/token`,
+    api.url,
+  ]);
+  const token = { type: 'OAUTH2', accessToken: 'old-token', refreshToken: 'refresh-1', tokenType: 'bearer', scopes: [], expiresAt: new Date(Date.now() + 3_600_000).toISOString(), obtainedAt: new Date().toISOString(), raw: {} };
+  await seed.query(`INSERT INTO connections (provider_config_key, connection_id, credentials, expires_at) VALUES ('oauth', 'o1', $1, $2)`, [JSON.stringify(token), token.expiresAt]);
   await seed.end();
   proxy = await startTcpProxy(database.url);
   const settings = loadSettings({ PORT: String(await freePort()), DATABASE_URL: proxy.url, NANGO_SECRET_KEY: SECRET, LOG_LEVEL: 'silent', NANGO_ALLOW_PRIVATE_PROVIDER_URLS: 'true' });
@@ -106,6 +114,26 @@ describe('when the database goes away', () => {
     expect(cli.code).toBe(1);
     expect(cli.stderr).toBe('❌ The database does not answer.\n');
     expect(JSON.parse(cli.stdout).error.code).toBe('database_unavailable');
+    await proxy.start();
+    expect(await recovered(10_000)).toEqual(ALL_OK);
+  });
+
+  it("hands the API's second 401 to the caller even when the database goes away before the connection can be marked NEEDS_REAUTH", async () => {
+    expect(await everyFace()).toEqual(ALL_OK);
+    api.handlers.set('/token', (_request, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ access_token: 'new-token', token_type: 'bearer', expires_in: 3600, refresh_token: 'refresh-2' }));
+    });
+    api.handlers.set('/reports', async (request, res) => {
+      // The renewed token is refused too, and the database is gone by the time the proxy would record it.
+      if (request.headers.authorization === 'Bearer new-token') await proxy.stop();
+      res.statusCode = 401;
+      res.end('{"message":"no"}');
+    });
+    const response = await fetch(`${server.url}/proxy/reports`, { headers: { ...AUTH, 'provider-config-key': 'oauth', 'connection-id': 'o1' } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('x-nango-proxy-error')).toBeNull();
+    expect(await response.text()).toBe('{"message":"no"}');
     await proxy.start();
     expect(await recovered(10_000)).toEqual(ALL_OK);
   });
